@@ -1,0 +1,1 @@
+//! Ferrule's plugin window. Built in the editor issue.

@@ -1,0 +1,67 @@
+//! What the engine hands a node for one call: the frames to produce, its wires, its parameter values and the
+//! state of the voices in its lane group.
+
+use crate::lanes::{LaneMask, Lanes, MAX_CHUNK};
+use crate::spec::{MAX_INPUTS, MAX_OUTPUTS};
+
+/// The voices of one lane group, as the engine sees them for the current call. Audio thread only.
+#[derive(Clone, Copy, Debug)]
+pub struct VoiceLanes {
+    /// Each voice's pitch in semitones on the MIDI scale (69.0 = A4 = 440 Hz), glide and pitch bend included,
+    /// at the call's last frame.
+    pub pitch: Lanes,
+    /// Each voice's note-on velocity, `0.0..=1.0`.
+    pub velocity: Lanes,
+    /// Lanes whose key is held (gate high). Envelopes release when a lane leaves this set.
+    pub gate: LaneMask,
+    /// Lanes whose voice starts fresh at the call's first frame: a node resets that lane's state
+    /// (oscillator phase, filter memory, envelope level) before producing it.
+    pub start: LaneMask,
+    /// Lanes that received a note-on at the call's first frame, fresh or retriggered. Envelopes restart
+    /// their attack from the level they are at, so a retrigger never jumps.
+    pub trigger: LaneMask,
+    /// Lanes that hold a voice. Other lanes are computed but never heard; nodes need not special-case them.
+    pub active: LaneMask,
+}
+
+impl VoiceLanes {
+    /// A group with no voice in it.
+    pub const IDLE: VoiceLanes = VoiceLanes {
+        pitch: [60.0; crate::lanes::LANES],
+        velocity: [0.0; crate::lanes::LANES],
+        gate: LaneMask::NONE,
+        start: LaneMask::NONE,
+        trigger: LaneMask::NONE,
+        active: LaneMask::NONE,
+    };
+}
+
+/// One call of a node over `len` frames (`1..=MAX_CHUNK`) for one lane group. Audio thread only.
+pub struct Process<'a> {
+    /// Frames to produce, `1..=MAX_CHUNK`.
+    pub len: usize,
+    /// Sample rate in Hz.
+    pub sample_rate: f32,
+    /// One entry per declared input port: the wire's `len` frames, or `None` when nothing is connected.
+    pub inputs: [Option<&'a [Lanes]>; MAX_INPUTS],
+    /// One entry per declared output port, each exactly `len` frames long; the node writes every frame.
+    /// Entries past the declared outputs are empty.
+    pub outputs: [&'a mut [Lanes]; MAX_OUTPUTS],
+    /// One entry per declared parameter: its value for each lane at the call's last frame, in the
+    /// parameter's unit, modulation applied and clamped to its range. Nodes ramp towards these across the
+    /// call where a step would be audible.
+    pub params: &'a [Lanes],
+    /// The voices of this lane group.
+    pub voice: &'a VoiceLanes,
+}
+
+impl Process<'_> {
+    /// Input port `index`, or `None` when unconnected.
+    #[inline]
+    pub fn input(&self, index: usize) -> Option<&[Lanes]> {
+        self.inputs[index]
+    }
+}
+
+/// Compile-time check that a chunk of frames fits the scratch the engine sizes for it.
+const _: () = assert!(MAX_CHUNK <= 64);

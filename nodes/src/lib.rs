@@ -1,0 +1,42 @@
+//! Ferrule's DSP node library.
+//!
+//! Each node kind lives in its own module, declares its ports and parameters once in a [`NodeSpec`], and
+//! processes [`LANES`] voices per call over at most [`MAX_CHUNK`] frames. This crate knows nothing of
+//! patches, graphs or plugin hosts: the engine's compiler validates patches against [`registry::all`] and its
+//! runtime calls [`Processor::process`].
+//!
+//! ```
+//! use ferrule_nodes::{registry, Unit};
+//! let (_, svf) = registry::find("vca").unwrap();
+//! assert_eq!(svf.params[0].unit, Unit::Linear);
+//! ```
+
+pub mod context;
+pub mod lanes;
+pub mod osc;
+pub mod pitch;
+pub mod registry;
+pub mod spec;
+pub mod util;
+
+pub use context::{Process, VoiceLanes};
+pub use lanes::{LANES, LaneMask, Lanes, MAX_CHUNK};
+pub use registry::{KindId, Processor};
+pub use spec::{MAX_INPUTS, MAX_OUTPUTS, MAX_PARAMS, NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
+
+/// Implemented by every node kind's per-group state. The registry wraps each in [`Processor`].
+pub trait NodeKind: Clone + Send + 'static {
+    /// The kind's declaration.
+    const SPEC: NodeSpec;
+
+    /// Fresh state for one lane group at `sample_rate` Hz, every lane silent. Called off the audio thread;
+    /// may allocate (delay lines), nothing else may.
+    fn new(sample_rate: f32) -> Self;
+
+    /// Produces `p.len` frames for every lane into `p.outputs`. Lanes in `p.voice.start` reset first.
+    /// Audio thread: must not allocate, lock, block or panic, and must keep its state finite.
+    ///
+    /// Returns the lanes that are still sounding. Only envelopes ([`NodeRole::Envelope`]) are asked; other
+    /// kinds return [`LaneMask::ALL`].
+    fn process(&mut self, p: &mut Process<'_>) -> LaneMask;
+}

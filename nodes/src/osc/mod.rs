@@ -1,0 +1,3 @@
+//! Oscillators: sound sources that follow the voice's pitch.
+
+pub mod sine;

@@ -1,0 +1,101 @@
+//! The list of node kinds and the one enum that holds any of them.
+//!
+//! [`Processor`] is an enum rather than a `Box<dyn _>` so that a schedule's per-voice node state lives in one
+//! contiguous arena (`Vec<Processor>`), and so that one call dispatches with a `match` per node per chunk,
+//! never per sample.
+
+use crate::context::Process;
+use crate::lanes::LaneMask;
+use crate::spec::NodeSpec;
+use crate::NodeKind;
+
+macro_rules! node_kinds {
+    ($($variant:ident => $ty:path),* $(,)?) => {
+        /// The state of one node for one lane group, whatever its kind.
+        #[derive(Clone, Debug)]
+        pub enum Processor {
+            $(
+                #[doc = concat!("A `", stringify!($variant), "` node.")]
+                $variant($ty),
+            )*
+        }
+
+        /// Every node kind's declaration, in the order of [`KindId`].
+        static SPECS: &[NodeSpec] = &[$(<$ty as NodeKind>::SPEC),*];
+
+        impl Processor {
+            /// A fresh processor of kind `kind` for a lane group at `sample_rate` Hz. Allocates only for kinds
+            /// that own buffers (delay lines); call off the audio thread.
+            pub fn new(kind: KindId, sample_rate: f32) -> Processor {
+                let constructors: &[fn(f32) -> Processor] = &[$(|sr| Processor::$variant(<$ty as NodeKind>::new(sr))),*];
+                constructors[kind.0 as usize](sample_rate)
+            }
+
+            /// Runs one call; see [`NodeKind::process`]. Audio thread; never allocates.
+            #[inline]
+            pub fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
+                match self {
+                    $(Processor::$variant(node) => node.process(p),)*
+                }
+            }
+
+            /// This processor's kind.
+            pub fn kind(&self) -> KindId {
+                let mut index = 0u16;
+                $(
+                    if let Processor::$variant(_) = self {
+                        return KindId(index);
+                    }
+                    index += 1;
+                )*
+                let _ = index;
+                unreachable!("every variant is listed")
+            }
+        }
+    };
+}
+
+node_kinds! {
+    Sine => crate::osc::sine::Sine,
+    Vca => crate::util::vca::Vca,
+}
+
+/// Identifies a node kind: an index into [`all`]. Stable within one build of the library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KindId(pub u16);
+
+/// Every node kind's declaration, in [`KindId`] order.
+pub fn all() -> &'static [NodeSpec] {
+    SPECS
+}
+
+/// The kind called `name` (as written in patches) and its declaration.
+pub fn find(name: &str) -> Option<(KindId, &'static NodeSpec)> {
+    SPECS.iter().position(|s| s.kind == name).map(|i| (KindId(i as u16), &SPECS[i]))
+}
+
+/// The declaration of kind `kind`.
+pub fn spec(kind: KindId) -> &'static NodeSpec {
+    &SPECS[kind.0 as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{MAX_INPUTS, MAX_OUTPUTS, MAX_PARAMS, Unit};
+
+    #[test]
+    fn every_declaration_is_within_limits_and_consistent() {
+        for (i, spec) in all().iter().enumerate() {
+            assert!(spec.inputs.len() <= MAX_INPUTS, "{}", spec.kind);
+            assert!(!spec.outputs.is_empty() && spec.outputs.len() <= MAX_OUTPUTS, "{}", spec.kind);
+            assert!(spec.params.len() <= MAX_PARAMS, "{}", spec.kind);
+            assert_eq!(Processor::new(KindId(i as u16), 48_000.0).kind(), KindId(i as u16));
+            for p in spec.params {
+                assert!(p.min <= p.default && p.default <= p.max, "{}.{} default outside range", spec.kind, p.name);
+                assert_eq!(p.unit == Unit::Choice, !p.choices.is_empty(), "{}.{}", spec.kind, p.name);
+            }
+            assert_eq!(find(spec.kind).map(|(k, _)| k), Some(KindId(i as u16)), "kind names are unique");
+        }
+    }
+}

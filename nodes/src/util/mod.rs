@@ -1,0 +1,3 @@
+//! Utilities: amplifiers, mixers and other small building blocks.
+
+pub mod vca;
