@@ -4,10 +4,10 @@
 //! contiguous arena (`Vec<Processor>`), and so that one call dispatches with a `match` per node per chunk,
 //! never per sample.
 
+use crate::NodeKind;
 use crate::context::Process;
 use crate::lanes::LaneMask;
 use crate::spec::NodeSpec;
-use crate::NodeKind;
 
 macro_rules! node_kinds {
     ($($variant:ident => $ty:path),* $(,)?) => {

@@ -1,10 +1,10 @@
 //! Sine oscillator: a pure tone that follows the voice's pitch.
 
+use crate::NodeKind;
 use crate::context::Process;
 use crate::lanes::{LANES, Lanes, splat};
 use crate::pitch::semitones_to_hz;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
-use crate::NodeKind;
 
 /// Parameter indices, in [`SPEC`] order.
 const PITCH: usize = 0;
@@ -46,7 +46,8 @@ impl NodeKind for Sine {
         for l in 0..LANES {
             if p.voice.start.contains(l) {
                 self.phase[l] = 0.0;
-                self.increment[l] = semitones_to_hz(p.voice.pitch[l] + p.params[PITCH][l] + p.params[FINE][l] * 0.01) * inv_sr;
+                self.increment[l] =
+                    semitones_to_hz(p.voice.pitch[l] + p.params[PITCH][l] + p.params[FINE][l] * 0.01) * inv_sr;
                 self.level[l] = p.params[LEVEL][l];
             }
             target[l] = semitones_to_hz(p.voice.pitch[l] + p.params[PITCH][l] + p.params[FINE][l] * 0.01) * inv_sr;
