@@ -1,12 +1,13 @@
 //! Offline rendering: plays a schedule through the same engine path the plugin uses, faster than real time.
 
-use crate::events::EventKind;
+use crate::events::{Event, EventKind};
+use crate::play::Engine;
 use crate::schedule::Schedule;
 
 /// An event at a time in seconds from the start of the render.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TimedEvent {
-    /// Seconds from the start.
+    /// Seconds from the start (negative counts as 0).
     pub seconds: f64,
     /// What happens.
     pub kind: EventKind,
@@ -15,9 +16,7 @@ pub struct TimedEvent {
 /// How to render.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RenderSettings {
-    /// Sample rate in Hz; must match the schedule's.
-    pub sample_rate: f32,
-    /// Block size in frames, ≤ the schedule's `max_block`.
+    /// Block size in frames (at least 1), the host block size being simulated.
     pub block: usize,
     /// Length in seconds.
     pub seconds: f64,
@@ -32,8 +31,31 @@ pub struct Rendered {
     pub right: Vec<f32>,
 }
 
-/// Renders `events` (any order; sorted here) through `schedule`.
+/// Renders `events` (any order; sorted here, stably) through `schedule` at the schedule's sample rate, in
+/// blocks of `settings.block` frames. Each event lands on the frame nearest its time.
 pub fn render(schedule: Schedule, events: &[TimedEvent], settings: &RenderSettings) -> Rendered {
-    let _ = (schedule, events, settings);
-    todo!()
+    let sample_rate = schedule.sample_rate() as f64;
+    let frames = (settings.seconds.max(0.0) * sample_rate).round() as usize;
+    let block = settings.block.max(1);
+    let mut timed: Vec<(usize, EventKind)> =
+        events.iter().map(|e| ((e.seconds.max(0.0) * sample_rate).round() as usize, e.kind)).collect();
+    timed.sort_by_key(|e| e.0);
+
+    let (mut engine, mut control) = Engine::new(schedule);
+    let mut out = Rendered { left: vec![0.0; frames], right: vec![0.0; frames] };
+    let mut block_events: Vec<Event> = Vec::with_capacity(timed.len());
+    let mut next = 0;
+    let mut start = 0;
+    while start < frames {
+        let end = (start + block).min(frames);
+        block_events.clear();
+        while next < timed.len() && timed[next].0 < end {
+            block_events.push(Event { time: (timed[next].0.max(start) - start) as u32, kind: timed[next].1 });
+            next += 1;
+        }
+        engine.process(&block_events, &mut out.left[start..end], &mut out.right[start..end]);
+        control.collect_retired();
+        start = end;
+    }
+    out
 }

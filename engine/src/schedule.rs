@@ -1,5 +1,186 @@
 //! A compiled patch: flat, preallocated, ready for the audio thread.
+//!
+//! Everything the audio thread touches while playing is here and sized up front: the op list in
+//! topological order, the wire buffers (one control period long, shared between wires by liveness), every
+//! voice group's node state in one arena, parameter slots with their smoothers, modulation routes and
+//! feedback buffers. The engine only reads and writes these; it never resizes them.
+
+use std::ops::Range;
+
+use ferrule_nodes::{KindId, Lanes, MAX_CHUNK, MAX_INPUTS, MAX_OUTPUTS, Processor, Unit};
+
+use crate::patch::model::{StealPolicy, VoiceMode};
+
+/// Index of a wire buffer (each holds [`MAX_CHUNK`] frames of [`Lanes`]).
+pub(crate) type BufferId = u16;
 
 /// A compiled patch. Built by [`crate::compile()`] on any thread, handed to the engine, played on the audio
 /// thread, and dropped back on a non-audio thread.
-pub struct Schedule {}
+pub struct Schedule {
+    pub(crate) sample_rate: f32,
+    pub(crate) max_block: usize,
+    pub(crate) voice: VoiceConfig,
+    /// Lane groups of voices; `groups × LANES` voice slots.
+    pub(crate) groups: usize,
+    pub(crate) nodes: Vec<NodeEntry>,
+    /// `(key, node index)` sorted by key, for matching nodes across a swap without allocating.
+    pub(crate) node_keys: Vec<(u64, u32)>,
+    pub(crate) ops: Vec<Op>,
+    /// Node state, group-major: `processors[group * nodes.len() + node]`.
+    pub(crate) processors: Vec<Processor>,
+    /// Every node's parameters, node after node (`NodeEntry::params` indexes this).
+    pub(crate) params: Vec<ParamSlot>,
+    /// Modulation routes grouped by destination (`ParamSlot::routes` indexes this).
+    pub(crate) routes: Vec<Route>,
+    /// Macro ranges and defaults, in patch order.
+    pub(crate) macros: Vec<MacroInfo>,
+    /// Wire buffers: `buffer_count × MAX_CHUNK` frames.
+    pub(crate) buffers: Vec<Lanes>,
+    /// Feedback buffers: `[slot][group]`, each `MAX_CHUNK` frames.
+    pub(crate) feedback: Vec<Lanes>,
+    /// Scratch for one op's parameter values.
+    pub(crate) param_values: Vec<Lanes>,
+    /// Buffers holding the voice output, left and right.
+    pub(crate) output: [BufferId; 2],
+    /// Nodes whose envelope decides when a voice ends (empty: a voice ends with a short fade after note-off).
+    pub(crate) voice_envelopes: Vec<u32>,
+    /// Whether nodes that did not exist before the last swap still need their first (reset) call.
+    pub(crate) fresh_nodes: bool,
+    pub(crate) latency: u32,
+}
+
+/// Voice settings as the engine applies them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VoiceConfig {
+    pub polyphony: usize,
+    pub mode: VoiceMode,
+    /// Glide time in samples (0: none).
+    pub glide_samples: f32,
+    pub steal: StealPolicy,
+    pub bend_range: f32,
+}
+
+/// One node of the patch.
+#[derive(Clone, Debug)]
+pub(crate) struct NodeEntry {
+    pub id: String,
+    pub kind: KindId,
+    /// Its parameters in `Schedule::params`.
+    pub params: Range<u32>,
+    /// Created by the last swap rather than carried over: gets `start` on its first call.
+    pub fresh: bool,
+    /// One of the envelopes whose end frees a voice.
+    pub ends_voice: bool,
+}
+
+/// One step of the schedule.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Op {
+    /// Run a node.
+    Node { node: u32, inputs: [Input; MAX_INPUTS], outputs: [BufferId; MAX_OUTPUTS], output_count: u8 },
+    /// Keep a copy of a wire for readers that run before its writer (feedback).
+    StoreFeedback { from: BufferId, slot: u16 },
+}
+
+/// Where a node input reads from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Input {
+    /// Unconnected.
+    None,
+    /// A wire written earlier in this control period.
+    Buffer(BufferId),
+    /// A feedback slot: the source's output from the previous control period.
+    Feedback(u16),
+}
+
+/// One parameter of one node: its base value, smoother and routes.
+#[derive(Clone, Debug)]
+pub(crate) struct ParamSlot {
+    pub unit: Unit,
+    pub min: f32,
+    pub max: f32,
+    /// The value the patch (or a host parameter) asks for, in `unit`.
+    pub target: f32,
+    /// The smoothed base value, moving linearly towards `target`.
+    pub current: f32,
+    /// How far `current` moves per sample, in `unit` (set when `target` changes).
+    pub step: f32,
+    /// Smoothing time in samples.
+    pub smoothing_samples: f32,
+    /// Routes into this parameter.
+    pub routes: Range<u32>,
+}
+
+/// A modulation route into a parameter.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Route {
+    pub source: RouteSource,
+    /// Depth in the parameter's modulation unit.
+    pub depth: f32,
+}
+
+/// Where a route reads from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum RouteSource {
+    /// A wire's last frame in this control period.
+    Buffer(BufferId),
+    /// A feedback slot's last frame (the previous control period).
+    Feedback(u16),
+    /// Note velocity.
+    Velocity,
+    /// (pitch − 60) / 12.
+    Key,
+    /// Polyphonic pressure.
+    PolyPressure,
+    /// A value shared by all voices (controllers, bend, pressure, macros): index into the engine's globals.
+    Global(u16),
+}
+
+/// A macro's range and default.
+#[derive(Clone, Debug)]
+pub(crate) struct MacroInfo {
+    pub name: String,
+    pub min: f32,
+    pub max: f32,
+    pub default: f32,
+}
+
+impl Schedule {
+    /// Sample rate in Hz this schedule was compiled for.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// The largest block, in frames, the host promised to pass.
+    pub fn max_block(&self) -> usize {
+        self.max_block
+    }
+
+    /// Voices that sound at once.
+    pub fn polyphony(&self) -> usize {
+        self.voice.polyphony
+    }
+
+    /// Nodes in the patch.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Names of the patch's macros, in order (at most eight).
+    pub fn macro_names(&self) -> impl Iterator<Item = &str> {
+        self.macros.iter().map(|m| m.name.as_str())
+    }
+
+    /// The output's delay relative to its input events, in samples. Reported to the host.
+    pub fn latency(&self) -> u32 {
+        self.latency
+    }
+
+    /// The voice slots (polyphony plus room for voices fading out after a steal).
+    pub(crate) fn slots(&self) -> usize {
+        self.groups * ferrule_nodes::LANES
+    }
+}
+
+/// Frames per wire buffer.
+pub(crate) const CHUNK: usize = MAX_CHUNK;

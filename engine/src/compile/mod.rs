@@ -1,19 +1,26 @@
 //! The patch compiler: text → parse → validate → graph → flat [`Schedule`]. Pure; any thread but the
 //! audio thread. Every allocation the audio thread will need happens here.
 
+pub(crate) mod buffers;
+mod dot;
+pub(crate) mod graph;
+mod lower;
 pub mod resolved;
 pub mod validate;
 
-use crate::diagnostics::Diagnostics;
-use crate::patch::PatchSource;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::patch::{PatchSource, parse};
 use crate::schedule::Schedule;
+use resolved::ResolvedPatch;
 
 /// What the host (or the CLI) fixes before a patch is compiled.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CompileSettings {
-    /// Sample rate in Hz (44,100 to 192,000 in practice; anything from 8,000 to 768,000 works).
+    /// Sample rate in Hz, 8,000 to 768,000 (hosts use 44,100 to 192,000).
     pub sample_rate: f32,
-    /// The largest block, in frames, the host will ever pass to [`crate::Engine::process`].
+    /// The largest block, in frames, the host will pass to [`crate::Engine::process`] (at least 1). The
+    /// engine works in control periods of 16 frames whatever the block size, so this only bounds what the
+    /// host may ask for.
     pub max_block: usize,
     /// Overrides the patch's polyphony (benchmarks); `None` keeps the patch's own.
     pub polyphony: Option<usize>,
@@ -26,14 +33,41 @@ impl Default for CompileSettings {
 }
 
 /// Compiles a patch into a schedule ready to hand to the engine, or returns every problem found.
+/// Any thread but the audio thread.
 pub fn compile(source: &PatchSource, settings: &CompileSettings) -> Result<Schedule, Diagnostics> {
-    let _ = (source, settings);
-    todo!("compiler")
+    let fail = |items: Vec<Diagnostic>| Diagnostics { path: source.path.clone(), source: source.text.clone(), items };
+    if !(8_000.0..=768_000.0).contains(&settings.sample_rate) || settings.max_block == 0 {
+        return Err(fail(vec![Diagnostic {
+            message: format!(
+                "cannot compile for {} Hz with blocks of {} frames (needs 8000 to 768000 Hz and at least 1 frame)",
+                settings.sample_rate, settings.max_block
+            ),
+            span: None,
+            help: None,
+        }]));
+    }
+    let resolved = resolve(source)?;
+    compile_resolved(&resolved, settings).map_err(fail)
 }
 
-/// The patch's graph in Graphviz DOT: nodes, audio wires (solid), modulation routes (dashed, labelled with
-/// their depth) and the output.
+/// Parses and validates a patch.
+pub(crate) fn resolve(source: &PatchSource) -> Result<ResolvedPatch, Diagnostics> {
+    let (patch, map) = parse(source)?;
+    validate::validate(&patch, &map).map_err(|mut items| {
+        items.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+        Diagnostics { path: source.path.clone(), source: source.text.clone(), items }
+    })
+}
+
+/// Orders and lowers a validated patch.
+pub(crate) fn compile_resolved(patch: &ResolvedPatch, settings: &CompileSettings) -> Result<Schedule, Vec<Diagnostic>> {
+    let order = graph::execution_order(patch)?;
+    Ok(lower::lower(patch, &order, settings))
+}
+
+/// The patch's graph in Graphviz DOT: nodes, audio wires (solid), feedback wires (dotted), modulation
+/// routes (dashed, labelled with their depth) and the output.
 pub fn graph_dot(source: &PatchSource) -> Result<String, Diagnostics> {
-    let _ = source;
-    todo!("graph_dot")
+    let resolved = resolve(source)?;
+    Ok(dot::to_dot(&resolved))
 }

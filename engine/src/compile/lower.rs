@@ -1,0 +1,214 @@
+//! Lowering: a validated, ordered patch becomes a flat [`Schedule`] with every buffer allocated.
+
+use std::collections::HashMap;
+
+use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, MAX_PARAMS, Processor, registry};
+
+use crate::compile::CompileSettings;
+use crate::compile::buffers::{Step, colour};
+use crate::compile::graph::voice_envelopes;
+use crate::compile::resolved::{ModSource, PortRef, ResolvedPatch};
+use crate::patch::model::VoiceMode;
+use crate::play::globals;
+use crate::schedule::{
+    BufferId, CHUNK, Input, MacroInfo, NodeEntry, Op, ParamSlot, Route, RouteSource, Schedule, VoiceConfig,
+};
+
+/// Builds the schedule for `patch`, running the nodes in `order` (live nodes, sources first).
+pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSettings) -> Schedule {
+    let sample_rate = settings.sample_rate;
+    // Schedule node index of each patch node (only live nodes are kept, in patch order).
+    let mut index_of = vec![u32::MAX; patch.nodes.len()];
+    let mut kept: Vec<usize> = order.to_vec();
+    kept.sort_unstable();
+    for (i, &n) in kept.iter().enumerate() {
+        index_of[n] = i as u32;
+    }
+
+    // Wires: one per output port of each live node.
+    let mut wire_of: HashMap<PortRef, usize> = HashMap::new();
+    for &n in order {
+        for port in 0..registry::spec(patch.nodes[n].kind).outputs.len() {
+            let next = wire_of.len();
+            wire_of.insert(PortRef { node: n, port }, next);
+        }
+    }
+
+    // Feedback slots: one per output read through a feedback connection or route.
+    let mut feedback_slot: HashMap<PortRef, u16> = HashMap::new();
+    let feedback_sources = patch.connections.iter().filter(|c| c.feedback).map(|c| c.from).chain(
+        patch.modulations.iter().filter(|r| r.feedback).filter_map(|r| match r.source {
+            ModSource::Node(p) => Some(p),
+            _ => None,
+        }),
+    );
+    for port in feedback_sources {
+        if wire_of.contains_key(&port) {
+            let next = feedback_slot.len() as u16;
+            feedback_slot.entry(port).or_insert(next);
+        }
+    }
+
+    // Steps for buffer colouring, mirroring the ops below one for one.
+    let mut steps = Vec::new();
+    for &n in order {
+        let mut step = Step::default();
+        for c in patch.connections.iter().filter(|c| c.to.node == n && !c.feedback) {
+            step.reads.push(wire_of[&c.from]);
+        }
+        for r in patch.modulations.iter().filter(|r| r.node == n && !r.feedback) {
+            if let ModSource::Node(p) = r.source {
+                step.reads.push(wire_of[&p]);
+            }
+        }
+        let outputs = registry::spec(patch.nodes[n].kind).outputs.len();
+        step.writes = (0..outputs).map(|port| wire_of[&PortRef { node: n, port }]).collect();
+        steps.push(step);
+        for port in 0..outputs {
+            if feedback_slot.contains_key(&PortRef { node: n, port }) {
+                steps.push(Step { reads: vec![wire_of[&PortRef { node: n, port }]], writes: vec![] });
+            }
+        }
+    }
+    let pinned: Vec<usize> = patch.output.iter().map(|p| wire_of[p]).collect();
+    let (buffer_of, buffer_count) = colour(&steps, wire_of.len(), &pinned);
+    let buffer = |p: &PortRef| buffer_of[wire_of[p]];
+
+    // Ops.
+    let mut ops = Vec::with_capacity(steps.len());
+    for &n in order {
+        let spec = registry::spec(patch.nodes[n].kind);
+        let mut inputs = [Input::None; MAX_INPUTS];
+        for c in patch.connections.iter().filter(|c| c.to.node == n) {
+            inputs[c.to.port] = match c.feedback {
+                false => Input::Buffer(buffer(&c.from)),
+                true => feedback_slot.get(&c.from).map_or(Input::None, |&s| Input::Feedback(s)),
+            };
+        }
+        let mut outputs = [BufferId::MAX; MAX_OUTPUTS];
+        for (port, out) in outputs.iter_mut().enumerate().take(spec.outputs.len()) {
+            *out = buffer(&PortRef { node: n, port });
+        }
+        ops.push(Op::Node { node: index_of[n], inputs, outputs, output_count: spec.outputs.len() as u8 });
+        for port in 0..spec.outputs.len() {
+            let p = PortRef { node: n, port };
+            if let Some(&slot) = feedback_slot.get(&p) {
+                ops.push(Op::StoreFeedback { from: buffer(&p), slot });
+            }
+        }
+    }
+
+    // Parameters and their routes, node after node.
+    let mut nodes = Vec::with_capacity(kept.len());
+    let mut params = Vec::new();
+    let mut routes = Vec::new();
+    for &n in &kept {
+        let node = &patch.nodes[n];
+        let spec = registry::spec(node.kind);
+        let first = params.len() as u32;
+        for (i, p) in spec.params.iter().enumerate() {
+            let route_start = routes.len() as u32;
+            for r in patch.modulations.iter().filter(|r| r.node == n && r.param == i) {
+                let source = match r.source {
+                    ModSource::Node(p) if r.feedback => match feedback_slot.get(&p) {
+                        Some(&slot) => RouteSource::Feedback(slot),
+                        None => continue,
+                    },
+                    ModSource::Node(p) => RouteSource::Buffer(buffer(&p)),
+                    ModSource::Velocity => RouteSource::Velocity,
+                    ModSource::Key => RouteSource::Key,
+                    ModSource::PolyPressure => RouteSource::PolyPressure,
+                    ModSource::ChannelPressure => RouteSource::Global(globals::PRESSURE),
+                    ModSource::ModWheel => RouteSource::Global(globals::MOD_WHEEL),
+                    ModSource::PitchBend => RouteSource::Global(globals::BEND),
+                    ModSource::Cc(cc) => RouteSource::Global(globals::cc(cc)),
+                };
+                routes.push(Route { source, depth: r.depth });
+            }
+            for (m, mac) in patch.macros.iter().enumerate() {
+                for &(_, _, depth) in mac.targets.iter().filter(|t| t.0 == n && t.1 == i) {
+                    routes.push(Route { source: RouteSource::Global(globals::macro_index(m)), depth });
+                }
+            }
+            let value = node.params[i];
+            params.push(ParamSlot {
+                unit: p.unit,
+                min: p.min,
+                max: p.max,
+                target: value,
+                current: value,
+                step: 0.0,
+                smoothing_samples: (p.smoothing_ms * 0.001 * sample_rate).max(1.0),
+                routes: route_start..routes.len() as u32,
+            });
+        }
+        nodes.push(NodeEntry {
+            id: node.id.clone(),
+            kind: node.kind,
+            params: first..params.len() as u32,
+            fresh: false,
+            ends_voice: false,
+        });
+    }
+
+    let mut node_keys: Vec<(u64, u32)> = nodes.iter().enumerate().map(|(i, n)| (node_key(&n.id), i as u32)).collect();
+    node_keys.sort_unstable();
+
+    let voice = &patch.voice;
+    let polyphony = match voice.mode {
+        VoiceMode::Poly => settings.polyphony.unwrap_or(voice.polyphony),
+        VoiceMode::Mono | VoiceMode::Legato => 1,
+    };
+    let polyphony = polyphony.clamp(1, crate::patch::model::MAX_POLYPHONY as usize);
+    // Room beyond the polyphony for voices fading out after a steal, so a new note never waits.
+    let spare = if polyphony > 1 { LANES } else { 0 };
+    let groups = (polyphony + spare).div_ceil(LANES);
+
+    let mut processors = Vec::with_capacity(groups * nodes.len());
+    for _ in 0..groups {
+        for n in &nodes {
+            processors.push(Processor::new(n.kind, sample_rate));
+        }
+    }
+    let feedback_slots = feedback_slot.len();
+    let voice_envelopes: Vec<u32> = voice_envelopes(patch, order).into_iter().map(|n| index_of[n]).collect();
+    for &n in &voice_envelopes {
+        nodes[n as usize].ends_voice = true;
+    }
+
+    Schedule {
+        sample_rate,
+        max_block: settings.max_block,
+        voice: VoiceConfig {
+            polyphony,
+            mode: voice.mode,
+            glide_samples: voice.glide * sample_rate,
+            steal: voice.steal,
+            bend_range: voice.bend_range,
+        },
+        groups,
+        nodes,
+        node_keys,
+        ops,
+        processors,
+        params,
+        routes,
+        macros: patch
+            .macros
+            .iter()
+            .map(|m| MacroInfo { name: m.name.clone(), min: m.min, max: m.max, default: m.default })
+            .collect(),
+        buffers: vec![[0.0; LANES]; buffer_count.max(1) * CHUNK],
+        feedback: vec![[0.0; LANES]; feedback_slots * groups * CHUNK],
+        param_values: vec![Lanes::default(); MAX_PARAMS],
+        output: [buffer(&patch.output[0]), buffer(&patch.output[1])],
+        voice_envelopes,
+        fresh_nodes: false,
+        latency: 0,
+    }
+}
+
+/// A node's identity across swaps: FNV-1a of its id. Kinds are compared separately.
+pub(crate) fn node_key(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}

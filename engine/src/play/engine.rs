@@ -1,0 +1,332 @@
+//! The engine: plays a schedule on the audio thread, block by block, with events at exact sample offsets.
+
+use ferrule_nodes::{LANES, LaneMask, Lanes, MAX_OUTPUTS, Process, VoiceLanes};
+
+use super::denormal::DenormalGuard;
+use super::globals::{self, Globals};
+use super::swap::{self, EngineControl, EngineSide};
+use super::voices::{FADE_SECONDS, Phase, Voices};
+use crate::events::{Event, EventKind};
+use crate::schedule::{CHUNK, Input, Op, RouteSource, Schedule};
+
+/// The loudest sample the engine passes on, in linear full scale (+12 dBFS). Anything beyond is a patch
+/// gone wrong; clamping protects ears and speakers.
+const OUTPUT_LIMIT: f32 = 4.0;
+
+/// Plays a schedule. Lives on the audio thread; [`Engine::process`] never allocates, locks or blocks.
+pub struct Engine {
+    schedule: Box<Schedule>,
+    swap: EngineSide,
+    voices: Voices,
+    globals: Globals,
+}
+
+impl Engine {
+    /// An engine playing `schedule`, and its control handle. Allocates: call off the audio thread, then move
+    /// the engine to the audio thread.
+    pub fn new(schedule: Schedule) -> (Engine, EngineControl) {
+        let (swap, control) = swap::channel();
+        let globals = Globals::new(schedule.sample_rate, &schedule.macros);
+        (Engine { schedule: Box::new(schedule), swap, voices: Voices::new(), globals }, control)
+    }
+
+    /// Voices currently heard (fading ones included).
+    pub fn active_voices(&self) -> usize {
+        self.voices.active_count()
+    }
+
+    /// The playing schedule's latency in samples.
+    pub fn latency(&self) -> u32 {
+        self.schedule.latency
+    }
+
+    /// Renders one block of `left.len()` frames (`right` must be as long; the shorter length wins).
+    ///
+    /// Starts by taking the newest schedule the control side submitted, if any, carrying node state over
+    /// by node id and kind. Then applies `events` at their frame offsets, splitting the block there, so a
+    /// note at offset k sounds from frame k exactly. Events should be sorted by time; one that is late is
+    /// applied at once, one past the end at the last frame. The output is always finite and within ±4.
+    ///
+    /// Audio thread: no allocation, no locks, no system calls, bounded time for any input.
+    pub fn process(&mut self, events: &[Event], left: &mut [f32], right: &mut [f32]) {
+        let _denormals = DenormalGuard::new();
+        self.take_new_schedule();
+        let n = left.len().min(right.len());
+        let (left, right) = (&mut left[..n], &mut right[..n]);
+        left.fill(0.0);
+        right.fill(0.0);
+
+        let mut next = 0;
+        let mut pos = 0;
+        while pos < n {
+            while next < events.len() && (events[next].time as usize).min(n - 1) <= pos {
+                self.apply(events[next].kind);
+                next += 1;
+            }
+            let mut end = (pos + CHUNK).min(n);
+            if next < events.len() {
+                end = end.min((events[next].time as usize).min(n - 1));
+            }
+            self.run_chunk(pos, end, left, right);
+            pos = end;
+        }
+        for event in &events[next..] {
+            self.apply(event.kind);
+        }
+        for x in left.iter_mut().chain(right.iter_mut()) {
+            *x = if x.is_finite() { x.clamp(-OUTPUT_LIMIT, OUTPUT_LIMIT) } else { 0.0 };
+        }
+    }
+
+    /// Applies one event now.
+    fn apply(&mut self, kind: EventKind) {
+        let s = &*self.schedule;
+        let has_envelopes = !s.voice_envelopes.is_empty();
+        match kind {
+            EventKind::NoteOn { note, velocity } if velocity > 0.0 => {
+                let velocity = if velocity.is_finite() { velocity.min(1.0) } else { 1.0 };
+                self.voices.note_on(note & 0x7f, velocity, &s.voice, s.slots());
+            }
+            EventKind::NoteOn { note, .. } | EventKind::NoteOff { note } => {
+                self.voices.note_off(note & 0x7f, &s.voice, has_envelopes);
+            }
+            EventKind::PitchBend { value } => self.globals.set(globals::BEND, value.clamp(-1.0, 1.0)),
+            EventKind::ControlChange { cc, value } => self.globals.set(globals::cc(cc & 0x7f), value.clamp(0.0, 1.0)),
+            EventKind::ChannelPressure { value } => self.globals.set(globals::PRESSURE, value.clamp(0.0, 1.0)),
+            EventKind::PolyPressure { note, value } => {
+                self.voices.poly_pressure(note & 0x7f, if value.is_finite() { value.clamp(0.0, 1.0) } else { 0.0 })
+            }
+            EventKind::Macro { index, value } => self.globals.set_macro(index as usize, value, &s.macros),
+            EventKind::AllNotesOff => self.voices.all_notes_off(has_envelopes),
+        }
+    }
+
+    /// Takes the newest submitted schedule, carries state over, and retires the old one.
+    fn take_new_schedule(&mut self) {
+        if let Some(mut new) = self.swap.take_newest() {
+            super::migrate::carry_over(&mut self.schedule, &mut new);
+            let old = std::mem::replace(&mut self.schedule, new);
+            self.voices.truncate(self.schedule.slots());
+            self.globals.set_sample_rate(self.schedule.sample_rate);
+            self.globals.rebase_macros(&self.schedule.macros);
+            self.swap.retire(old);
+        }
+    }
+
+    /// Runs every active voice group over frames `start..end` (at most one control period) and mixes them
+    /// into the output.
+    fn run_chunk(&mut self, start: usize, end: usize, left: &mut [f32], right: &mut [f32]) {
+        let len = end - start;
+        if len == 0 {
+            return;
+        }
+        let slots = self.schedule.slots();
+        self.voices.advance_glides(slots, len);
+        self.globals.advance(len);
+        let s = &mut *self.schedule;
+        for p in s.params.iter_mut() {
+            if p.current != p.target {
+                let next = p.current + p.step * len as f32;
+                let arrived = (p.step >= 0.0 && next >= p.target) || (p.step <= 0.0 && next <= p.target);
+                p.current = if arrived { p.target } else { next };
+            }
+        }
+        let fade_step = 1.0 / (FADE_SECONDS * s.sample_rate);
+        let has_envelopes = !s.voice_envelopes.is_empty();
+
+        for group in 0..s.groups {
+            if !self.voices.group_active(group) {
+                continue;
+            }
+            let voice = voice_lanes(&self.voices, &self.globals, s.voice.bend_range, group);
+            let alive = run_group(s, &self.globals, &voice, &self.voices, group, len);
+
+            // Mix this group's voices into the output, fading stolen ones, dropping any that blew up.
+            let base = group * LANES;
+            let mut gain = [0.0f32; LANES];
+            let mut step = [0.0f32; LANES];
+            let out_l = &s.buffers[s.output[0] as usize * CHUNK..][..len];
+            let out_r = &s.buffers[s.output[1] as usize * CHUNK..][..len];
+            let mut check = [0.0f32; LANES];
+            for frame in out_l.iter().chain(out_r.iter()) {
+                for l in 0..LANES {
+                    check[l] += frame[l] * 0.0;
+                }
+            }
+            for l in 0..LANES {
+                let v = self.voices.get_mut(base + l);
+                if !v.is_active() {
+                    continue;
+                }
+                if !check[l].is_finite() {
+                    // The voice produced NaN or infinity: silence it and start its slot afresh next time.
+                    v.phase = Phase::Free;
+                    continue;
+                }
+                gain[l] = v.gain;
+                if v.phase == Phase::Fading {
+                    step[l] = -fade_step;
+                }
+            }
+            let mut g = gain;
+            for i in 0..len {
+                let (mut sum_l, mut sum_r) = (0.0, 0.0);
+                for l in 0..LANES {
+                    g[l] = (g[l] + step[l]).max(0.0);
+                    sum_l += out_l[i][l] * g[l];
+                    sum_r += out_r[i][l] * g[l];
+                }
+                left[start + i] += sum_l;
+                right[start + i] += sum_r;
+            }
+
+            // Voice lifecycle: clear one-shot flags, free voices whose envelope or fade has ended.
+            for (l, &gain) in g.iter().enumerate() {
+                let v = self.voices.get_mut(base + l);
+                v.start = false;
+                v.trigger = false;
+                match v.phase {
+                    Phase::Fading => {
+                        v.gain = gain;
+                        if gain <= 0.0 {
+                            v.phase = Phase::Free;
+                        }
+                    }
+                    Phase::Released if has_envelopes && !alive.contains(l) => v.phase = Phase::Free,
+                    _ => {}
+                }
+            }
+        }
+        if s.fresh_nodes {
+            s.fresh_nodes = false;
+            for node in s.nodes.iter_mut() {
+                node.fresh = false;
+            }
+        }
+    }
+}
+
+/// What the nodes of lane group `group` see of its voices for the coming control period.
+fn voice_lanes(voices: &Voices, globals: &Globals, bend_range: f32, group: usize) -> VoiceLanes {
+    let bend = globals.value[globals::BEND as usize] * bend_range;
+    let mut lanes = VoiceLanes::IDLE;
+    for l in 0..LANES {
+        let v = voices.get(group * LANES + l);
+        if !v.is_active() {
+            continue;
+        }
+        lanes.active = lanes.active.with(l);
+        lanes.pitch[l] = v.pitch + bend;
+        lanes.velocity[l] = v.velocity;
+        if v.phase == Phase::Held {
+            lanes.gate = lanes.gate.with(l);
+        }
+        if v.start {
+            lanes.start = lanes.start.with(l);
+        }
+        if v.trigger {
+            lanes.trigger = lanes.trigger.with(l);
+        }
+    }
+    lanes
+}
+
+/// Runs every op of the schedule for one lane group over `len` frames. Returns the lanes whose voice
+/// envelopes are still sounding.
+fn run_group(
+    s: &mut Schedule,
+    globals: &Globals,
+    voice: &VoiceLanes,
+    voices: &Voices,
+    group: usize,
+    len: usize,
+) -> LaneMask {
+    let node_count = s.nodes.len();
+    let groups = s.groups;
+    let mut alive = LaneMask::NONE;
+    let fresh_voice = VoiceLanes { start: voice.active, trigger: LaneMask(voice.active.0 & voice.gate.0), ..*voice };
+    let buffers = s.buffers.as_mut_ptr();
+    let buffers_len = s.buffers.len();
+    for op in &s.ops {
+        match *op {
+            Op::Node { node, inputs, outputs, output_count } => {
+                let node = node as usize;
+                let entry = &s.nodes[node];
+                // Parameter values at the end of this control period: base plus modulation, clamped.
+                let params = &s.params[entry.params.start as usize..entry.params.end as usize];
+                for (value, slot) in s.param_values.iter_mut().zip(params) {
+                    if slot.routes.is_empty() {
+                        *value = [slot.current; LANES];
+                        continue;
+                    }
+                    let mut amount = [0.0f32; LANES];
+                    for route in &s.routes[slot.routes.start as usize..slot.routes.end as usize] {
+                        let source: Lanes = match route.source {
+                            RouteSource::Buffer(b) => {
+                                // SAFETY: buffer ids come from the compiler and index within `buffers`.
+                                debug_assert!((b as usize + 1) * CHUNK <= buffers_len);
+                                unsafe { *buffers.add(b as usize * CHUNK + len - 1) }
+                            }
+                            RouteSource::Feedback(slot) => {
+                                s.feedback[(slot as usize * groups + group) * CHUNK + CHUNK - 1]
+                            }
+                            RouteSource::Velocity => voice.velocity,
+                            RouteSource::Key => voice.pitch.map(|p| (p - 60.0) * (1.0 / 12.0)),
+                            RouteSource::PolyPressure => {
+                                std::array::from_fn(|l| voices.get(group * LANES + l).pressure)
+                            }
+                            RouteSource::Global(g) => [globals.value[g as usize]; LANES],
+                        };
+                        for l in 0..LANES {
+                            amount[l] += route.depth * source[l];
+                        }
+                    }
+                    for l in 0..LANES {
+                        // `max` then `min` (not `clamp`) so a NaN from a broken source becomes `min`.
+                        value[l] = slot.unit.apply_modulation(slot.current, amount[l]).max(slot.min).min(slot.max);
+                    }
+                }
+
+                // SAFETY: the compiler gives each op distinct output buffers, none of which is one of its
+                // input buffers (outputs are allocated before inputs are released), so the shared and
+                // mutable slices below never overlap. All ids index within `buffers`.
+                let read = |input: Input| -> Option<&[Lanes]> {
+                    match input {
+                        Input::None => None,
+                        Input::Buffer(b) => {
+                            Some(unsafe { std::slice::from_raw_parts(buffers.add(b as usize * CHUNK), len) })
+                        }
+                        Input::Feedback(slot) => Some(&s.feedback[(slot as usize * groups + group) * CHUNK..][..len]),
+                    }
+                };
+                let mut p = Process {
+                    len,
+                    sample_rate: s.sample_rate,
+                    inputs: inputs.map(read),
+                    outputs: std::array::from_fn(|k| -> &mut [Lanes] {
+                        if k < output_count as usize && k < MAX_OUTPUTS {
+                            unsafe { std::slice::from_raw_parts_mut(buffers.add(outputs[k] as usize * CHUNK), len) }
+                        } else {
+                            &mut []
+                        }
+                    }),
+                    params: &s.param_values[..params.len()],
+                    voice: if entry.fresh { &fresh_voice } else { voice },
+                };
+                let mask = s.processors[group * node_count + node].process(&mut p);
+                if entry.ends_voice {
+                    alive = LaneMask(alive.0 | mask.0);
+                }
+            }
+            Op::StoreFeedback { from, slot } => {
+                // SAFETY: `from` indexes within `buffers`; feedback is a separate allocation.
+                let src = unsafe { std::slice::from_raw_parts(buffers.add(from as usize * CHUNK), len) };
+                let dst = &mut s.feedback[(slot as usize * groups + group) * CHUNK..][..CHUNK];
+                dst[..len].copy_from_slice(src);
+                let last = src[len - 1];
+                dst[len..].fill(last);
+            }
+        }
+    }
+    alive
+}
