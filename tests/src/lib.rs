@@ -1,1 +1,6 @@
-//! Shared test helpers.
+//! Helpers shared by Ferrule's cross-crate tests: an allocation trap for the audio path, and measurements of
+//! what a listener hears (pitch, level, clicks).
+
+pub mod alloc_trap;
+pub mod measure;
+pub mod patch;

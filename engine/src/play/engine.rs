@@ -19,6 +19,9 @@ pub struct Engine {
     swap: EngineSide,
     voices: Voices,
     globals: Globals,
+    /// Frames rendered since the engine was made. Control periods are aligned to multiples of [`CHUNK`]
+    /// of this count, so renders in any block size that is a multiple of [`CHUNK`] are bit-identical.
+    frames: u64,
 }
 
 impl Engine {
@@ -27,7 +30,7 @@ impl Engine {
     pub fn new(schedule: Schedule) -> (Engine, EngineControl) {
         let (swap, control) = swap::channel();
         let globals = Globals::new(schedule.sample_rate, &schedule.macros);
-        (Engine { schedule: Box::new(schedule), swap, voices: Voices::new(), globals }, control)
+        (Engine { schedule: Box::new(schedule), swap, voices: Voices::new(), globals, frames: 0 }, control)
     }
 
     /// Voices currently heard (fading ones included).
@@ -63,7 +66,8 @@ impl Engine {
                 self.apply(events[next].kind);
                 next += 1;
             }
-            let mut end = (pos + CHUNK).min(n);
+            let to_grid = CHUNK - ((self.frames + pos as u64) % CHUNK as u64) as usize;
+            let mut end = (pos + to_grid).min(n);
             if next < events.len() {
                 end = end.min((events[next].time as usize).min(n - 1));
             }
@@ -73,6 +77,7 @@ impl Engine {
         for event in &events[next..] {
             self.apply(event.kind);
         }
+        self.frames += n as u64;
         for x in left.iter_mut().chain(right.iter_mut()) {
             *x = if x.is_finite() { x.clamp(-OUTPUT_LIMIT, OUTPUT_LIMIT) } else { 0.0 };
         }

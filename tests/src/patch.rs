@@ -1,0 +1,45 @@
+//! Compiling and rendering patches in tests.
+
+use ferrule_engine::render::{RenderSettings, Rendered, TimedEvent, render};
+use ferrule_engine::{CompileSettings, EventKind, PatchSource, Schedule, compile};
+
+/// Compiles patch text at `sample_rate`, panicking with the diagnostics if it does not compile.
+pub fn schedule(text: &str, sample_rate: f32) -> Schedule {
+    let source = PatchSource { path: "test.ron".into(), text: text.into() };
+    match compile(&source, &CompileSettings { sample_rate, max_block: 4096, polyphony: None }) {
+        Ok(s) => s,
+        Err(d) => panic!("test patch does not compile:\n{d}"),
+    }
+}
+
+/// The text of `patches/NAME` in the repository.
+pub fn factory_patch(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../patches").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A note-on at `seconds`.
+pub fn on(seconds: f64, note: u8, velocity: f32) -> TimedEvent {
+    TimedEvent { seconds, kind: EventKind::NoteOn { note, velocity } }
+}
+
+/// A note-off at `seconds`.
+pub fn off(seconds: f64, note: u8) -> TimedEvent {
+    TimedEvent { seconds, kind: EventKind::NoteOff { note } }
+}
+
+/// Renders `text` at `sample_rate` for `seconds` in blocks of `block`.
+pub fn render_text(text: &str, events: &[TimedEvent], sample_rate: f32, block: usize, seconds: f64) -> Rendered {
+    render(schedule(text, sample_rate), events, &RenderSettings { block, seconds })
+}
+
+/// A sine through a VCA at gain 0.5, no envelope: the simplest audible patch.
+pub const SINE: &str = r#"(
+    version: 1,
+    nodes: {
+        "osc": (kind: "sine"),
+        "amp": (kind: "vca", params: { "gain": 0.5 }),
+    },
+    connections: [("osc.out", "amp.in")],
+    output: Mono("amp.out"),
+)"#;

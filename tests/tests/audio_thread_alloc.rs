@@ -1,0 +1,103 @@
+//! The audio path never allocates or frees: process, notes, stealing, controller and macro changes, schedule
+//! swaps and retirement all run under an allocation trap.
+
+use ferrule_engine::{Engine, Event, EventKind};
+use ferrule_tests::alloc_trap::count_allocations;
+use ferrule_tests::patch::schedule;
+
+ferrule_tests::install_alloc_trap!();
+
+const FOUR_VOICES: &str = r#"(
+    version: 1,
+    voice: (polyphony: 4, glide: 0.05),
+    nodes: {
+        "osc": (kind: "sine"),
+        "amp": (kind: "vca", params: { "gain": 0.3 }),
+    },
+    connections: [("osc.out", "amp.in")],
+    modulations: [
+        (from: "modwheel", to: "osc.fine", depth: 50.0),
+        (from: "velocity", to: "amp.gain", depth: 0.2),
+        (from: "bend", to: "osc.pitch", depth: 0.1),
+        (from: "aftertouch", to: "amp.gain", depth: 0.1),
+        (from: "cc74", to: "osc.fine", depth: 10.0),
+    ],
+    macros: [(name: "Level", min: 0.0, max: 1.0, default: 0.5, targets: [(to: "amp.gain", depth: 0.5)])],
+    output: Mono("amp.out"),
+)"#;
+
+fn ev(time: u32, kind: EventKind) -> Event {
+    Event { time, kind }
+}
+
+#[test]
+fn the_trap_catches_an_allocation() {
+    let (v, caught) = count_allocations(|| vec![1u8; 100]);
+    assert_eq!(v.len(), 100);
+    assert!(caught >= 1, "the trap saw {caught} allocations");
+    let ((), caught) = count_allocations(|| drop(v));
+    assert!(caught >= 1, "and a deallocation");
+}
+
+#[test]
+fn process_notes_stealing_and_controllers_do_not_allocate() {
+    let (mut engine, _control) = Engine::new(schedule(FOUR_VOICES, 48_000.0));
+    let mut left = vec![0.0f32; 4096];
+    let mut right = vec![0.0f32; 4096];
+    let events = [
+        ev(0, EventKind::NoteOn { note: 60, velocity: 0.8 }),
+        ev(3, EventKind::NoteOn { note: 64, velocity: 0.8 }),
+        ev(17, EventKind::NoteOn { note: 67, velocity: 0.8 }),
+        ev(40, EventKind::NoteOn { note: 71, velocity: 0.8 }),
+        ev(41, EventKind::NoteOff { note: 64 }),
+        // Two more than the polyphony: one takes the released voice, one steals the oldest.
+        ev(100, EventKind::NoteOn { note: 72, velocity: 1.0 }),
+        ev(101, EventKind::NoteOn { note: 74, velocity: 1.0 }),
+        ev(200, EventKind::ControlChange { cc: 1, value: 0.7 }),
+        ev(201, EventKind::ControlChange { cc: 74, value: 0.2 }),
+        ev(300, EventKind::PitchBend { value: -0.5 }),
+        ev(301, EventKind::ChannelPressure { value: 0.5 }),
+        ev(302, EventKind::PolyPressure { note: 72, value: 0.9 }),
+        ev(400, EventKind::Macro { index: 0, value: 1.0 }),
+        ev(401, EventKind::Macro { index: 7, value: 1.0 }),
+        ev(500, EventKind::NoteOn { note: 72, velocity: 0.5 }),
+        ev(4000, EventKind::AllNotesOff),
+        ev(9999, EventKind::NoteOn { note: 50, velocity: 1.0 }),
+    ];
+    for block in [1usize, 7, 64, 4096] {
+        let ((), caught) = count_allocations(|| {
+            for _ in 0..4 {
+                engine.process(&events, &mut left[..block], &mut right[..block]);
+            }
+        });
+        assert_eq!(caught, 0, "block size {block}: the audio path allocated {caught} times");
+    }
+    let ((), caught) = count_allocations(|| {
+        for _ in 0..50 {
+            engine.process(&[], &mut left, &mut right);
+        }
+    });
+    assert_eq!(caught, 0);
+}
+
+#[test]
+fn swapping_and_retiring_schedules_does_not_allocate_even_when_the_return_ring_is_full() {
+    let (mut engine, mut control) = Engine::new(schedule(FOUR_VOICES, 48_000.0));
+    let mut left = vec![0.0f32; 256];
+    let mut right = vec![0.0f32; 256];
+    let notes = [ev(0, EventKind::NoteOn { note: 60, velocity: 1.0 }), ev(0, EventKind::NoteOn { note: 67, velocity: 1.0 })];
+    let ((), caught) = count_allocations(|| engine.process(&notes, &mut left, &mut right));
+    assert_eq!(caught, 0);
+    // Never collect: the return ring fills and the engine parks schedules in its backlog, then stops
+    // taking new ones until there is room. None of it may allocate or free on the audio thread.
+    for round in 0..40 {
+        let pending: Vec<_> = (0..3).map(|_| schedule(FOUR_VOICES, 48_000.0)).collect();
+        for s in pending {
+            let _ = control.submit(s);
+        }
+        let ((), caught) = count_allocations(|| engine.process(&[], &mut left, &mut right));
+        assert_eq!(caught, 0, "round {round}: swap allocated {caught} times");
+    }
+    assert!(left.iter().any(|&x| x != 0.0), "the held notes still sound after all the swaps");
+    assert!(control.collect_retired() > 0);
+}
