@@ -12,6 +12,8 @@ use crate::spec::NodeSpec;
 macro_rules! node_kinds {
     ($($variant:ident => $ty:path),* $(,)?) => {
         /// The state of one node for one lane group, whatever its kind.
+        // Variants differ in size by design: processors live inline in one arena, never boxed.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug)]
         pub enum Processor {
             $(
