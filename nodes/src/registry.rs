@@ -60,6 +60,8 @@ macro_rules! node_kinds {
 node_kinds! {
     Sine => crate::osc::sine::Sine,
     Vca => crate::util::vca::Vca,
+    Saw => crate::osc::saw::Saw,
+    Pulse => crate::osc::pulse::Pulse,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

@@ -3,6 +3,7 @@
 //! thread (no allocation, no panics, no division per sample).
 
 pub(crate) mod approx;
+pub(crate) mod blep;
 pub(crate) mod phasor;
 pub(crate) mod ramp;
 

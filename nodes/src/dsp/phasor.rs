@@ -92,6 +92,12 @@ pub(crate) fn param(p: &Process<'_>, index: usize) -> [f32; LANES] {
     p.params.get(index).copied().unwrap_or([0.0; LANES])
 }
 
+/// A phase as a fraction of a cycle in `[0, 1)`, exact to 2⁻²⁴. Audio thread.
+#[inline(always)]
+pub(crate) fn unit(phase: u32) -> f32 {
+    (phase >> 8) as i32 as f32 * (1.0 / 16_777_216.0)
+}
+
 /// A phase as a signed fraction of a cycle in `[-0.5, 0.5)`. Audio thread.
 #[inline(always)]
 pub(crate) fn signed(phase: u32) -> f32 {
