@@ -17,6 +17,7 @@
 
 pub mod context;
 pub(crate) mod dsp;
+pub mod env;
 pub mod lanes;
 pub mod osc;
 pub mod pitch;

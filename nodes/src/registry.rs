@@ -62,6 +62,7 @@ node_kinds! {
     Vca => crate::util::vca::Vca,
     Saw => crate::osc::saw::Saw,
     Pulse => crate::osc::pulse::Pulse,
+    Adsr => crate::env::adsr::Adsr,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.
