@@ -7,8 +7,9 @@
 //!
 //! ```
 //! use ferrule_nodes::{registry, Unit};
-//! let (_, vca) = registry::find("vca").unwrap();
-//! assert_eq!(vca.params[0].unit, Unit::Linear);
+//! let (_, svf) = registry::find("svf").unwrap();
+//! assert_eq!(svf.params[0].name, "cutoff");
+//! assert_eq!(svf.params[0].unit, Unit::Hertz);
 //! ```
 
 // Lane loops are written `for l in 0..LANES` over several arrays at once: that is the form that autovectorises
@@ -18,6 +19,7 @@
 pub mod context;
 pub(crate) mod dsp;
 pub mod env;
+pub mod filter;
 pub mod lanes;
 pub mod osc;
 pub mod pitch;

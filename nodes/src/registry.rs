@@ -63,6 +63,7 @@ node_kinds! {
     Saw => crate::osc::saw::Saw,
     Pulse => crate::osc::pulse::Pulse,
     Adsr => crate::env::adsr::Adsr,
+    Svf => crate::filter::svf::Svf,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

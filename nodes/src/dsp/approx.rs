@@ -20,6 +20,15 @@ pub(crate) fn sin_turns(x: f32) -> f32 {
     f * (SIN_C1 + f2 * (SIN_C3 + f2 * (SIN_C5 + f2 * (SIN_C7 + f2 * SIN_C9))))
 }
 
+/// `tan(π·u)` for `u ∈ [0, 0.49]` (a cutoff as a fraction of the sample rate), relative error below 1e-5.
+/// One division; meant for per-call coefficient computation. Audio thread.
+#[inline(always)]
+pub(crate) fn tan_pi(u: f32) -> f32 {
+    let half = 0.5 * u.clamp(0.0, 0.49);
+    // sin(πu) / cos(πu), with cos(πu) = sin(2π(0.25 − u/2)); both arguments stay inside [0, 0.25].
+    sin_turns(half) / sin_turns(0.25 - half)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +42,15 @@ mod tests {
             worst = worst.max(err);
         }
         assert!(worst < 2.5e-7, "worst error {worst}");
+    }
+
+    #[test]
+    fn tan_pi_matches_std() {
+        for i in 0..=4900 {
+            let u = i as f64 * 1e-4;
+            let want = (std::f64::consts::PI * u).tan();
+            let got = tan_pi(u as f32) as f64;
+            assert!((got - want).abs() <= 1e-5 * want.max(1e-3), "tan_pi({u}) = {got}, want {want}");
+        }
     }
 }
