@@ -21,6 +21,7 @@ pub(crate) mod dsp;
 pub mod env;
 pub mod filter;
 pub mod lanes;
+pub mod modulator;
 pub mod osc;
 pub mod pitch;
 pub mod registry;

@@ -64,6 +64,8 @@ node_kinds! {
     Pulse => crate::osc::pulse::Pulse,
     Adsr => crate::env::adsr::Adsr,
     Svf => crate::filter::svf::Svf,
+    Mixer => crate::util::mixer::Mixer,
+    Lfo => crate::modulator::lfo::Lfo,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.
