@@ -86,6 +86,23 @@ fn pitch_and_fine_offset_the_note() {
 }
 
 #[test]
+fn a_pitch_change_mid_note_lands_on_the_new_pitch() {
+    let n = 1 << 15;
+    let sr = 48_000.0;
+    let mut rig = Rig::new("saw", sr);
+    rig.pitch(45.0).chunks(&[16, 3, 16, 9]);
+    rig.run(5000);
+    // The voice glides (pitch bend) to 81 over a few calls, then holds.
+    for step in 1..=8 {
+        rig.pitch(45.0 + 36.0 * step as f32 / 8.0);
+        rig.run(16);
+    }
+    let x = lane(&rig.run(2 * n), 0);
+    let err = cents(pitch_hz(&x, sr as f64, n), note_hz(81.0));
+    assert!(err.abs() < 0.1, "off by {err} cent after the glide");
+}
+
+#[test]
 fn stays_finite_at_extreme_parameters() {
     assert_finite_at_extremes("saw", |_| 0.0);
 }

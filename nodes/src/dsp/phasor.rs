@@ -19,13 +19,22 @@ const MIN_HZ: f32 = 0.01;
 /// a wrap from overlapping.
 const MAX_RATIO: f32 = 0.45;
 
-/// A phase per lane, in units of 2⁻³² cycle, and the increment of the last frame of the last call.
+/// A phase per lane, in units of 2⁻³² cycle, the increment of the last frame of the last call, and a cache of
+/// the last pitch's increment so a steady pitch costs no `exp2` or division per call.
 #[derive(Clone, Debug)]
 pub(crate) struct Phasor {
     /// Phase of the next frame to produce, per lane.
     pub(crate) phase: [u32; LANES],
     /// Increment reached at the end of the last call, per lane.
     pub(crate) inc: [u32; LANES],
+    /// The pitch (MIDI semitones, all offsets added) the cached target belongs to, per lane.
+    semis: [f32; LANES],
+    /// The increment for `semis`, per lane.
+    target: [u32; LANES],
+    /// `2³² / target`: the reciprocal of the target increment in cycles.
+    inv_target: [f32; LANES],
+    /// The sample rate the cache was computed at.
+    sample_rate: f32,
 }
 
 /// What [`Phasor::begin`] hands an oscillator for one call.
@@ -44,7 +53,14 @@ pub(crate) struct Sweep {
 impl Phasor {
     /// Every lane at `start_phase` with a zero increment.
     pub(crate) fn new(start_phase: u32) -> Phasor {
-        Phasor { phase: [start_phase; LANES], inc: [0; LANES] }
+        Phasor {
+            phase: [start_phase; LANES],
+            inc: [1; LANES],
+            semis: [f32::NAN; LANES],
+            target: [1; LANES],
+            inv_target: [1.0; LANES],
+            sample_rate: 0.0,
+        }
     }
 
     /// Prepares one call of `len` frames (`1..=MAX_CHUNK`): computes each lane's target increment from the voice
@@ -55,27 +71,39 @@ impl Phasor {
         let max_hz = MAX_RATIO * p.sample_rate;
         let cycles_per_hz = CYCLE / p.sample_rate.max(1.0) as f64;
         let len = len.max(1);
+        let inv_len = 1.0 / len as f64;
         let mut sweep =
             Sweep { inc_step: [0; LANES], target: [0; LANES], inv_dt: [0.0; LANES], inv_dt_step: [0.0; LANES] };
         let (pitch, fine) = (param(p, pitch), param(p, fine));
+        let rate_changed = p.sample_rate != self.sample_rate;
+        self.sample_rate = p.sample_rate;
         for l in 0..LANES {
-            let hz = semitones_to_hz(p.voice.pitch[l] + pitch[l] + fine[l] * 0.01);
-            let hz = clamp(hz, MIN_HZ, max_hz);
-            let target = (hz as f64 * cycles_per_hz).round().max(1.0) as u32;
+            let semis = p.voice.pitch[l] + pitch[l] + fine[l] * 0.01;
+            if rate_changed || semis != self.semis[l] {
+                let hz = clamp(semitones_to_hz(semis), MIN_HZ, max_hz);
+                // Rounded to nearest; positive, so +0.5 and truncation is enough.
+                let target = (hz as f64 * cycles_per_hz + 0.5).max(1.0) as u32;
+                self.semis[l] = semis;
+                self.target[l] = target;
+                self.inv_target[l] = (CYCLE / target as f64) as f32;
+            }
+            let target = self.target[l];
             if p.voice.start.contains(l) {
                 self.phase[l] = start_phase;
                 self.inc[l] = target;
             }
             let from = self.inc[l];
-            let step = (target as i64 - from as i64) / len as i64;
             sweep.target[l] = target;
-            sweep.inc_step[l] = step as i32 as u32;
-            let first = (from as i64 + step).max(1);
-            let dt0 = (first as f64 / CYCLE) as f32;
-            let dt1 = (target as f64 / CYCLE) as f32;
-            let steps = (len - 1).max(1) as f32;
-            sweep.inv_dt[l] = 1.0 / dt0;
-            sweep.inv_dt_step[l] = (1.0 / dt1 - 1.0 / dt0) / steps;
+            sweep.inv_dt[l] = self.inv_target[l];
+            if from != target {
+                // Truncated, so `len` steps never overshoot the target; the call's end sets it exactly.
+                let step = ((target as f64 - from as f64) * inv_len) as i64;
+                sweep.inc_step[l] = step as i32 as u32;
+                let first = (from as i64 + step).max(1);
+                let inv_first = (CYCLE / first as f64) as f32;
+                sweep.inv_dt[l] = inv_first;
+                sweep.inv_dt_step[l] = (self.inv_target[l] - inv_first) / (len - 1).max(1) as f32;
+            }
         }
         sweep
     }

@@ -170,6 +170,8 @@ impl NodeKind for Adsr {
         let mut level = self.level;
         let mut stage = self.stage;
         let mut sus = self.sustain;
+        // The stage logic stays scalar per lane: with SSE2 a branch-free f64 form of it measured twice as slow
+        // (2 f64 per register, every select taken), while these branches follow the stage and predict well.
         for frame in p.outputs[0][..n].iter_mut() {
             for l in 0..LANES {
                 sus[l] += sustain_step[l];

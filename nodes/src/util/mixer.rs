@@ -61,10 +61,13 @@ impl NodeKind for Mixer {
                 let step = ramp::step(gain, target, n);
                 let mut g = *gain;
                 for (frame, x) in out.iter_mut().zip(x) {
+                    // Whole-array values in and out, so the lane loop becomes SIMD.
+                    let (x, mut y) = (*x, *frame);
                     for l in 0..LANES {
                         g[l] += step[l];
-                        frame[l] += x[l] * g[l];
+                        y[l] += x[l] * g[l];
                     }
+                    *frame = y;
                 }
             }
             *gain = *target;

@@ -51,18 +51,25 @@ impl NodeKind for Vca {
         match (x, cv) {
             (Some(x), Some(cv)) => {
                 for ((frame, x), c) in out.iter_mut().zip(x).zip(cv) {
+                    // Whole-array values in and out, so the lane loop becomes SIMD.
+                    let (x, c) = (*x, *c);
+                    let mut y = splat(0.0);
                     for l in 0..LANES {
                         gain[l] += step[l];
-                        frame[l] = x[l] * gain[l] * c[l];
+                        y[l] = x[l] * gain[l] * c[l];
                     }
+                    *frame = y;
                 }
             }
             (Some(x), None) => {
                 for (frame, x) in out.iter_mut().zip(x) {
+                    let x = *x;
+                    let mut y = splat(0.0);
                     for l in 0..LANES {
                         gain[l] += step[l];
-                        frame[l] = x[l] * gain[l];
+                        y[l] = x[l] * gain[l];
                     }
+                    *frame = y;
                 }
             }
             (None, _) => out.fill(splat(0.0)),
