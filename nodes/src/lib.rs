@@ -7,12 +7,21 @@
 //!
 //! ```
 //! use ferrule_nodes::{registry, Unit};
-//! let (_, svf) = registry::find("vca").unwrap();
-//! assert_eq!(svf.params[0].unit, Unit::Linear);
+//! let (_, svf) = registry::find("svf").unwrap();
+//! assert_eq!(svf.params[0].name, "cutoff");
+//! assert_eq!(svf.params[0].unit, Unit::Hertz);
 //! ```
 
+// Lane loops are written `for l in 0..LANES` over several arrays at once: that is the form that autovectorises
+// (see `lanes`), so the iterator style this lint asks for would obscure it.
+#![allow(clippy::needless_range_loop)]
+
 pub mod context;
+pub(crate) mod dsp;
+pub mod env;
+pub mod filter;
 pub mod lanes;
+pub mod modulator;
 pub mod osc;
 pub mod pitch;
 pub mod registry;

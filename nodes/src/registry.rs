@@ -12,6 +12,8 @@ use crate::spec::NodeSpec;
 macro_rules! node_kinds {
     ($($variant:ident => $ty:path),* $(,)?) => {
         /// The state of one node for one lane group, whatever its kind.
+        // Variants differ in size by design: processors live inline in one arena, never boxed.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Clone, Debug)]
         pub enum Processor {
             $(
@@ -58,6 +60,12 @@ macro_rules! node_kinds {
 node_kinds! {
     Sine => crate::osc::sine::Sine,
     Vca => crate::util::vca::Vca,
+    Saw => crate::osc::saw::Saw,
+    Pulse => crate::osc::pulse::Pulse,
+    Adsr => crate::env::adsr::Adsr,
+    Svf => crate::filter::svf::Svf,
+    Mixer => crate::util::mixer::Mixer,
+    Lfo => crate::modulator::lfo::Lfo,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

@@ -1,3 +1,5 @@
 //! Oscillators: sound sources that follow the voice's pitch.
 
+pub mod pulse;
+pub mod saw;
 pub mod sine;

@@ -2,8 +2,10 @@
 
 use crate::NodeKind;
 use crate::context::Process;
-use crate::lanes::{LANES, Lanes, splat};
-use crate::pitch::semitones_to_hz;
+use crate::dsp::approx::sin_turns;
+use crate::dsp::phasor::{Phasor, param, signed};
+use crate::dsp::{frames, ramp};
+use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
@@ -25,11 +27,13 @@ pub const SPEC: NodeSpec = NodeSpec {
     role: NodeRole::Signal,
 };
 
-/// Per-group state: phase in cycles (`0.0..1.0`) and the last phase increment, per lane.
+/// Per-group state: a fixed-point phase per lane and the level reached at the end of the last call.
+///
+/// The waveform is a degree-9 polynomial (error below 2.5e-7, at f32 rounding), so a call costs a handful of
+/// multiply-adds per voice-sample and vectorises across the eight lanes.
 #[derive(Clone, Debug)]
 pub struct Sine {
-    phase: [f64; LANES],
-    increment: Lanes,
+    phasor: Phasor,
     level: Lanes,
 }
 
@@ -37,40 +41,33 @@ impl NodeKind for Sine {
     const SPEC: NodeSpec = SPEC;
 
     fn new(_sample_rate: f32) -> Self {
-        Sine { phase: [0.0; LANES], increment: splat(0.0), level: splat(0.0) }
+        Sine { phasor: Phasor::new(0), level: splat(0.0) }
     }
 
-    fn process(&mut self, p: &mut Process<'_>) -> crate::LaneMask {
-        let inv_sr = 1.0 / p.sample_rate;
-        let mut target = splat(0.0);
+    fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
+        let n = frames(p);
+        let sweep = self.phasor.begin(p, PITCH, FINE, n, 0);
+        let level_target = param(p, LEVEL);
         for l in 0..LANES {
             if p.voice.start.contains(l) {
-                self.phase[l] = 0.0;
-                self.increment[l] =
-                    semitones_to_hz(p.voice.pitch[l] + p.params[PITCH][l] + p.params[FINE][l] * 0.01) * inv_sr;
-                self.level[l] = p.params[LEVEL][l];
+                self.level[l] = level_target[l];
             }
-            target[l] = semitones_to_hz(p.voice.pitch[l] + p.params[PITCH][l] + p.params[FINE][l] * 0.01) * inv_sr;
         }
-        let n = p.len as f32;
-        let out = &mut p.outputs[0][..p.len];
-        for l in 0..LANES {
-            let step = (target[l] - self.increment[l]) / n;
-            let level_step = (p.params[LEVEL][l] - self.level[l]) / n;
-            let mut inc = self.increment[l];
-            let mut level = self.level[l];
-            let mut phase = self.phase[l];
-            for frame in out.iter_mut() {
-                inc += step;
-                level += level_step;
-                frame[l] = level * (std::f64::consts::TAU * phase).sin() as f32;
-                phase += inc as f64;
-                phase -= phase.floor();
+        let level_step = ramp::step(&self.level, &level_target, n);
+        let mut phase = self.phasor.phase;
+        let mut inc = self.phasor.inc;
+        let mut level = self.level;
+        for frame in p.outputs[0][..n].iter_mut() {
+            for l in 0..LANES {
+                inc[l] = inc[l].wrapping_add(sweep.inc_step[l]);
+                level[l] += level_step[l];
+                frame[l] = level[l] * sin_turns(signed(phase[l]));
+                phase[l] = phase[l].wrapping_add(inc[l]);
             }
-            self.phase[l] = phase;
-            self.increment[l] = target[l];
-            self.level[l] = p.params[LEVEL][l];
         }
-        crate::LaneMask::ALL
+        self.phasor.phase = phase;
+        self.phasor.end(&sweep);
+        self.level = level_target;
+        LaneMask::ALL
     }
 }

@@ -1,3 +1,4 @@
 //! Utilities: amplifiers, mixers and other small building blocks.
 
+pub mod mixer;
 pub mod vca;

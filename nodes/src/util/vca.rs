@@ -2,6 +2,8 @@
 
 use crate::NodeKind;
 use crate::context::Process;
+use crate::dsp::phasor::param;
+use crate::dsp::{frames, input, ramp};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
@@ -34,28 +36,43 @@ impl NodeKind for Vca {
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
-        let n = p.len;
-        let target = p.params[GAIN];
+        let n = frames(p);
+        let target = param(p, GAIN);
         for l in 0..LANES {
             if p.voice.start.contains(l) {
                 self.gain[l] = target[l];
             }
         }
-        let mut step = splat(0.0);
-        for l in 0..LANES {
-            step[l] = (target[l] - self.gain[l]) / n as f32;
-        }
+        let step = ramp::step(&self.gain, &target, n);
         let mut gain = self.gain;
-        let input = p.inputs[0];
-        let cv = p.inputs[1];
+        let (x, cv) = (input(p, 0, n), input(p, 1, n));
         let out = &mut p.outputs[0][..n];
-        for (i, frame) in out.iter_mut().enumerate() {
-            let x = input.map_or(splat(0.0), |b| b[i]);
-            let c = cv.map_or(splat(1.0), |b| b[i]);
-            for l in 0..LANES {
-                gain[l] += step[l];
-                frame[l] = x[l] * gain[l] * c[l];
+        // One loop per wiring, so the inner loop has no per-frame `Option` to test.
+        match (x, cv) {
+            (Some(x), Some(cv)) => {
+                for ((frame, x), c) in out.iter_mut().zip(x).zip(cv) {
+                    // Whole-array values in and out, so the lane loop becomes SIMD.
+                    let (x, c) = (*x, *c);
+                    let mut y = splat(0.0);
+                    for l in 0..LANES {
+                        gain[l] += step[l];
+                        y[l] = x[l] * gain[l] * c[l];
+                    }
+                    *frame = y;
+                }
             }
+            (Some(x), None) => {
+                for (frame, x) in out.iter_mut().zip(x) {
+                    let x = *x;
+                    let mut y = splat(0.0);
+                    for l in 0..LANES {
+                        gain[l] += step[l];
+                        y[l] = x[l] * gain[l];
+                    }
+                    *frame = y;
+                }
+            }
+            (None, _) => out.fill(splat(0.0)),
         }
         self.gain = target;
         LaneMask::ALL

@@ -1,0 +1,3 @@
+//! Filters: nodes that shape the spectrum of their input.
+
+pub mod svf;

@@ -1,0 +1,3 @@
+//! Modulators: slow control signals for routing to parameters.
+
+pub mod lfo;

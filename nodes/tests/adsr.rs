@@ -1,0 +1,165 @@
+//! The ADSR envelope: stage times, sustain level, releases and retriggers without jumps, idling, velocity.
+
+mod common;
+
+use common::*;
+use ferrule_nodes::LaneMask;
+
+const SR: f32 = 48_000.0;
+
+/// The envelope's stages aim 1/1000 of their span past their end (see the module docs of `adsr`).
+const OVERSHOOT: f64 = 1e-3;
+
+fn adsr(attack: f32, decay: f32, sustain: f32, release: f32) -> Rig {
+    let mut rig = Rig::new("adsr", SR);
+    rig.set("attack", attack).set("decay", decay).set("sustain", sustain).set("release", release);
+    rig
+}
+
+/// Index of the first frame satisfying `f`.
+fn first(x: &[f64], f: impl Fn(f64) -> bool) -> usize {
+    x.iter().position(|v| f(*v)).expect("never reached")
+}
+
+/// Asserts `got` samples is within 1% or one sample of `want`, and prints it.
+fn assert_time(what: &str, got: usize, want: f64) {
+    let err = got as f64 - want;
+    println!("adsr {what}: {got} samples, want {want:.1} ({:+.3}%)", 100.0 * err / want);
+    assert!(err.abs() <= 1.0 || err.abs() <= 0.01 * want, "{what}: {got} samples, want {want}");
+}
+
+#[test]
+fn attack_and_decay_take_their_times_and_sustain_is_exact() {
+    for (attack, decay, sustain) in [(0.005, 0.2, 0.7), (0.1, 0.05, 0.3), (2.0, 1.5, 0.0), (0.0, 0.0, 0.5)] {
+        let mut rig = adsr(attack, decay, sustain, 0.3);
+        let total = ((attack + decay) * SR) as usize + 2000;
+        let x = lane(&rig.run(total), 0);
+        // Frame i holds the level after i + 1 samples.
+        let peak = first(&x, |v| v >= 1.0);
+        assert_time(&format!("attack {attack} s"), peak + 1, (attack * SR) as f64);
+        let end = peak + first(&x[peak..], |v| v as f32 == sustain);
+        assert_time(&format!("decay {decay} s"), end - peak, (decay * SR) as f64);
+        assert!(x[end..].iter().all(|v| *v as f32 == sustain), "sustain holds exactly {sustain}");
+        // Attack is linear: halfway through the attack the level is one half.
+        if attack >= 0.1 {
+            let mid = (attack * SR / 2.0) as usize - 1;
+            assert!((x[mid] - 0.5).abs() < 1e-3, "attack midpoint {}", x[mid]);
+        }
+    }
+}
+
+#[test]
+fn decay_and_release_are_exponential() {
+    // Halfway through the decay the distance to its target has shrunk by √1001.
+    let mut rig = adsr(0.0, 0.5, 0.2, 0.3);
+    let x = lane(&rig.run(48_000), 0);
+    let span = 0.8;
+    let target = 0.2 - OVERSHOOT * span;
+    let half = (0.25 * SR) as usize;
+    let want = target + (1.0 - target) * (1.0 / 1001f64.sqrt());
+    assert!((x[half] - want).abs() < 1e-3 * span, "decay midpoint {} want {want}", x[half]);
+}
+
+#[test]
+fn release_reaches_silence_on_time_and_the_lane_goes_idle() {
+    for release in [0.01, 0.3, 3.0] {
+        let mut rig = adsr(0.001, 0.01, 0.7, release);
+        rig.run(4800);
+        assert_eq!(rig.sounding, LaneMask::ALL);
+        rig.voice.gate = LaneMask::NONE;
+        let mut x = Vec::new();
+        let mut idle_at = None;
+        for call in 0..(release * SR) as usize / 16 + 200 {
+            x.extend(lane(&rig.call(16, &[]).swap_remove(0), 0));
+            if idle_at.is_none() && rig.sounding.is_empty() {
+                idle_at = Some(call);
+            }
+        }
+        // Silence is set once below −100 dB, a fraction of a percent before the nominal end.
+        let silent = first(&x, |v| v == 0.0);
+        assert_time(&format!("release {release} s"), silent + 1, (release * SR) as f64);
+        assert!(x[silent..].iter().all(|v| *v == 0.0), "stays exactly 0");
+        assert!(x[silent - 1] < 1e-4, "last sound before silence {}", x[silent - 1]);
+        let idle = idle_at.expect("never went idle");
+        assert_eq!(idle, silent / 16, "reports idle in the call that reached silence");
+        // Halfway through, the release is where the exponential says.
+        let half = (release * SR / 2.0) as usize - 1;
+        let want = 0.7 * ((1.0 + OVERSHOOT) / 1001f64.sqrt() - OVERSHOOT);
+        assert!((x[half] - want).abs() < 2e-3 * 0.7, "release midpoint {} want {want}", x[half]);
+    }
+}
+
+#[test]
+fn releasing_during_the_attack_continues_from_the_current_level() {
+    let attack = 0.1;
+    let mut rig = adsr(attack, 0.2, 0.7, 0.05);
+    let mut x = lane(&rig.run(2400), 0);
+    rig.voice.gate = LaneMask::NONE;
+    x.extend(lane(&rig.run(4800), 0));
+    // The largest step anywhere is the attack's own slope (1/(attack·fs) = 2.1e-4 per sample): the release
+    // starts exactly where the attack was, and its initial slope (0.5·6.9/(0.05·fs) = 1.4e-3) is smooth.
+    let attack_step = 1.0 / (attack as f64 * SR as f64);
+    let release_step = x[2399] * (1.0 + OVERSHOOT) * (1001f64.ln() / (0.05 * SR as f64));
+    let bound = attack_step.max(release_step) * 1.01;
+    let step = max_step(&x);
+    println!("adsr release during attack: largest step {step:.2e} (bound {bound:.2e})");
+    assert!(step <= bound, "largest step {step}, bound {bound}");
+    assert!((x[2399] - 0.5).abs() < 1e-3 && x[2400] < x[2399], "release starts at the attack's level");
+}
+
+#[test]
+fn retriggering_during_release_restarts_the_attack_without_a_jump() {
+    let mut rig = adsr(0.01, 0.1, 0.6, 0.5);
+    let mut x = lane(&rig.run(9600), 0);
+    rig.voice.gate = LaneMask::NONE;
+    x.extend(lane(&rig.run(4800), 0));
+    let before = *x.last().unwrap();
+    rig.voice.gate = LaneMask::ALL;
+    rig.voice.trigger = LaneMask::ALL;
+    let after = lane(&rig.run(4800), 0);
+    let attack_step = 1.0 / (0.01 * SR as f64);
+    assert!((after[0] - before).abs() <= attack_step * 1.001, "retrigger jumped from {before} to {}", after[0]);
+    assert!(max_step(&after) <= attack_step * 1.001);
+    // It rises from where it was to the full peak, taking the remaining part of the attack.
+    let peak = first(&after, |v| v >= 1.0);
+    assert_time("attack from the release level", peak + 1, (1.0 - before) * 0.01 * SR as f64);
+}
+
+#[test]
+fn velocity_amount_scales_the_peak() {
+    for (amount, velocity, peak) in [(0.0, 0.3, 1.0), (1.0, 0.3, 0.3), (0.5, 0.5, 0.75), (1.0, 1.0, 1.0)] {
+        let mut rig = adsr(0.001, 0.1, 0.5, 0.1);
+        rig.set("velocity", amount);
+        rig.voice.velocity = [velocity; 8];
+        let x = lane(&rig.run(48_000), 0);
+        let top = x.iter().cloned().fold(0.0, f64::max);
+        assert!((top - peak).abs() < 1e-6, "amount {amount} velocity {velocity}: peak {top}, want {peak}");
+        // Sustain is relative to the peak.
+        assert!((x.last().unwrap() - 0.5 * peak).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn a_note_shorter_than_a_call_still_attacks_then_releases() {
+    let mut rig = adsr(0.001, 0.1, 0.5, 0.01);
+    rig.voice.gate = LaneMask::NONE;
+    let x = lane(&rig.run(4800), 0);
+    assert!(x.iter().cloned().fold(0.0, f64::max) > 0.2);
+    assert!(rig.sounding.is_empty() && *x.last().unwrap() == 0.0);
+}
+
+#[test]
+fn lanes_are_independent() {
+    let mut rig = adsr(0.01, 0.1, 0.5, 0.1);
+    rig.run(4800);
+    rig.voice.gate = LaneMask(0b0000_0001);
+    let out = rig.run(9600);
+    assert_eq!(rig.sounding, LaneMask(0b0000_0001), "only the held lane sounds");
+    assert_eq!(out.last().unwrap()[0], 0.5);
+    assert_eq!(out.last().unwrap()[1], 0.0);
+}
+
+#[test]
+fn stays_finite_at_extreme_parameters() {
+    assert_finite_at_extremes("adsr", |_| 0.0);
+}

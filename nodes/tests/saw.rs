@@ -1,0 +1,108 @@
+//! The band-limited saw: pitch, aliasing against a naive saw, level, start and robustness.
+
+mod common;
+
+use common::*;
+
+/// Renders `frames` frames of lane 0 at `note` after a short settle.
+fn render(note: f32, sample_rate: f32, frames: usize) -> Vec<f64> {
+    let mut rig = Rig::new("saw", sample_rate);
+    rig.pitch(note);
+    rig.run(256);
+    lane(&rig.run(frames), 0)
+}
+
+#[test]
+fn pitch_is_within_a_tenth_of_a_cent() {
+    let n = 1 << 16;
+    let cases = [
+        (48_000.0, 21.0),
+        (48_000.0, 69.0),
+        (48_000.0, 108.0),
+        (44_100.0, 21.0),
+        (44_100.0, 108.0),
+        (96_000.0, 21.0),
+        (96_000.0, 108.0),
+    ];
+    for (sr, note) in cases {
+        let x = render(note, sr, 2 * n);
+        let err = cents(pitch_hz(&x, sr as f64, n), note_hz(note));
+        println!("saw note {note} at {sr} Hz: {err:+.5} cent");
+        assert!(err.abs() < 0.1, "note {note} at {sr} Hz is off by {err} cent");
+    }
+}
+
+#[test]
+fn aliasing_beats_polyblep_reference_and_naive_saw() {
+    // MEASURING.md's two-point PolyBLEP figures with 1 dB of margin, at 440, 880, 1760 and 2637 Hz.
+    let cases = [(69.0, -48.0), (81.0, -41.0), (93.0, -37.0), (100.0, -32.0)];
+    let sr = 48_000.0;
+    for (note, bound) in cases {
+        let f0 = note_hz(note);
+        let x = render(note, sr as f32, 1 << 16);
+        let ours = aliasing_db(&x, sr, f0);
+        let naive = aliasing_db(&naive_saw(1 << 16, sr, f0), sr, f0);
+        println!("saw {f0:.0} Hz: aliasing {ours:.1} dB (naive {naive:.1} dB)");
+        assert!(ours <= bound, "saw at {f0} Hz: aliasing {ours:.1} dB, want ≤ {bound} dB");
+        assert!(ours <= naive - 10.0, "saw at {f0} Hz: {ours:.1} dB is not 10 dB better than naive {naive:.1} dB");
+    }
+}
+
+#[test]
+fn level_sets_the_peak_and_the_wave_is_dc_free() {
+    let mut rig = Rig::new("saw", 48_000.0);
+    rig.set("level", 0.5).pitch(57.0);
+    let x = lane(&rig.run(48_000), 0);
+    let peak = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!((peak - 0.5).abs() < 0.02, "peak {peak}");
+    // 220 Hz over exactly one second is 220 whole cycles.
+    assert!(mean(&x).abs() < 1e-3, "mean {}", mean(&x));
+    // A saw's RMS is level / √3.
+    assert!((rms(&x) - 0.5 / 3f64.sqrt()).abs() < 2e-3, "rms {}", rms(&x));
+}
+
+#[test]
+fn a_voice_starts_at_the_zero_crossing() {
+    let mut rig = Rig::new("saw", 48_000.0);
+    let x = lane(&rig.run(16), 0);
+    assert!(x[0].abs() < 1e-6, "first sample {}", x[0]);
+    assert!(x[1] > 0.0 && x[1] < 0.02, "second sample {}", x[1]);
+}
+
+#[test]
+fn pitch_and_fine_offset_the_note() {
+    let n = 1 << 15;
+    let sr = 48_000.0;
+    for (pitch, fine, want) in
+        [(12.0, 0.0, 880.0), (-12.0, 50.0, 220.0 * 2f64.powf(50.0 / 1200.0)), (7.0, -100.0, 440.0 * 2f64.powf(0.5))]
+    {
+        let mut rig = Rig::new("saw", sr);
+        rig.set("pitch", pitch).set("fine", fine);
+        rig.run(256);
+        let x = lane(&rig.run(2 * n), 0);
+        let err = cents(pitch_hz(&x, sr as f64, n), want);
+        assert!(err.abs() < 0.1, "pitch {pitch} fine {fine}: off by {err} cent");
+    }
+}
+
+#[test]
+fn a_pitch_change_mid_note_lands_on_the_new_pitch() {
+    let n = 1 << 15;
+    let sr = 48_000.0;
+    let mut rig = Rig::new("saw", sr);
+    rig.pitch(45.0).chunks(&[16, 3, 16, 9]);
+    rig.run(5000);
+    // The voice glides (pitch bend) to 81 over a few calls, then holds.
+    for step in 1..=8 {
+        rig.pitch(45.0 + 36.0 * step as f32 / 8.0);
+        rig.run(16);
+    }
+    let x = lane(&rig.run(2 * n), 0);
+    let err = cents(pitch_hz(&x, sr as f64, n), note_hz(81.0));
+    assert!(err.abs() < 0.1, "off by {err} cent after the glide");
+}
+
+#[test]
+fn stays_finite_at_extreme_parameters() {
+    assert_finite_at_extremes("saw", |_| 0.0);
+}
