@@ -85,7 +85,8 @@ fn swapping_and_retiring_schedules_does_not_allocate_even_when_the_return_ring_i
     let (mut engine, mut control) = Engine::new(schedule(FOUR_VOICES, 48_000.0));
     let mut left = vec![0.0f32; 256];
     let mut right = vec![0.0f32; 256];
-    let notes = [ev(0, EventKind::NoteOn { note: 60, velocity: 1.0 }), ev(0, EventKind::NoteOn { note: 67, velocity: 1.0 })];
+    let notes =
+        [ev(0, EventKind::NoteOn { note: 60, velocity: 1.0 }), ev(0, EventKind::NoteOn { note: 67, velocity: 1.0 })];
     let ((), caught) = count_allocations(|| engine.process(&notes, &mut left, &mut right));
     assert_eq!(caught, 0);
     // Never collect: the return ring fills and the engine parks schedules in its backlog, then stops

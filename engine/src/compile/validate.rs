@@ -12,23 +12,34 @@ pub fn validate(patch: &Patch, _map: &SourceMap) -> Result<ResolvedPatch, Vec<Di
     let err = |m: String| vec![Diagnostic { message: m, span: Some(0..0), help: None }];
     let mut nodes = Vec::new();
     for (id, decl) in &patch.nodes {
-        let (kind, spec) = registry::find(&decl.kind).ok_or_else(|| err(format!("unknown node kind `{}`", decl.kind)))?;
+        let (kind, spec) =
+            registry::find(&decl.kind).ok_or_else(|| err(format!("unknown node kind `{}`", decl.kind)))?;
         let mut params: Vec<f32> = spec.params.iter().map(|p| p.default).collect();
         for (name, value) in &decl.params {
             let i = spec.param(name).ok_or_else(|| err(format!("unknown param `{name}`")))?;
             params[i] = match value {
                 ParamValue::Number(x) => *x as f32,
-                ParamValue::Name(n) => spec.params[i].choices.iter().position(|c| c == n).ok_or_else(|| err(format!("bad choice {n}")))? as f32,
+                ParamValue::Name(n) => {
+                    spec.params[i].choices.iter().position(|c| c == n).ok_or_else(|| err(format!("bad choice {n}")))?
+                        as f32
+                }
             };
         }
         nodes.push(ResolvedNode { id: id.clone(), kind, params, span: 0..0 });
     }
-    let node = |name: &str| nodes.iter().position(|n| n.id == name).ok_or_else(|| err(format!("no node named `{name}`")));
+    let node =
+        |name: &str| nodes.iter().position(|n| n.id == name).ok_or_else(|| err(format!("no node named `{name}`")));
     let port = |r: &str, output: bool| -> Result<PortRef, Vec<Diagnostic>> {
         let (n, p) = r.split_once('.').unwrap_or((r, ""));
         let ni = node(n)?;
         let spec = registry::spec(nodes[ni].kind);
-        let pi = if p.is_empty() { 0 } else if output { spec.output(p).ok_or_else(|| err(format!("no output {r}")))? } else { spec.input(p).ok_or_else(|| err(format!("no input {r}")))? };
+        let pi = if p.is_empty() {
+            0
+        } else if output {
+            spec.output(p).ok_or_else(|| err(format!("no output {r}")))?
+        } else {
+            spec.input(p).ok_or_else(|| err(format!("no input {r}")))?
+        };
         Ok(PortRef { node: ni, port: pi })
     };
     let param = |r: &str| -> Result<(usize, usize), Vec<Diagnostic>> {
@@ -59,7 +70,14 @@ pub fn validate(patch: &Patch, _map: &SourceMap) -> Result<ResolvedPatch, Vec<Di
         if registry::spec(nodes[n].kind).params[p].unit == Unit::Choice {
             return Err(err("choice".into()));
         }
-        modulations.push(ResolvedRoute { source, node: n, param: p, depth: m.depth as f32, feedback: m.feedback, span: 0..0 });
+        modulations.push(ResolvedRoute {
+            source,
+            node: n,
+            param: p,
+            depth: m.depth as f32,
+            feedback: m.feedback,
+            span: 0..0,
+        });
     }
     let mut macros = Vec::new();
     for m in &patch.macros {
@@ -68,7 +86,13 @@ pub fn validate(patch: &Patch, _map: &SourceMap) -> Result<ResolvedPatch, Vec<Di
             let (n, p) = param(&t.to)?;
             targets.push((n, p, t.depth as f32));
         }
-        macros.push(ResolvedMacro { name: m.name.clone(), min: m.min as f32, max: m.max as f32, default: m.default as f32, targets });
+        macros.push(ResolvedMacro {
+            name: m.name.clone(),
+            min: m.min as f32,
+            max: m.max as f32,
+            default: m.default as f32,
+            targets,
+        });
     }
     let output = match &patch.output {
         OutputDecl::Mono(a) => [port(a, true)?, port(a, true)?],
@@ -81,7 +105,10 @@ pub fn validate(patch: &Patch, _map: &SourceMap) -> Result<ResolvedPatch, Vec<Di
         glide: v.glide as f32,
         steal: v.steal,
         bend_range: v.bend_range as f32,
-        amp_envelope: match &v.amp_envelope { Some(n) => Some(node(n)?), None => None },
+        amp_envelope: match &v.amp_envelope {
+            Some(n) => Some(node(n)?),
+            None => None,
+        },
     };
     Ok(ResolvedPatch { nodes, connections, modulations, macros, output, voice })
 }

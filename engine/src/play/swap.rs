@@ -38,11 +38,11 @@ pub(crate) fn channel() -> (EngineSide, EngineControl) {
 impl EngineControl {
     /// Queues `schedule` to replace the playing one at the start of the engine's next block. When several
     /// are queued, only the newest is played. Hands the schedule back when the queue is full (the engine is
-    /// not running, or is many blocks behind).
-    pub fn submit(&mut self, schedule: Schedule) -> Result<(), Schedule> {
+    /// not running, or is many blocks behind), boxed as it was queued.
+    pub fn submit(&mut self, schedule: Schedule) -> Result<(), Box<Schedule>> {
         match self.to_engine.push(Box::new(schedule)) {
             Ok(()) => Ok(()),
-            Err(PushError::Full(schedule)) => Err(*schedule),
+            Err(PushError::Full(schedule)) => Err(schedule),
         }
     }
 
