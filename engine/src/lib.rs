@@ -20,5 +20,5 @@ pub use compile::{CompileSettings, compile, graph_dot};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use events::{Event, EventKind};
 pub use patch::PatchSource;
-pub use play::{Engine, EngineControl};
+pub use play::{EndedNote, Engine, EngineControl};
 pub use schedule::Schedule;

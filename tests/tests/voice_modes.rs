@@ -61,6 +61,10 @@ fn a_voice_ends_when_its_amplitude_envelope_has_released() {
     let release = [ferrule_engine::Event { time: 0, kind: ferrule_engine::EventKind::NoteOff { note: 60 } }];
     engine.process(&release, &mut left, &mut right);
     assert_eq!(engine.active_voices(), 0, "freed after the 0.1 s release");
+    let ended = engine.ended_notes();
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0].note, 60);
+    assert!((4780..4816).contains(&ended[0].time), "reported at the frame the release ended: {}", ended[0].time);
     assert!(peak(&left[seconds(0.11)..]) == 0.0, "and silent");
 }
 

@@ -5,7 +5,7 @@ use ferrule_nodes::{LANES, LaneMask, Lanes, MAX_OUTPUTS, Process, VoiceLanes};
 use super::denormal::DenormalGuard;
 use super::globals::{self, Globals};
 use super::swap::{self, EngineControl, EngineSide};
-use super::voices::{FADE_SECONDS, Phase, Voices};
+use super::voices::{EndedNote, FADE_SECONDS, Phase, Voices};
 use crate::events::{Event, EventKind};
 use crate::schedule::{CHUNK, Input, Op, RouteSource, Schedule};
 
@@ -38,6 +38,13 @@ impl Engine {
         self.voices.active_count()
     }
 
+    /// The voices that ended during the last [`Engine::process`] call (their envelope finished, their
+    /// steal fade ended, or they were cut), with the frame they fell silent at, in time order per voice
+    /// group. The plugin turns these into CLAP note-end events. Valid until the next call.
+    pub fn ended_notes(&self) -> &[EndedNote] {
+        self.voices.ended()
+    }
+
     /// The playing schedule's latency in samples.
     pub fn latency(&self) -> u32 {
         self.schedule.latency
@@ -53,6 +60,7 @@ impl Engine {
     /// Audio thread: no allocation, no locks, no system calls, bounded time for any input.
     pub fn process(&mut self, events: &[Event], left: &mut [f32], right: &mut [f32]) {
         let _denormals = DenormalGuard::new();
+        self.voices.clear_ends();
         self.take_new_schedule();
         let n = left.len().min(right.len());
         let (left, right) = (&mut left[..n], &mut right[..n]);
@@ -62,6 +70,7 @@ impl Engine {
         let mut next = 0;
         let mut pos = 0;
         while pos < n {
+            self.voices.now = pos as u32;
             while next < events.len() && (events[next].time as usize).min(n - 1) <= pos {
                 self.apply(events[next].kind);
                 next += 1;
@@ -165,7 +174,7 @@ impl Engine {
                 }
                 if !check[l].is_finite() {
                     // The voice produced NaN or infinity: silence it and start its slot afresh next time.
-                    v.phase = Phase::Free;
+                    self.voices.end(base + l);
                     continue;
                 }
                 gain[l] = v.gain;
@@ -186,19 +195,21 @@ impl Engine {
             }
 
             // Voice lifecycle: clear one-shot flags, free voices whose envelope or fade has ended.
+            self.voices.now = (end - 1) as u32;
             for (l, &gain) in g.iter().enumerate() {
                 let v = self.voices.get_mut(base + l);
                 v.start = false;
                 v.trigger = false;
-                match v.phase {
+                let ended = match v.phase {
                     Phase::Fading => {
                         v.gain = gain;
-                        if gain <= 0.0 {
-                            v.phase = Phase::Free;
-                        }
+                        gain <= 0.0
                     }
-                    Phase::Released if has_envelopes && !alive.contains(l) => v.phase = Phase::Free,
-                    _ => {}
+                    Phase::Released => has_envelopes && !alive.contains(l),
+                    _ => false,
+                };
+                if ended {
+                    self.voices.end(base + l);
                 }
             }
         }

@@ -19,6 +19,19 @@ pub(crate) const FADE_SECONDS: f32 = 0.005;
 /// Most keys the mono and legato modes remember for returning to a held note.
 const NOTE_STACK: usize = 16;
 
+/// Most voice ends reported for one block; more than this many voices cannot end in one block unless the
+/// host sends hundreds of notes per block, and the rest are then counted in [`Voices::ends_dropped`].
+const MAX_ENDS: usize = 2 * MAX_SLOTS;
+
+/// A voice that ended during the last block: its key and the frame (within the block) it fell silent at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EndedNote {
+    /// Frame offset within the block.
+    pub time: u32,
+    /// MIDI note number the voice was playing.
+    pub note: u8,
+}
+
 /// What a slot is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
@@ -109,6 +122,12 @@ pub(crate) struct Voices {
     /// Held keys, oldest first (mono and legato modes).
     stack: [u8; NOTE_STACK],
     stack_len: usize,
+    ends: [EndedNote; MAX_ENDS],
+    ends_len: usize,
+    /// Voice ends that did not fit in the report since the engine started.
+    pub ends_dropped: u64,
+    /// Frame within the current block, for stamping voice ends.
+    pub now: u32,
 }
 
 impl Voices {
@@ -120,7 +139,37 @@ impl Voices {
             last_pitch: 60.0,
             stack: [0; NOTE_STACK],
             stack_len: 0,
+            ends: [EndedNote { time: 0, note: 0 }; MAX_ENDS],
+            ends_len: 0,
+            ends_dropped: 0,
+            now: 0,
         }
+    }
+
+    /// Frees slot `i`, reporting its note as ended if it held one.
+    pub fn end(&mut self, i: usize) {
+        let v = &mut self.slots[i];
+        if v.is_active() {
+            let note = v.note;
+            *v = Voice::FREE;
+            if self.ends_len < MAX_ENDS {
+                self.ends[self.ends_len] = EndedNote { time: self.now, note };
+                self.ends_len += 1;
+            } else {
+                self.ends_dropped += 1;
+            }
+        }
+    }
+
+    /// The voices that ended since [`Voices::clear_ends`].
+    pub fn ended(&self) -> &[EndedNote] {
+        &self.ends[..self.ends_len]
+    }
+
+    /// Starts a new block's report of ended voices.
+    pub fn clear_ends(&mut self) {
+        self.ends_len = 0;
+        self.now = 0;
     }
 
     /// Slot `i`.
@@ -183,8 +232,8 @@ impl Voices {
 
     /// Frees voices in slots `slots..` (after a swap to a schedule with fewer slots).
     pub fn truncate(&mut self, slots: usize) {
-        for v in self.slots[slots.min(MAX_SLOTS)..].iter_mut() {
-            *v = Voice::FREE;
+        for i in slots.min(MAX_SLOTS)..MAX_SLOTS {
+            self.end(i);
         }
     }
 
@@ -217,7 +266,10 @@ impl Voices {
             Some(slot) => slot,
             // Every spare slot is still fading (many steals within a few milliseconds): cut the quietest.
             None => match self.quietest_fading(slots) {
-                Some(slot) => slot,
+                Some(slot) => {
+                    self.end(slot);
+                    slot
+                }
                 None => return,
             },
         };
