@@ -11,5 +11,5 @@ mod swap;
 mod voices;
 
 pub use engine::Engine;
-pub use voices::EndedNote;
 pub use swap::EngineControl;
+pub use voices::EndedNote;
