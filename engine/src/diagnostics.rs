@@ -74,16 +74,55 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-impl fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for d in &self.items {
-            let at = self.line_col(d.span.as_ref().map_or(0, |s| s.start));
-            writeln!(f, "{}:{}:{}: error: {}", self.path, at.line, at.col, d.message)?;
+impl Diagnostics {
+    /// Every diagnostic with its position, in source order (for the editor).
+    pub fn located(&self) -> impl Iterator<Item = (LineCol, &Diagnostic)> {
+        self.items.iter().map(|d| (self.line_col(d.span.as_ref().map_or(0, |s| s.start)), d))
+    }
+
+    /// Renders every diagnostic: first `PATH:LINE:COL: error: MESSAGE` (the line editors jump to), then
+    /// the source line with the offending text underlined, then the hint. With `color`, ANSI colours for a
+    /// terminal.
+    ///
+    /// Rendered by hand rather than with a diagnostics crate: those print their own header (`error: …`
+    /// then `┌─ path:line:col`), which would repeat the message under our required first line.
+    pub fn render(&self, color: bool) -> String {
+        let (red, blue, bold, reset) =
+            if color { ("\x1b[31m", "\x1b[34m", "\x1b[1m", "\x1b[0m") } else { ("", "", "", "") };
+        let mut out = String::new();
+        for (at, d) in self.located() {
+            out.push_str(&format!(
+                "{bold}{}:{}:{}: {red}error:{reset}{bold} {}{reset}\n",
+                self.path, at.line, at.col, d.message
+            ));
+            if let Some(span) = &d.span {
+                let line_text = self.source.lines().nth(at.line - 1).unwrap_or("");
+                let gutter = at.line.to_string().len();
+                let width =
+                    self.source.get(span.clone()).map_or(1, |t| t.lines().next().unwrap_or("").chars().count().max(1));
+                let width = width.min(line_text.chars().count().saturating_sub(at.col - 1).max(1));
+                out.push_str(&format!("{blue}{:gutter$} |{reset}\n", ""));
+                out.push_str(&format!("{blue}{} |{reset} {}\n", at.line, line_text.replace('\t', " ")));
+                out.push_str(&format!(
+                    "{blue}{:gutter$} |{reset} {:pad$}{red}{}{reset}\n",
+                    "",
+                    "",
+                    "^".repeat(width),
+                    pad = at.col - 1
+                ));
+            }
             if let Some(help) = &d.help {
-                writeln!(f, "  = help: {help}")?;
+                out.push_str(&format!("  = help: {help}\n"));
             }
         }
-        Ok(())
+        out
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    /// [`Diagnostics::render`] without colour.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
     }
 }
 

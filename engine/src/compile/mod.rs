@@ -9,7 +9,7 @@ pub mod resolved;
 pub mod validate;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::patch::{PatchSource, parse};
+use crate::patch::PatchSource;
 use crate::schedule::Schedule;
 use resolved::ResolvedPatch;
 
@@ -52,11 +52,7 @@ pub fn compile(source: &PatchSource, settings: &CompileSettings) -> Result<Sched
 
 /// Parses and validates a patch.
 pub(crate) fn resolve(source: &PatchSource) -> Result<ResolvedPatch, Diagnostics> {
-    let (patch, map) = parse(source)?;
-    validate::validate(&patch, &map).map_err(|mut items| {
-        items.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
-        Diagnostics { path: source.path.clone(), source: source.text.clone(), items }
-    })
+    validate::parse_and_validate(source)
 }
 
 /// Orders and lowers a validated patch.

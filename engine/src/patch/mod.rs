@@ -33,10 +33,11 @@ pub fn parse(source: &PatchSource) -> Result<(Patch, SourceMap), Diagnostics> {
         Err(e) => {
             let start = offset_of(&source.text, e.span.start.line, e.span.start.col);
             let end = offset_of(&source.text, e.span.end.line, e.span.end.col).max(start);
+            let (message, help) = explain(&e.code, &source.text);
             Err(Diagnostics {
                 path: source.path.clone(),
                 source: source.text.clone(),
-                items: vec![Diagnostic { message: e.code.to_string(), span: Some(start..end), help: None }],
+                items: vec![Diagnostic { message, span: Some(start..end), help }],
             })
         }
     }
@@ -52,4 +53,56 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
         offset += l.len();
     }
     text.len()
+}
+
+/// A RON error in a sound designer's words, with a hint where one helps.
+fn explain(code: &ron::Error, text: &str) -> (String, Option<String>) {
+    use ron::Error as E;
+    let suggest = |found: &str, expected: &[&str]| {
+        crate::compile::validate::suggest(found, expected).map(|s| format!("did you mean `{s}`?"))
+    };
+    match code {
+        _ if text.trim().is_empty() => {
+            ("the file is empty".into(), Some("a patch starts with `(version: 1, ...`".into()))
+        }
+        E::NoSuchStructField { expected, found, outer } => {
+            let inside = outer.as_deref().map(section_name).unwrap_or("the patch");
+            let help = suggest(found, expected).unwrap_or_else(|| format!("fields here: {}", expected.join(", ")));
+            (format!("unknown field `{found}` in {inside}"), Some(help))
+        }
+        E::NoSuchEnumVariant { expected, found, outer } => {
+            let inside = outer.as_deref().map(section_name).unwrap_or("this value");
+            let help = suggest(found, expected).unwrap_or_else(|| format!("choices: {}", expected.join(", ")));
+            (format!("unknown `{found}` for {inside}"), Some(help))
+        }
+        E::MissingStructField { field, outer } => {
+            let inside = outer.as_deref().map(section_name).unwrap_or("the patch");
+            (format!("missing field `{field}` in {inside}"), None)
+        }
+        E::Message(m) if m.contains("untagged enum ParamValue") => {
+            ("a parameter value must be a number or an option name in quotes".into(), None)
+        }
+        other => {
+            let message = other.to_string();
+            let mut chars = message.chars();
+            let message = chars.next().map_or(String::new(), |c| c.to_lowercase().chain(chars).collect());
+            (message, None)
+        }
+    }
+}
+
+/// The patch-file section a serde struct name stands for.
+fn section_name(name: &str) -> &str {
+    match name {
+        "Patch" => "the patch",
+        "VoiceSettings" => "`voice`",
+        "NodeDecl" => "a node",
+        "ModulationDecl" => "a modulation",
+        "MacroDecl" => "a macro",
+        "MacroTarget" => "a macro target",
+        "OutputDecl" => "`output`",
+        "VoiceMode" => "`mode`",
+        "StealPolicy" => "`steal`",
+        other => other,
+    }
 }

@@ -35,8 +35,10 @@ pub struct Patch {
     /// Macros the host can automate (at most eight).
     #[serde(default)]
     pub macros: Vec<MacroDecl>,
-    /// What the voice sends to the instrument's output.
-    pub output: OutputDecl,
+    /// What the voice sends to the instrument's output. Required: a patch without it is reported by
+    /// validation (with its position) rather than by the parser.
+    #[serde(default)]
+    pub output: Option<OutputDecl>,
 }
 
 /// One node: its kind and the parameters it sets (the rest keep their defaults).
