@@ -23,10 +23,10 @@ pub const SPEC: NodeSpec = NodeSpec {
     inputs: &[],
     outputs: &[PortSpec { name: "out", doc: "audio, ±level" }],
     params: &[
-        ParamSpec::new("pitch", "Offset from the played note.", Unit::Semitones, -48.0, 48.0, 0.0, 5.0),
-        ParamSpec::new("fine", "Fine tuning.", Unit::Cents, -100.0, 100.0, 0.0, 5.0),
+        super::PITCH_PARAM,
+        super::FINE_PARAM,
         ParamSpec::new("width", "Fraction of the cycle spent high (duty cycle).", Unit::Linear, 0.02, 0.98, 0.5, 5.0),
-        ParamSpec::new("level", "Output amplitude.", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
+        super::LEVEL_PARAM,
     ],
     role: NodeRole::Signal,
 };

@@ -6,7 +6,7 @@ use crate::dsp::approx::sin_turns;
 use crate::dsp::phasor::{Phasor, param, signed};
 use crate::dsp::{frames, ramp};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
-use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
+use crate::spec::{NodeRole, NodeSpec, PortSpec};
 
 /// Parameter indices, in [`SPEC`] order.
 const PITCH: usize = 0;
@@ -19,11 +19,7 @@ pub const SPEC: NodeSpec = NodeSpec {
     doc: "Sine oscillator following the voice pitch. Phase starts at 0 when a voice starts.",
     inputs: &[],
     outputs: &[PortSpec { name: "out", doc: "audio, ±level" }],
-    params: &[
-        ParamSpec::new("pitch", "Offset from the played note.", Unit::Semitones, -48.0, 48.0, 0.0, 5.0),
-        ParamSpec::new("fine", "Fine tuning.", Unit::Cents, -100.0, 100.0, 0.0, 5.0),
-        ParamSpec::new("level", "Output amplitude.", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
-    ],
+    params: &[super::PITCH_PARAM, super::FINE_PARAM, super::LEVEL_PARAM],
     role: NodeRole::Signal,
 };
 
