@@ -28,7 +28,11 @@ fn cargo(step: &str, args: &[&str]) -> Result<(), String> {
         .current_dir(root())
         .status()
         .map_err(|e| format!("{step}: cannot run cargo: {e}"))?;
-    println!("==> {step}: {} in {:.1} s", if status.success() { "ok" } else { "FAILED" }, start.elapsed().as_secs_f64());
+    println!(
+        "==> {step}: {} in {:.1} s",
+        if status.success() { "ok" } else { "FAILED" },
+        start.elapsed().as_secs_f64()
+    );
     if status.success() { Ok(()) } else { Err(format!("{step} failed")) }
 }
 
