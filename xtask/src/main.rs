@@ -47,7 +47,32 @@ fn test() -> Result<(), String> {
     cargo("test", &["test", "--workspace", "--release"])
 }
 
-/// Builds the release binaries and the CLI.
+/// Builds the `ferrule` CLI in release mode, installs it into `~/.local/bin`, and renders the demo so a
+/// machine without speakers shows it works.
 fn install() -> Result<(), String> {
-    cargo("build", &["build", "--release", "--workspace"])
+    cargo("build", &["build", "--release", "-p", "ferrule-cli"])?;
+    let built = root().join("target/release/ferrule");
+    let home = std::env::var_os("HOME").ok_or("HOME is not set: cannot find ~/.local/bin")?;
+    let bin_dir = std::path::Path::new(&home).join(".local/bin");
+    std::fs::create_dir_all(&bin_dir).map_err(|e| format!("{}: {e}", bin_dir.display()))?;
+    let installed = bin_dir.join("ferrule");
+    std::fs::copy(&built, &installed).map_err(|e| format!("copying to {}: {e}", installed.display()))?;
+    println!("==> installed {}", installed.display());
+    let on_path = std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d == bin_dir));
+    if !on_path {
+        println!("    (add {} to PATH to run `ferrule` directly)", bin_dir.display());
+    }
+    let demo = root().join("target/demo.wav");
+    println!("==> rendering the demo phrase through patches/default.ron");
+    let status = Command::new(&built)
+        .args(["render", "patches/default.ron", "-o"])
+        .arg(&demo)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", built.display()))?;
+    if !status.success() {
+        return Err("rendering the demo failed".into());
+    }
+    println!("==> demo: {}", demo.display());
+    Ok(())
 }

@@ -1,0 +1,27 @@
+//! `ferrule check`: compile each patch, print diagnostics.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ferrule_engine::{CompileSettings, compile};
+
+/// Compiles every patch; exit 0 when all compile, 1 when any has errors.
+pub fn run(patches: &[PathBuf]) -> Result<ExitCode, String> {
+    let mut failed = false;
+    for path in patches {
+        match crate::read_patch(path) {
+            Err(e) => {
+                eprintln!("{}: error: {}", path.display(), e.split_once(": ").map_or(e.as_str(), |(_, r)| r));
+                failed = true;
+            }
+            Ok(source) => match compile(&source, &CompileSettings::default()) {
+                Ok(_) => println!("{}: ok", path.display()),
+                Err(diagnostics) => {
+                    eprint!("{}", diagnostics.render(crate::color()));
+                    failed = true;
+                }
+            },
+        }
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

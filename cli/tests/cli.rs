@@ -1,0 +1,139 @@
+//! The `ferrule` command as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ferrule(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ferrule")).args(args).current_dir(repo()).output().expect("ferrule runs")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ferrule-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const SINE: &str = r#"(
+    version: 1,
+    nodes: {
+        "osc": (kind: "sine"),
+        "amp": (kind: "vca", params: { "gain": 0.5 }),
+    },
+    connections: [("osc.out", "amp.in")],
+    output: Mono("amp.out"),
+)"#;
+
+fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f32>) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    (spec, reader.samples::<f32>().map(Result::unwrap).collect())
+}
+
+#[test]
+fn render_writes_a_stereo_float_wav_of_the_asked_length() {
+    let out = scratch("default.wav");
+    let run = ferrule(&[
+        "render",
+        "patches/default.ron",
+        "-o",
+        out.to_str().unwrap(),
+        "--notes",
+        "C3@0+1,E3@0.25+0.75*80",
+        "--seconds",
+        "1.5",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (spec, samples) = read_wav(&out);
+    assert_eq!((spec.channels, spec.bits_per_sample, spec.sample_rate), (2, 32, 48_000));
+    assert_eq!(spec.sample_format, hound::SampleFormat::Float);
+    assert_eq!(samples.len(), 2 * 72_000);
+    assert!(samples.iter().any(|x| x.abs() > 0.05), "audible");
+}
+
+#[test]
+fn render_plays_the_note_asked_for() {
+    let patch = scratch("sine.ron");
+    std::fs::write(&patch, SINE).unwrap();
+    let out = scratch("a4.wav");
+    let run = ferrule(&[
+        "render",
+        patch.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--notes",
+        "A4@0+1",
+        "--rate",
+        "44100",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (_, samples) = read_wav(&out);
+    let left: Vec<f32> = samples.iter().step_by(2).copied().take(44_100).collect();
+    let ups: Vec<usize> = (1..left.len()).filter(|&i| left[i - 1] <= 0.0 && left[i] > 0.0).collect();
+    let hz = (ups.len() - 1) as f64 * 44_100.0 / (ups[ups.len() - 1] - ups[0]) as f64;
+    assert!((1200.0 * (hz / 440.0).log2()).abs() < 1.0, "{hz} Hz");
+}
+
+#[test]
+fn check_accepts_the_factory_patches_and_rejects_a_broken_one_with_its_position() {
+    let good = ferrule(&["check", "patches/default.ron", "patches/ref-voice.ron"]);
+    assert!(good.status.success(), "{}", stderr(&good));
+    let broken = scratch("broken.ron");
+    std::fs::write(&broken, SINE.replace("\"vca\"", "\"vcaa\"")).unwrap();
+    let bad = ferrule(&["check", broken.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    let first = stderr(&bad).lines().next().unwrap_or_default().to_string();
+    assert_eq!(first, format!("{}:5:23: error: unknown node kind `vcaa`", broken.display()));
+}
+
+#[test]
+fn input_mistakes_are_one_line_and_a_failing_exit() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["check", "missing.ron"], "missing.ron: error: No such file or directory (os error 2)\n"),
+        (
+            &["render", "patches/default.ron", "-o", "/tmp/x.wav", "--notes", "C4@0"],
+            "ferrule: error: bad note \"C4@0\": missing +DURATION (write NOTE@START+DURATION[*VELOCITY], e.g. C4@0.5+1*90)\n",
+        ),
+        (
+            &["render", "patches/default.ron", "-o", "/tmp/x.wav", "--rate", "0"],
+            "ferrule: error: --rate 0 must be 8000 to 768000 Hz\n",
+        ),
+        (
+            &["render", "patches/default.ron", "-o", "/tmp/x.wav", "--midi", "nothere.mid"],
+            "ferrule: error: nothere.mid: No such file or directory (os error 2)\n",
+        ),
+    ];
+    for (args, message) in cases {
+        let run = ferrule(args);
+        assert!(!run.status.success(), "{args:?}");
+        assert_eq!(stderr(&run), message, "{args:?}");
+    }
+    let both = ferrule(&["render", "patches/default.ron", "-o", "/tmp/x.wav", "--notes", "C4@0+1", "--midi", "a.mid"]);
+    assert!(!both.status.success());
+    assert!(stderr(&both).contains("cannot be used with"), "{}", stderr(&both));
+}
+
+#[test]
+fn graph_prints_dot() {
+    let run = ferrule(&["graph", "patches/ref-voice.ron"]);
+    let dot = String::from_utf8_lossy(&run.stdout);
+    assert!(dot.starts_with("digraph patch {"));
+    assert!(dot.contains("\"filter_env\" -> \"filter\" [label=\"cutoff +3\", style=dashed"), "{dot}");
+}
+
+#[test]
+fn bench_ends_with_the_voices_it_plays_in_real_time() {
+    let run = ferrule(&["bench", "patches/ref-voice.ron", "--voices", "8", "--seconds", "0.2"]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let text = String::from_utf8_lossy(&run.stdout);
+    let last = text.lines().last().unwrap_or_default();
+    let voices: u64 = last.strip_prefix("voices_realtime=").and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(voices > 0, "{text}");
+}
