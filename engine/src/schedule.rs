@@ -171,6 +171,11 @@ impl Schedule {
         self.macros.iter().map(|m| m.name.as_str())
     }
 
+    /// Each macro's default as a control position 0..=1 (what the host shows as its default).
+    pub fn macro_defaults(&self) -> impl Iterator<Item = f32> + '_ {
+        self.macros.iter().map(|m| if m.max > m.min { (m.default - m.min) / (m.max - m.min) } else { 0.0 })
+    }
+
     /// The output's delay relative to its input events, in samples. Reported to the host.
     pub fn latency(&self) -> u32 {
         self.latency

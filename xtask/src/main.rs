@@ -8,7 +8,8 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "install" => install(),
         "test" => test(),
-        _ => Err("usage: cargo xtask <install|test>".to_string()),
+        "bundle" => bundle().map(|_| ()),
+        _ => Err("usage: cargo xtask <install|bundle|test>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -40,16 +41,37 @@ fn root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-/// Format check, lints, then every test (built with the release profile: the DSP tests run much faster).
+/// Format check, lints, the plugin bundle (its tests load it from disk as a host would), then every test
+/// (built with the release profile: the DSP tests run much faster).
 fn test() -> Result<(), String> {
     cargo("format", &["fmt", "--all", "--", "--check"])?;
     cargo("lint", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    bundle()?;
     cargo("test", &["test", "--workspace", "--release"])
 }
 
-/// Builds the `ferrule` CLI in release mode, installs it into `~/.local/bin`, and renders the demo so a
-/// machine without speakers shows it works.
+/// Builds the plugin and writes `target/bundled/Ferrule.clap`. Returns the bundle's path.
+fn bundle() -> Result<std::path::PathBuf, String> {
+    cargo("plugin", &["build", "--release", "-p", "ferrule-plugin"])?;
+    let built = root().join("target/release/libferrule_plugin.so");
+    let dir = root().join("target/bundled");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let clap = dir.join("Ferrule.clap");
+    std::fs::copy(&built, &clap).map_err(|e| format!("copying {} to {}: {e}", built.display(), clap.display()))?;
+    println!("==> bundled {}", clap.display());
+    Ok(clap)
+}
+
+/// Builds the CLAP plugin and installs it into `~/.clap`, builds the `ferrule` CLI and installs it into
+/// `~/.local/bin`, and renders the demo so a machine without speakers shows it works.
 fn install() -> Result<(), String> {
+    let clap = bundle()?;
+    let home = std::env::var_os("HOME").ok_or("HOME is not set: cannot find ~/.clap")?;
+    let clap_dir = std::path::Path::new(&home).join(".clap");
+    std::fs::create_dir_all(&clap_dir).map_err(|e| format!("{}: {e}", clap_dir.display()))?;
+    let installed_clap = clap_dir.join("Ferrule.clap");
+    std::fs::copy(&clap, &installed_clap).map_err(|e| format!("copying to {}: {e}", installed_clap.display()))?;
+    println!("==> installed {}", installed_clap.display());
     cargo("build", &["build", "--release", "-p", "ferrule-cli"])?;
     let built = root().join("target/release/ferrule");
     let home = std::env::var_os("HOME").ok_or("HOME is not set: cannot find ~/.local/bin")?;

@@ -1,0 +1,304 @@
+//! The CLAP adapter (clack): translates CLAP calls and events to the plugin core and back. No logic of
+//! its own beyond translation.
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+use std::fmt::Write as _;
+use std::io::{Read, Write as _};
+use std::sync::Arc;
+
+use clack_extensions::audio_ports::{
+    AudioPortFlags, AudioPortInfo, AudioPortInfoWriter, AudioPortType, PluginAudioPorts, PluginAudioPortsImpl,
+};
+use clack_extensions::latency::{PluginLatency, PluginLatencyImpl};
+use clack_extensions::note_ports::{
+    NoteDialect, NoteDialects, NotePortInfo, NotePortInfoWriter, PluginNotePorts, PluginNotePortsImpl,
+};
+use clack_extensions::params::{
+    HostParams, ParamDisplayWriter, ParamInfo, ParamInfoFlags, ParamInfoWriter, ParamRescanFlags,
+    PluginAudioProcessorParams, PluginMainThreadParams, PluginParams,
+};
+use clack_extensions::state::{PluginState, PluginStateImpl};
+use clack_plugin::events::event_types::NoteEndEvent;
+use clack_plugin::events::spaces::CoreEventSpace;
+use clack_plugin::events::{Match, Pckn};
+use clack_plugin::prelude::*;
+use clack_plugin::stream::{InputStream, OutputStream};
+
+use ferrule_engine::EventKind;
+
+use crate::core::params::PARAM_IDS;
+use crate::core::{AudioCore, NoteTag, Param, PluginCore, SharedParams};
+use crate::midi;
+
+/// Ferrule as a CLAP plugin.
+pub struct FerruleClap;
+
+impl Plugin for FerruleClap {
+    type AudioProcessor<'a> = ClapAudio<'a>;
+    type Shared<'a> = ClapShared;
+    type MainThread<'a> = ClapMainThread<'a>;
+
+    fn declare_extensions(builder: &mut PluginExtensions<Self>, _shared: Option<&ClapShared>) {
+        builder
+            .register::<PluginAudioPorts>()
+            .register::<PluginNotePorts>()
+            .register::<PluginParams>()
+            .register::<PluginState>()
+            .register::<PluginLatency>();
+    }
+}
+
+impl DefaultPluginFactory for FerruleClap {
+    fn get_descriptor() -> PluginDescriptor {
+        use clack_plugin::plugin::features::{INSTRUMENT, STEREO, SYNTHESIZER};
+        PluginDescriptor::new(crate::PLUGIN_ID, crate::PLUGIN_NAME)
+            .with_vendor(crate::VENDOR)
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .with_description("A modular synthesizer whose patches are text files you can edit while you play.")
+            .with_features([INSTRUMENT, SYNTHESIZER, STEREO])
+    }
+
+    fn new_shared(_host: HostSharedHandle) -> Result<ClapShared, PluginError> {
+        Ok(ClapShared { params: Arc::new(SharedParams::default()) })
+    }
+
+    fn new_main_thread<'a>(
+        host: HostMainThreadHandle<'a>,
+        shared: &'a ClapShared,
+    ) -> Result<ClapMainThread<'a>, PluginError> {
+        let core = crate::guard(|| PluginCore::new(shared.params.clone()))
+            .ok_or(PluginError::Message("Ferrule failed to start"))?;
+        Ok(ClapMainThread { host, core: RefCell::new(core) })
+    }
+}
+
+/// What the main and audio threads share: the parameter values.
+pub struct ClapShared {
+    params: Arc<SharedParams>,
+}
+
+impl PluginShared<'_> for ClapShared {}
+
+/// The main-thread side: the plugin core.
+pub struct ClapMainThread<'a> {
+    host: HostMainThreadHandle<'a>,
+    core: RefCell<PluginCore>,
+}
+
+impl<'a> PluginMainThread<'a, ClapShared> for ClapMainThread<'a> {
+    fn on_main_thread(&self) {
+        self.core.borrow_mut().collect_garbage();
+    }
+}
+
+/// The audio-thread side: the audio core.
+pub struct ClapAudio<'a> {
+    core: AudioCore,
+    _shared: &'a ClapShared,
+}
+
+impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<'a> {
+    fn activate(
+        _host: HostAudioProcessorHandle<'a>,
+        main_thread: &ClapMainThread<'a>,
+        shared: &'a ClapShared,
+        config: PluginAudioConfiguration,
+    ) -> Result<Self, PluginError> {
+        let mut core = main_thread.core.borrow_mut();
+        match crate::guard(|| core.activate(config.sample_rate, config.max_frames_count)) {
+            Some(Ok(audio)) => Ok(ClapAudio { core: audio, _shared: shared }),
+            Some(Err(_)) | None => Err(PluginError::Message("the patch could not be compiled for this sample rate")),
+        }
+    }
+
+    fn process(&mut self, _process: Process, mut audio: Audio, events: Events) -> Result<ProcessStatus, PluginError> {
+        self.core.begin();
+        for event in events.input {
+            translate(&mut self.core, event);
+        }
+        let mut port = audio.output_port(0).ok_or(PluginError::Message("no output port"))?;
+        let mut channels = port.channels()?.into_f32().ok_or(PluginError::Message("expected f32 output"))?;
+        let (mut first, mut rest) = channels.split_at_mut(1);
+        let left = first.channel_mut(0).ok_or(PluginError::Message("no left channel"))?;
+        // The output port is declared stereo; a host that gives fewer channels broke the contract.
+        let right = rest.channel_mut(0).ok_or(PluginError::Message("expected a stereo output"))?;
+        self.core.render(left, right);
+        for (time, key, tag) in self.core.ended_notes() {
+            let pckn = Pckn::new(
+                if tag.port < 0 { Match::All } else { Match::Specific(tag.port as u16) },
+                if tag.channel < 0 { Match::All } else { Match::Specific(tag.channel as u16) },
+                Match::Specific(key as u16),
+                if tag.note_id < 0 { Match::All } else { Match::Specific(tag.note_id as u32) },
+            );
+            let _ = events.output.try_push(NoteEndEvent::new(time, pckn));
+        }
+        Ok(if self.core.active_voices() > 0 { ProcessStatus::Continue } else { ProcessStatus::Sleep })
+    }
+
+    fn deactivate(self, main_thread: &ClapMainThread<'a>) {
+        main_thread.core.borrow_mut().deactivate();
+    }
+}
+
+/// Hands one CLAP event to the audio core.
+fn translate(core: &mut AudioCore, event: &UnknownEvent) {
+    let time = event.header().time();
+    match event.as_core_event() {
+        Some(CoreEventSpace::NoteOn(e)) => {
+            if let Match::Specific(key) = e.pckn().key {
+                let tag = NoteTag {
+                    note_id: e.pckn().raw_note_id(),
+                    channel: e.pckn().raw_channel(),
+                    port: e.pckn().raw_port_index(),
+                };
+                core.note_on(time, key.min(127) as u8, e.velocity() as f32, tag);
+            }
+        }
+        Some(CoreEventSpace::NoteOff(e)) => match e.pckn().key {
+            Match::Specific(key) => core.event(time, EventKind::NoteOff { note: key.min(127) as u8 }),
+            Match::All => core.event(time, EventKind::AllNotesOff),
+        },
+        Some(CoreEventSpace::NoteChoke(e)) => match e.pckn().key {
+            Match::Specific(key) => core.event(time, EventKind::NoteOff { note: key.min(127) as u8 }),
+            Match::All => core.event(time, EventKind::AllNotesOff),
+        },
+        Some(CoreEventSpace::ParamValue(e)) => {
+            if let Some(id) = e.param_id() {
+                core.param(time, id.get(), e.value());
+            }
+        }
+        Some(CoreEventSpace::Midi(e)) => midi::translate(core, time, e.data()),
+        _ => {}
+    }
+}
+
+impl PluginAudioProcessorParams for ClapAudio<'_> {
+    fn flush(&mut self, input: &InputEvents, _output: &mut OutputEvents) {
+        // No audio is rendered here: store the values; the next block applies them at its frame 0.
+        for event in input {
+            if let Some(CoreEventSpace::ParamValue(e)) = event.as_core_event()
+                && let Some(param) = e.param_id().and_then(|id| Param::from_id(id.get()))
+            {
+                self.core.params().set(param, e.value());
+            }
+        }
+    }
+}
+
+impl PluginMainThreadParams for ClapMainThread<'_> {
+    fn count(&self) -> u32 {
+        PARAM_IDS.len() as u32
+    }
+
+    fn get_info(&self, index: u32, info: &mut ParamInfoWriter) {
+        let Some(param) = PARAM_IDS.get(index as usize).and_then(|&id| Param::from_id(id)) else { return };
+        let core = self.core.borrow();
+        let name = core.param_name(param);
+        let (min, max) = param.range();
+        info.set(&ParamInfo {
+            id: ClapId::new(param.id()),
+            flags: ParamInfoFlags::IS_AUTOMATABLE,
+            cookie: Default::default(),
+            name: name.as_bytes(),
+            module: match param {
+                Param::Macro(_) => b"Macros",
+                Param::Master => b"",
+            },
+            min_value: min,
+            max_value: max,
+            default_value: core.param_default(param),
+        });
+    }
+
+    fn get_value(&self, id: ClapId) -> Option<f64> {
+        Param::from_id(id.get()).map(|p| self.core.borrow().params().get(p))
+    }
+
+    fn value_to_text(&self, id: ClapId, value: f64, writer: &mut ParamDisplayWriter) -> std::fmt::Result {
+        let param = Param::from_id(id.get()).ok_or(std::fmt::Error)?;
+        write!(writer, "{}", param.format(value))
+    }
+
+    fn text_to_value(&self, id: ClapId, text: &CStr) -> Option<f64> {
+        Param::from_id(id.get())?.parse(text.to_str().ok()?)
+    }
+
+    fn flush(&self, input: &InputEvents, _output: &mut OutputEvents) {
+        let core = self.core.borrow();
+        for event in input {
+            if let Some(CoreEventSpace::ParamValue(e)) = event.as_core_event()
+                && let Some(param) = e.param_id().and_then(|id| Param::from_id(id.get()))
+            {
+                core.params().set(param, e.value());
+            }
+        }
+    }
+}
+
+impl PluginStateImpl for ClapMainThread<'_> {
+    fn save(&self, output: &mut OutputStream) -> Result<(), PluginError> {
+        let bytes =
+            crate::guard(|| self.core.borrow().save_state()).ok_or(PluginError::Message("saving state failed"))?;
+        output.write_all(&bytes)?;
+        Ok(())
+    }
+
+    fn load(&self, input: &mut InputStream) -> Result<(), PluginError> {
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes)?;
+        match crate::guard(|| self.core.borrow_mut().load_state(&bytes)) {
+            Some(Ok(())) => {
+                if let Some(params) = self.host.get_extension::<HostParams>() {
+                    params
+                        .rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);
+                }
+                Ok(())
+            }
+            Some(Err(_)) => Err(PluginError::Message("the state was refused; the previous sound is kept")),
+            None => Err(PluginError::Message("loading state failed")),
+        }
+    }
+}
+
+impl PluginLatencyImpl for ClapMainThread<'_> {
+    fn get(&self) -> u32 {
+        self.core.borrow().latency()
+    }
+}
+
+impl PluginAudioPortsImpl for ClapMainThread<'_> {
+    fn count(&self, is_input: bool) -> u32 {
+        if is_input { 0 } else { 1 }
+    }
+
+    fn get(&self, index: u32, is_input: bool, writer: &mut AudioPortInfoWriter) {
+        if !is_input && index == 0 {
+            writer.set(&AudioPortInfo {
+                id: ClapId::new(0),
+                name: b"Output",
+                channel_count: 2,
+                flags: AudioPortFlags::IS_MAIN,
+                port_type: Some(AudioPortType::STEREO),
+                in_place_pair: None,
+            });
+        }
+    }
+}
+
+impl PluginNotePortsImpl for ClapMainThread<'_> {
+    fn count(&self, is_input: bool) -> u32 {
+        if is_input { 1 } else { 0 }
+    }
+
+    fn get(&self, index: u32, is_input: bool, writer: &mut NotePortInfoWriter) {
+        if is_input && index == 0 {
+            writer.set(&NotePortInfo {
+                id: ClapId::new(0),
+                name: b"Notes",
+                preferred_dialect: Some(NoteDialect::Clap),
+                supported_dialects: NoteDialects::CLAP | NoteDialects::MIDI,
+            });
+        }
+    }
+}

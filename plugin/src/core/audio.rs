@@ -1,0 +1,192 @@
+//! The audio-thread half of the plugin core: turns translated host events and parameter changes into
+//! engine events, runs the engine, applies the master volume, and reports ended notes.
+//!
+//! Both format adapters feed it the same way: [`AudioCore::begin`], then events in time order, then
+//! [`AudioCore::render`]. Nothing here allocates.
+
+use std::sync::Arc;
+
+use ferrule_engine::{Engine, Event, EventKind};
+
+use super::params::{MACRO_COUNT, Param, SharedParams};
+
+/// Most events one block can carry; more are counted in [`AudioCore::dropped_events`], never grown into.
+pub const EVENT_CAPACITY: usize = 4096;
+/// Most master-volume changes honoured per block (later ones in a fuller block replace the last).
+const MASTER_CHANGES: usize = 64;
+/// How long a master-volume change glides, in seconds.
+const MASTER_GLIDE_SECONDS: f32 = 0.005;
+
+/// Who a note belongs to in the host's terms, so its end can be reported back (CLAP note id, channel,
+/// port; −1 where unknown).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoteTag {
+    /// The host's note id, or −1.
+    pub note_id: i32,
+    /// MIDI channel, or −1.
+    pub channel: i16,
+    /// Note port, or −1.
+    pub port: i16,
+}
+
+impl NoteTag {
+    /// A note the host did not identify.
+    pub const UNKNOWN: NoteTag = NoteTag { note_id: -1, channel: -1, port: -1 };
+}
+
+/// The audio-thread state of one activated plugin instance.
+pub struct AudioCore {
+    engine: Engine,
+    params: Arc<SharedParams>,
+    events: Vec<Event>,
+    /// Parameter values the engine has been given, to notice changes made on other threads.
+    applied: [f64; MACRO_COUNT + 1],
+    master_changes: [(u32, f32); MASTER_CHANGES],
+    master_change_count: usize,
+    master_gain: f32,
+    master_target: f32,
+    master_step: f32,
+    glide_samples: f32,
+    tags: [NoteTag; 128],
+    dropped: u64,
+}
+
+fn db_to_gain(db: f64) -> f32 {
+    if db <= super::params::MASTER_MIN_DB { 0.0 } else { 10f64.powf(db / 20.0) as f32 }
+}
+
+impl AudioCore {
+    /// Wraps an engine. Allocates: called on activation, off the audio thread.
+    pub(crate) fn new(engine: Engine, params: Arc<SharedParams>, sample_rate: f32) -> AudioCore {
+        let gain = db_to_gain(params.get(Param::Master));
+        let mut applied = [f64::NAN; MACRO_COUNT + 1];
+        applied[MACRO_COUNT] = params.get(Param::Master);
+        AudioCore {
+            engine,
+            params,
+            events: Vec::with_capacity(EVENT_CAPACITY),
+            applied,
+            master_changes: [(0, 0.0); MASTER_CHANGES],
+            master_change_count: 0,
+            master_gain: gain,
+            master_target: gain,
+            master_step: 0.0,
+            glide_samples: (MASTER_GLIDE_SECONDS * sample_rate).max(1.0),
+            tags: [NoteTag::UNKNOWN; 128],
+            dropped: 0,
+        }
+    }
+
+    /// Starts a block: parameter values changed elsewhere (state load, the main thread's flush, the
+    /// editor) reach the engine at frame 0. Audio thread.
+    pub fn begin(&mut self) {
+        self.events.clear();
+        self.master_change_count = 0;
+        for i in 0..MACRO_COUNT {
+            let value = self.params.get(Param::Macro(i));
+            if value != self.applied[i] {
+                self.applied[i] = value;
+                self.push(0, EventKind::Macro { index: i as u8, value: value as f32 });
+            }
+        }
+        let master = self.params.get(Param::Master);
+        if master != self.applied[MACRO_COUNT] {
+            self.applied[MACRO_COUNT] = master;
+            self.push_master(0, master);
+        }
+    }
+
+    /// A key goes down at frame `time`. `velocity` 0..=1.
+    pub fn note_on(&mut self, time: u32, key: u8, velocity: f32, tag: NoteTag) {
+        if key < 128 {
+            self.tags[key as usize] = tag;
+            self.push(time, EventKind::NoteOn { note: key, velocity });
+        }
+    }
+
+    /// Any other engine event at frame `time`.
+    pub fn event(&mut self, time: u32, kind: EventKind) {
+        self.push(time, kind);
+    }
+
+    /// A host parameter change at frame `time`, in the parameter's host range. Unknown ids are ignored.
+    pub fn param(&mut self, time: u32, id: u32, value: f64) {
+        let Some(param) = Param::from_id(id) else { return };
+        self.params.set(param, value);
+        let value = self.params.get(param);
+        match param {
+            Param::Macro(i) => {
+                self.applied[i] = value;
+                self.push(time, EventKind::Macro { index: i as u8, value: value as f32 });
+            }
+            Param::Master => {
+                self.applied[MACRO_COUNT] = value;
+                self.push_master(time, value);
+            }
+        }
+    }
+
+    fn push(&mut self, time: u32, kind: EventKind) {
+        if self.events.len() < EVENT_CAPACITY {
+            self.events.push(Event { time, kind });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    fn push_master(&mut self, time: u32, db: f64) {
+        let change = (time, db_to_gain(db));
+        if self.master_change_count < MASTER_CHANGES {
+            self.master_changes[self.master_change_count] = change;
+            self.master_change_count += 1;
+        } else {
+            self.master_changes[MASTER_CHANGES - 1] = change;
+        }
+    }
+
+    /// Renders the block into `left` and `right` (same length) with every event given since
+    /// [`AudioCore::begin`]. Audio thread.
+    pub fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
+        // Hosts send events in time order; a stable sort costs nothing then and protects the engine if not.
+        if !self.events.is_sorted_by_key(|e| e.time) {
+            self.events.sort_by_key(|e| e.time);
+        }
+        self.engine.process(&self.events, left, right);
+        let mut next = 0;
+        for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+            while next < self.master_change_count && self.master_changes[next].0 as usize <= i {
+                self.master_target = self.master_changes[next].1;
+                self.master_step = (self.master_target - self.master_gain) / self.glide_samples;
+                next += 1;
+            }
+            if self.master_gain != self.master_target {
+                let moved = self.master_gain + self.master_step;
+                let arrived = (self.master_step > 0.0 && moved >= self.master_target)
+                    || (self.master_step <= 0.0 && moved <= self.master_target);
+                self.master_gain = if arrived { self.master_target } else { moved };
+            }
+            *l *= self.master_gain;
+            *r *= self.master_gain;
+        }
+    }
+
+    /// Notes whose voice ended in the last rendered block: frame, key and the host's tag for it.
+    pub fn ended_notes(&self) -> impl Iterator<Item = (u32, u8, NoteTag)> + '_ {
+        self.engine.ended_notes().iter().map(|e| (e.time, e.note, self.tags[e.note as usize & 127]))
+    }
+
+    /// The shared parameter values (a flush outside a block stores here; the next block applies them).
+    pub fn params(&self) -> &SharedParams {
+        &self.params
+    }
+
+    /// Voices sounding after the last block (0: the host may let the plugin sleep).
+    pub fn active_voices(&self) -> usize {
+        self.engine.active_voices()
+    }
+
+    /// Events that did not fit in a block since activation.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped
+    }
+}

@@ -1,0 +1,192 @@
+//! The format-agnostic plugin core: parameters, state, patch loading, engine control and latency. The
+//! CLAP and VST3 adapters only translate between their host's API and this.
+//!
+//! [`PluginCore`] lives on the main thread; [`AudioCore`] (made by [`PluginCore::activate`]) on the audio
+//! thread. They share [`SharedParams`] (atomics) and the engine's schedule rings, nothing else.
+
+pub mod audio;
+pub mod params;
+pub mod state;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ferrule_engine::{CompileSettings, Engine, EngineControl, PatchSource, Schedule, compile};
+
+pub use audio::{AudioCore, NoteTag};
+pub use params::{MACRO_COUNT, Param, SharedParams};
+pub use state::{SavedState, StateError};
+
+/// The patch played when none is chosen.
+pub const DEFAULT_PATCH: &str = include_str!("../../../patches/default.ron");
+/// The label diagnostics use for the embedded default patch.
+pub const DEFAULT_PATCH_LABEL: &str = "<default patch>";
+
+/// Settings used to check a patch while no host settings are known.
+const CHECK_SETTINGS: CompileSettings = CompileSettings { sample_rate: 48_000.0, max_block: 512, polyphony: None };
+
+/// The main-thread half of one plugin instance.
+pub struct PluginCore {
+    params: Arc<SharedParams>,
+    /// The patch being played: its file (if any), source and macro names.
+    path: Option<PathBuf>,
+    source: PatchSource,
+    macro_names: Vec<String>,
+    macro_defaults: Vec<f32>,
+    /// The last problem loading a patch or state, for display.
+    last_error: Option<String>,
+    /// While active: the host's settings and the engine's control side.
+    active: Option<(CompileSettings, EngineControl)>,
+    latency: u32,
+}
+
+impl PluginCore {
+    /// A core playing the embedded default patch, macros at its defaults, master at 0 dB.
+    pub fn new(params: Arc<SharedParams>) -> PluginCore {
+        let source = PatchSource { path: DEFAULT_PATCH_LABEL.into(), text: DEFAULT_PATCH.into() };
+        let schedule = compile(&source, &CHECK_SETTINGS).expect("the embedded default patch compiles (tested)");
+        let mut core = PluginCore {
+            params,
+            path: None,
+            source,
+            macro_names: Vec::new(),
+            macro_defaults: Vec::new(),
+            last_error: None,
+            active: None,
+            latency: 0,
+        };
+        core.adopt(&schedule, true);
+        core.params.set(Param::Master, 0.0);
+        core
+    }
+
+    /// Takes the names, latency and (with `reset_macros`) default macro positions of a compiled patch.
+    fn adopt(&mut self, schedule: &Schedule, reset_macros: bool) {
+        self.macro_names = schedule.macro_names().map(str::to_string).collect();
+        self.macro_defaults = schedule.macro_defaults().collect();
+        self.latency = schedule.latency();
+        if reset_macros {
+            for i in 0..MACRO_COUNT {
+                self.params.set(Param::Macro(i), self.param_default(Param::Macro(i)));
+            }
+        }
+    }
+
+    /// The host's name for parameter `param`.
+    pub fn param_name(&self, param: Param) -> String {
+        match param {
+            Param::Macro(i) => match self.macro_names.get(i) {
+                Some(name) => name.clone(),
+                None => format!("Macro {} (unused)", i + 1),
+            },
+            Param::Master => "Master volume".into(),
+        }
+    }
+
+    /// The default value of `param`, in its host range.
+    pub fn param_default(&self, param: Param) -> f64 {
+        match param {
+            Param::Macro(i) => self.macro_defaults.get(i).copied().unwrap_or(0.0) as f64,
+            Param::Master => 0.0,
+        }
+    }
+
+    /// The shared parameter values.
+    pub fn params(&self) -> &Arc<SharedParams> {
+        &self.params
+    }
+
+    /// The patch file being played, if one was chosen.
+    pub fn patch_path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The last patch or state problem, as `file:line:col: error: …` text.
+    pub fn last_error(&self) -> Option<&str> {
+        self.last_error.as_deref()
+    }
+
+    /// The latency of the playing patch, in samples.
+    pub fn latency(&self) -> u32 {
+        self.latency
+    }
+
+    /// Compiles the current patch for the host's settings and makes the audio-thread core. Main thread.
+    pub fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<AudioCore, String> {
+        let settings =
+            CompileSettings { sample_rate: sample_rate as f32, max_block: max_block.max(1) as usize, polyphony: None };
+        let schedule = compile(&self.source, &settings).map_err(|d| d.to_string())?;
+        self.latency = schedule.latency();
+        let (engine, control) = Engine::new(schedule);
+        self.active = Some((settings, control));
+        Ok(AudioCore::new(engine, self.params.clone(), settings.sample_rate))
+    }
+
+    /// Forgets the engine's control side after the host deactivated the plugin. Main thread.
+    pub fn deactivate(&mut self) {
+        self.active = None;
+    }
+
+    /// Drops schedules the engine has retired. Call from the main thread now and then.
+    pub fn collect_garbage(&mut self) {
+        if let Some((_, control)) = &mut self.active {
+            control.collect_retired();
+        }
+    }
+
+    /// Plays the patch file at `path`. On an error the old patch keeps playing and the error is kept for
+    /// display. Main thread.
+    pub fn load_patch_file(&mut self, path: &Path) -> Result<(), String> {
+        let source = PatchSource::read(path).map_err(|e| format!("{}: error: {e}", path.display()));
+        let result = source.and_then(|s| self.play(s, true));
+        match &result {
+            Ok(()) => self.path = Some(path.to_path_buf()),
+            Err(e) => self.last_error = Some(e.clone()),
+        }
+        result
+    }
+
+    /// Compiles `source` and, when active, hands it to the engine. Main thread.
+    fn play(&mut self, source: PatchSource, reset_macros: bool) -> Result<(), String> {
+        let settings = self.active.as_ref().map_or(CHECK_SETTINGS, |(s, _)| *s);
+        let schedule = compile(&source, &settings).map_err(|d| d.to_string())?;
+        self.adopt(&schedule, reset_macros);
+        if let Some((_, control)) = &mut self.active {
+            control.collect_retired();
+            control.submit(schedule).map_err(|_| "the audio thread is not taking new patches".to_string())?;
+        }
+        self.source = source;
+        self.last_error = None;
+        Ok(())
+    }
+
+    /// The state to save in the project.
+    pub fn save_state(&self) -> Vec<u8> {
+        state::encode(&SavedState {
+            patch_path: self.path.as_ref().map(|p| p.display().to_string()),
+            patch_source: self.source.text.clone(),
+            macros: std::array::from_fn(|i| self.params.get(Param::Macro(i)) as f32),
+            master_db: self.params.get(Param::Master) as f32,
+        })
+    }
+
+    /// Restores a saved state: the embedded patch source (not the file, which may have moved or changed),
+    /// macro positions and master volume. Anything wrong leaves everything as it was. Main thread; the
+    /// adapter then asks the host to rescan parameter values.
+    pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let saved = state::decode(bytes).inspect_err(|e| self.last_error = Some(e.to_string()))?;
+        let label = saved.patch_path.clone().unwrap_or_else(|| "<saved patch>".into());
+        let source = PatchSource { path: label, text: saved.patch_source };
+        if let Err(diagnostics) = self.play(source, false) {
+            let error = StateError::Patch(diagnostics);
+            self.last_error = Some(error.to_string());
+            return Err(error);
+        }
+        self.path = saved.patch_path.map(PathBuf::from);
+        for (i, &position) in saved.macros.iter().enumerate() {
+            self.params.set(Param::Macro(i), position as f64);
+        }
+        self.params.set(Param::Master, saved.master_db as f64);
+        Ok(())
+    }
+}

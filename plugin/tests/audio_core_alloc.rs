@@ -1,0 +1,47 @@
+//! The plugin core's audio path (events, parameters, master volume, patch swaps from state loads) never
+//! allocates on the audio thread.
+
+use std::sync::Arc;
+
+use ferrule_engine::EventKind;
+use ferrule_plugin::core::{NoteTag, Param, PluginCore, SharedParams};
+use ferrule_tests::alloc_trap::count_allocations;
+
+ferrule_tests::install_alloc_trap!();
+
+#[test]
+fn blocks_with_notes_automation_and_a_patch_swap_do_not_allocate() {
+    let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+    let mut audio = core.activate(48_000.0, 512).expect("the default patch compiles");
+    let mut left = vec![0.0f32; 512];
+    let mut right = vec![0.0f32; 512];
+    let mut block = |audio: &mut ferrule_plugin::core::AudioCore, first: bool| {
+        count_allocations(|| {
+            audio.begin();
+            if first {
+                for key in 48..60 {
+                    audio.note_on(key as u32, key, 0.8, NoteTag::UNKNOWN);
+                }
+            }
+            audio.param(100, 1, 0.7);
+            audio.param(200, Param::Master.id(), -12.0);
+            audio.event(300, EventKind::PitchBend { value: 0.3 });
+            audio.event(400, EventKind::NoteOff { note: 50 });
+            audio.render(&mut left, &mut right);
+            audio.ended_notes().count()
+        })
+        .1
+    };
+    assert_eq!(block(&mut audio, true), 0);
+    for _ in 0..20 {
+        assert_eq!(block(&mut audio, false), 0);
+    }
+    // The main thread loads a state (a new schedule is submitted); the next block swaps it in.
+    let saved = core.save_state();
+    core.load_state(&saved).expect("reloads its own state");
+    for _ in 0..5 {
+        assert_eq!(block(&mut audio, false), 0, "swap block");
+    }
+    assert!(left.iter().any(|&x| x != 0.0), "still sounding after the swap");
+    core.collect_garbage();
+}
