@@ -43,3 +43,17 @@ fn extreme_events_are_harmless() {
     assert!(out.left.iter().all(|x| x.is_finite() && x.abs() <= 4.0));
     assert!(peak(&out.left[4800..]) > 0.1, "notes still play");
 }
+
+/// Hosts may run at any rate (clap-validator tries 1 kHz to 768 kHz): the reference voice stays finite and
+/// free of denormals at the extremes, where its oscillators pass Nyquist and its filter clamps its cutoff.
+#[test]
+fn extreme_sample_rates_stay_finite() {
+    let text = ferrule_tests::patch::factory_patch("ref-voice.ron");
+    for rate in [1_000.0, 1_234.57, 768_000.0] {
+        let notes = [on(0.0, 36, 1.0), on(0.0, 96, 1.0), on(0.0, 127, 1.0), off(0.2, 36), off(0.2, 96), off(0.2, 127)];
+        let out = render_text(&text, &notes, rate, 64, 0.5);
+        for x in out.left.iter().chain(&out.right) {
+            assert!(x.is_finite() && (*x == 0.0 || x.abs() >= f32::MIN_POSITIVE), "{rate} Hz: {x}");
+        }
+    }
+}

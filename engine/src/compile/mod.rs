@@ -16,7 +16,7 @@ use resolved::ResolvedPatch;
 /// What the host (or the CLI) fixes before a patch is compiled.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CompileSettings {
-    /// Sample rate in Hz, 8,000 to 768,000 (hosts use 44,100 to 192,000).
+    /// Sample rate in Hz, 1,000 to 768,000 (hosts use 44,100 to 192,000).
     pub sample_rate: f32,
     /// The largest block, in frames, the host will pass to [`crate::Engine::process`] (at least 1). The
     /// engine works in control periods of 16 frames whatever the block size, so this only bounds what the
@@ -36,10 +36,10 @@ impl Default for CompileSettings {
 /// Any thread but the audio thread.
 pub fn compile(source: &PatchSource, settings: &CompileSettings) -> Result<Schedule, Diagnostics> {
     let fail = |items: Vec<Diagnostic>| Diagnostics { path: source.path.clone(), source: source.text.clone(), items };
-    if !(8_000.0..=768_000.0).contains(&settings.sample_rate) || settings.max_block == 0 {
+    if !(1_000.0..=768_000.0).contains(&settings.sample_rate) || settings.max_block == 0 {
         return Err(fail(vec![Diagnostic {
             message: format!(
-                "cannot compile for {} Hz with blocks of {} frames (needs 8000 to 768000 Hz and at least 1 frame)",
+                "cannot compile for {} Hz with blocks of {} frames (needs 1000 to 768000 Hz and at least 1 frame)",
                 settings.sample_rate, settings.max_block
             ),
             span: None,
