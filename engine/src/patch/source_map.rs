@@ -152,8 +152,8 @@ impl Scanner<'_> {
             Some(b'(') => self.sequence(b')', path),
             Some(b'[') => self.sequence(b']', path),
             Some(b'{') => self.map_body(path),
-            Some(b'"') => self.string(),
-            Some(b'\'') => self.char_literal(),
+            Some(b'"') => self.quoted(b'"'),
+            Some(b'\'') => self.quoted(b'\''),
             Some(b'r') if matches!(self.text.get(self.pos + 1), Some(b'"' | b'#')) => self.raw_string(),
             Some(_) => {
                 self.atom();
@@ -170,28 +170,15 @@ impl Scanner<'_> {
         self.map.values.insert(path.clone(), start..self.pos);
     }
 
-    /// A string's text without quotes, for map keys (escapes are kept as written).
-    fn string(&mut self) {
+    /// A quoted string or char literal ending at the next unescaped `quote`.
+    fn quoted(&mut self, quote: u8) {
         self.pos += 1;
         while let Some(c) = self.peek() {
             self.pos += 1;
-            match c {
-                b'\\' => self.pos += 1,
-                b'"' => return,
-                _ => {}
-            }
-        }
-        self.pos = self.pos.min(self.text.len());
-    }
-
-    fn char_literal(&mut self) {
-        self.pos += 1;
-        while let Some(c) = self.peek() {
-            self.pos += 1;
-            match c {
-                b'\\' => self.pos += 1,
-                b'\'' => return,
-                _ => {}
+            if c == b'\\' {
+                self.pos += 1;
+            } else if c == quote {
+                break;
             }
         }
         self.pos = self.pos.min(self.text.len());
