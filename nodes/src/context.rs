@@ -36,6 +36,44 @@ impl VoiceLanes {
     };
 }
 
+/// The host's musical clock, as the engine sees it at a call's first frame. Audio thread only.
+///
+/// Tempo-synced nodes (LFOs, delays) read `tempo` and `beats`; free-running "global" nodes read `frame` so
+/// that every voice sees the same phase.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Transport {
+    /// Tempo in quarter-note beats per minute; 120 when the host gives none. Always within `1.0..=1000.0`.
+    pub tempo: f64,
+    /// Song position in quarter-note beats. Follows the host while its transport plays; otherwise it runs on
+    /// at `tempo` from where it was, so synced modulation keeps moving when the host is stopped.
+    pub beats: f64,
+    /// Whether the host's transport is playing.
+    pub playing: bool,
+    /// Frames the engine has rendered before this call: a free-running sample clock shared by every voice.
+    pub frame: u64,
+}
+
+impl Transport {
+    /// 120 BPM, position 0, stopped.
+    pub const DEFAULT: Transport = Transport { tempo: 120.0, beats: 0.0, playing: false, frame: 0 };
+
+    /// The position `frames` frames after this one at `sample_rate` Hz.
+    #[inline]
+    pub fn advanced(&self, frames: usize, sample_rate: f32) -> Transport {
+        Transport {
+            beats: self.beats + frames as f64 * self.tempo / (60.0 * sample_rate as f64),
+            frame: self.frame + frames as u64,
+            ..*self
+        }
+    }
+}
+
+impl Default for Transport {
+    fn default() -> Transport {
+        Transport::DEFAULT
+    }
+}
+
 /// One call of a node over `len` frames (`1..=MAX_CHUNK`) for one lane group. Audio thread only.
 pub struct Process<'a> {
     /// Frames to produce, `1..=MAX_CHUNK`.
@@ -53,6 +91,8 @@ pub struct Process<'a> {
     pub params: &'a [Lanes],
     /// The voices of this lane group.
     pub voice: &'a VoiceLanes,
+    /// The host's tempo and position at the call's first frame.
+    pub transport: &'a Transport,
 }
 
 impl Process<'_> {

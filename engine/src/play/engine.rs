@@ -1,6 +1,6 @@
 //! The engine: plays a schedule on the audio thread, block by block, with events at exact sample offsets.
 
-use ferrule_nodes::{LANES, LaneMask, Lanes, MAX_OUTPUTS, Process, VoiceLanes};
+use ferrule_nodes::{LANES, LaneMask, Lanes, MAX_OUTPUTS, Process, Transport, VoiceLanes};
 
 use super::denormal::DenormalGuard;
 use super::globals::{self, Globals};
@@ -22,6 +22,8 @@ pub struct Engine {
     /// Frames rendered since the engine was made. Control periods are aligned to multiples of [`CHUNK`]
     /// of this count, so renders in any block size that is a multiple of [`CHUNK`] are bit-identical.
     frames: u64,
+    /// The host clock at the next frame to render.
+    transport: Transport,
 }
 
 impl Engine {
@@ -30,7 +32,17 @@ impl Engine {
     pub fn new(schedule: Schedule) -> (Engine, EngineControl) {
         let (swap, control) = swap::channel();
         let globals = Globals::new(schedule.sample_rate, &schedule.macros);
-        (Engine { schedule: Box::new(schedule), swap, voices: Voices::new(), globals, frames: 0 }, control)
+        (
+            Engine {
+                schedule: Box::new(schedule),
+                swap,
+                voices: Voices::new(),
+                globals,
+                frames: 0,
+                transport: Transport::DEFAULT,
+            },
+            control,
+        )
     }
 
     /// Voices currently heard (fading ones included).
@@ -43,6 +55,20 @@ impl Engine {
     /// group. The plugin turns these into CLAP note-end events. Valid until the next call.
     pub fn ended_notes(&self) -> &[EndedNote] {
         self.voices.ended()
+    }
+
+    /// Tells the engine the host's tempo (quarter-note beats per minute) and, while its transport plays, the
+    /// song position in beats at the next block's first frame. Call before [`Engine::process`], once per
+    /// block, when the host provides either. A missing or non-finite tempo keeps the previous one; with no
+    /// position (host stopped) the engine's own position runs on at the tempo. Audio thread; never allocates.
+    pub fn set_transport(&mut self, tempo: Option<f64>, position: Option<f64>) {
+        if let Some(t) = tempo.filter(|t| t.is_finite()) {
+            self.transport.tempo = t.clamp(1.0, 1000.0);
+        }
+        self.transport.playing = position.is_some_and(f64::is_finite);
+        if let Some(b) = position.filter(|b| b.is_finite()) {
+            self.transport.beats = b;
+        }
     }
 
     /// The playing schedule's latency in samples.
@@ -87,6 +113,7 @@ impl Engine {
             self.apply(event.kind);
         }
         self.frames += n as u64;
+        self.transport.frame = self.frames;
         for x in left.iter_mut().chain(right.iter_mut()) {
             *x = if x.is_finite() { x.clamp(-OUTPUT_LIMIT, OUTPUT_LIMIT) } else { 0.0 };
         }
@@ -137,6 +164,8 @@ impl Engine {
         let slots = self.schedule.slots();
         self.voices.advance_glides(slots, len);
         self.globals.advance(len);
+        let transport = self.transport;
+        self.transport = transport.advanced(len, self.schedule.sample_rate);
         let s = &mut *self.schedule;
         for p in s.params.iter_mut() {
             if p.current != p.target {
@@ -153,7 +182,7 @@ impl Engine {
                 continue;
             }
             let voice = voice_lanes(&self.voices, &self.globals, s.voice.bend_range, group);
-            let alive = run_group(s, &self.globals, &voice, &self.voices, group, len);
+            let alive = run_group(s, &self.globals, &voice, &self.voices, &transport, group, len);
 
             // Mix this group's voices into the output, fading stolen ones, dropping any that blew up.
             let base = group * LANES;
@@ -254,6 +283,7 @@ fn run_group(
     globals: &Globals,
     voice: &VoiceLanes,
     voices: &Voices,
+    transport: &Transport,
     group: usize,
     len: usize,
 ) -> LaneMask {
@@ -328,6 +358,7 @@ fn run_group(
                     }),
                     params: &s.param_values[..params.len()],
                     voice: if entry.fresh { &fresh_voice } else { voice },
+                    transport,
                 };
                 let mask = s.processors[group * node_count + node].process(&mut p);
                 if entry.ends_voice {

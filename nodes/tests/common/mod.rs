@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use ferrule_nodes::lanes::LANES;
-use ferrule_nodes::{LaneMask, Lanes, MAX_CHUNK, MAX_INPUTS, MAX_OUTPUTS, Process, Processor, VoiceLanes, registry};
+use ferrule_nodes::{
+    LaneMask, Lanes, MAX_CHUNK, MAX_INPUTS, MAX_OUTPUTS, Process, Processor, Transport, VoiceLanes, registry,
+};
 use ferrule_nodes::{NodeSpec, pitch::semitones_to_hz};
 
 /// One node of a kind, driven the way the engine drives it: parameters per lane, the voice state of its lane
@@ -21,6 +23,8 @@ pub struct Rig {
     next_chunk: usize,
     /// What the last call returned.
     pub sounding: LaneMask,
+    /// The host clock for the next call; advanced by each call's length. Set `tempo` or `beats` to test sync.
+    pub transport: Transport,
 }
 
 impl Rig {
@@ -44,6 +48,7 @@ impl Rig {
             chunks: vec![MAX_CHUNK],
             next_chunk: 0,
             sounding: LaneMask::ALL,
+            transport: Transport::DEFAULT,
         }
     }
 
@@ -96,8 +101,10 @@ impl Rig {
             outputs: outs,
             params: &self.params,
             voice: &self.voice,
+            transport: &self.transport,
         };
         self.sounding = self.processor.process(&mut p);
+        self.transport = self.transport.advanced(len, self.sample_rate);
         self.voice.start = LaneMask::NONE;
         self.voice.trigger = LaneMask::NONE;
         bufs[..outputs].iter().map(|b| b[..len].to_vec()).collect()

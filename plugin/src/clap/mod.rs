@@ -19,7 +19,7 @@ use clack_extensions::params::{
     PluginAudioProcessorParams, PluginMainThreadParams, PluginParams,
 };
 use clack_extensions::state::{PluginState, PluginStateImpl};
-use clack_plugin::events::event_types::NoteEndEvent;
+use clack_plugin::events::event_types::{NoteEndEvent, TransportFlags};
 use clack_plugin::events::spaces::CoreEventSpace;
 use clack_plugin::events::{Match, Pckn};
 use clack_plugin::prelude::*;
@@ -112,8 +112,13 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
         }
     }
 
-    fn process(&mut self, _process: Process, mut audio: Audio, events: Events) -> Result<ProcessStatus, PluginError> {
+    fn process(&mut self, process: Process, mut audio: Audio, events: Events) -> Result<ProcessStatus, PluginError> {
         self.core.begin();
+        if let Some(t) = process.transport {
+            let tempo = t.flags.contains(TransportFlags::HAS_TEMPO).then_some(t.tempo);
+            let playing = t.flags.contains(TransportFlags::HAS_BEATS_TIMELINE | TransportFlags::IS_PLAYING);
+            self.core.set_transport(tempo, playing.then(|| f64::from(t.song_pos_beats)));
+        }
         for event in events.input {
             translate(&mut self.core, event);
         }

@@ -144,6 +144,12 @@ impl AudioCore {
         }
     }
 
+    /// Passes the host's tempo (BPM) and, while its transport plays, the song position in beats at this
+    /// block's first frame; see `Engine::set_transport`. Audio thread.
+    pub fn set_transport(&mut self, tempo: Option<f64>, position: Option<f64>) {
+        self.engine.set_transport(tempo, position);
+    }
+
     /// Renders the block into `left` and `right` (same length) with every event given since
     /// [`AudioCore::begin`]. Audio thread.
     pub fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
