@@ -152,6 +152,12 @@ pub enum NodeRole {
     /// An envelope: reports per lane whether it is still sounding, so the engine can free a voice whose
     /// amplitude envelope has ended.
     Envelope,
+    /// A stereo effect on the instrument's global (post-voice) bus, such as a delay or a reverb. It runs once
+    /// for the whole instrument, after the voices are summed: every input and output carries **left in lane
+    /// 0 and right in lane 1** (other lanes are ignored and should be written as 0). The voice fields of
+    /// [`crate::Process::voice`] are idle for it; it reads [`crate::Process::transport`] for tempo sync.
+    /// Patches may place it only in their `effects` chain, never in a voice.
+    Effect,
 }
 
 /// Everything a node kind declares about itself.
