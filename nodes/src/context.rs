@@ -22,6 +22,26 @@ pub struct VoiceLanes {
     pub trigger: LaneMask,
     /// Lanes that hold a voice. Other lanes are computed but never heard; nodes need not special-case them.
     pub active: LaneMask,
+    /// Each voice's own pressure (polyphonic aftertouch, MPE or CLAP note pressure), `0.0..=1.0`, smoothed.
+    pub pressure: Lanes,
+    /// The controllers every voice shares, smoothed.
+    pub controls: Controls,
+}
+
+/// Controller values shared by every voice, as the engine has smoothed them for the current call.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Controls {
+    /// Mod wheel (MIDI CC 1), `0.0..=1.0`.
+    pub mod_wheel: f32,
+    /// Pitch bend, `-1.0..=1.0` (the voice pitch already includes it; this is the raw lever).
+    pub bend: f32,
+    /// Channel pressure (aftertouch), `0.0..=1.0`.
+    pub channel_pressure: f32,
+}
+
+impl Controls {
+    /// Every controller at rest.
+    pub const REST: Controls = Controls { mod_wheel: 0.0, bend: 0.0, channel_pressure: 0.0 };
 }
 
 impl VoiceLanes {
@@ -33,6 +53,8 @@ impl VoiceLanes {
         start: LaneMask::NONE,
         trigger: LaneMask::NONE,
         active: LaneMask::NONE,
+        pressure: [0.0; crate::lanes::LANES],
+        controls: Controls::REST,
     };
 }
 

@@ -28,7 +28,7 @@ pub mod registry;
 pub mod spec;
 pub mod util;
 
-pub use context::{Process, Transport, VoiceLanes};
+pub use context::{Controls, Process, Transport, VoiceLanes};
 pub use lanes::{LANES, LaneMask, Lanes, MAX_CHUNK};
 pub use registry::{KindId, Processor};
 pub use spec::{MAX_INPUTS, MAX_OUTPUTS, MAX_PARAMS, NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};

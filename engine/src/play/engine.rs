@@ -1,6 +1,6 @@
 //! The engine: plays a schedule on the audio thread, block by block, with events at exact sample offsets.
 
-use ferrule_nodes::{LANES, LaneMask, Lanes, MAX_OUTPUTS, Process, Transport, VoiceLanes};
+use ferrule_nodes::{Controls, LANES, LaneMask, Lanes, MAX_OUTPUTS, Process, Transport, VoiceLanes};
 
 use super::denormal::DenormalGuard;
 use super::globals::{self, Globals};
@@ -255,6 +255,11 @@ impl Engine {
 fn voice_lanes(voices: &Voices, globals: &Globals, bend_range: f32, group: usize) -> VoiceLanes {
     let bend = globals.value[globals::BEND as usize] * bend_range;
     let mut lanes = VoiceLanes::IDLE;
+    lanes.controls = Controls {
+        mod_wheel: globals.value[globals::MOD_WHEEL as usize],
+        bend: globals.value[globals::BEND as usize],
+        channel_pressure: globals.value[globals::PRESSURE as usize],
+    };
     for l in 0..LANES {
         let v = voices.get(group * LANES + l);
         if !v.is_active() {
@@ -263,6 +268,7 @@ fn voice_lanes(voices: &Voices, globals: &Globals, bend_range: f32, group: usize
         lanes.active = lanes.active.with(l);
         lanes.pitch[l] = v.pitch + bend;
         lanes.velocity[l] = v.velocity;
+        lanes.pressure[l] = v.pressure;
         if v.phase == Phase::Held {
             lanes.gate = lanes.gate.with(l);
         }

@@ -44,6 +44,7 @@ impl Rig {
                 start: LaneMask::ALL,
                 trigger: LaneMask::ALL,
                 active: LaneMask::ALL,
+                ..VoiceLanes::IDLE
             },
             chunks: vec![MAX_CHUNK],
             next_chunk: 0,
