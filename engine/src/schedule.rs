@@ -47,6 +47,32 @@ pub struct Schedule {
     /// Whether nodes that did not exist before the last swap still need their first (reset) call.
     pub(crate) fresh_nodes: bool,
     pub(crate) latency: u32,
+    /// A digest of everything but parameter values: nodes (ids and kinds), ops and wiring, routes and their
+    /// depths, output, envelopes and voice groups. Two schedules with the same shape differ only in base
+    /// parameter values, which a swap glides through; a different shape makes the engine crossfade.
+    pub(crate) shape: u64,
+}
+
+/// Schedules alive in this process (made and not yet dropped). Tests use it to prove that every retired
+/// schedule is dropped.
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Schedule {
+    /// Counts a new schedule; called once by the compiler for each schedule it makes.
+    pub(crate) fn count_new() {
+        LIVE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many schedules exist in this process right now: compiled and not yet dropped. Any thread.
+    pub fn live_count() -> usize {
+        LIVE.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for Schedule {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Voice settings as the engine applies them.
@@ -74,7 +100,7 @@ pub(crate) struct NodeEntry {
 }
 
 /// One step of the schedule.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Hash)]
 pub(crate) enum Op {
     /// Run a node.
     Node { node: u32, inputs: [Input; MAX_INPUTS], outputs: [BufferId; MAX_OUTPUTS], output_count: u8 },
@@ -83,7 +109,7 @@ pub(crate) enum Op {
 }
 
 /// Where a node input reads from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Input {
     /// Unconnected.
     None,

@@ -102,3 +102,33 @@ fn swapping_and_retiring_schedules_does_not_allocate_even_when_the_return_ring_i
     assert!(left.iter().any(|&x| x != 0.0), "the held notes still sound after all the swaps");
     assert!(control.collect_retired() > 0);
 }
+
+#[test]
+fn crossfading_to_a_new_shape_does_not_allocate() {
+    // FOUR_VOICES and the same voice with a filter and an envelope added alternate, so every swap changes
+    // the graph's shape and the engine plays both through a 15 ms crossfade before retiring the old one.
+    let filtered = FOUR_VOICES
+        .replace(r#""amp": (kind: "vca""#, r#""lp": (kind: "svf"), "env": (kind: "adsr"), "amp": (kind: "vca""#)
+        .replace(r#"("osc.out", "amp.in")"#, r#"("osc.out", "lp"), ("lp.lp", "amp.in"), ("env", "amp.cv")"#);
+    let (mut engine, mut control) = Engine::new(schedule(FOUR_VOICES, 48_000.0));
+    let mut left = vec![0.0f32; 128];
+    let mut right = vec![0.0f32; 128];
+    let notes =
+        [ev(0, EventKind::NoteOn { note: 60, velocity: 1.0 }), ev(5, EventKind::NoteOn { note: 64, velocity: 1.0 })];
+    let ((), caught) = count_allocations(|| engine.process(&notes, &mut left, &mut right));
+    assert_eq!(caught, 0);
+    for round in 0..30 {
+        let text = if round % 2 == 0 { filtered.as_str() } else { FOUR_VOICES };
+        control.submit(schedule(text, 48_000.0)).map_err(|_| "queue full").unwrap();
+        let ((), caught) = count_allocations(|| {
+            for block in 0..8 {
+                let events = if block == 3 { &notes[1..] } else { &[][..] };
+                engine.process(events, &mut left, &mut right);
+            }
+        });
+        assert_eq!(caught, 0, "round {round}: the crossfade allocated {caught} times");
+        control.collect_retired();
+    }
+    assert_eq!(engine.active_voices(), 2, "both held notes survive thirty shape changes");
+    assert!(left.iter().any(|&x| x != 0.0));
+}

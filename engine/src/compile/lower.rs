@@ -176,6 +176,8 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         nodes[n as usize].ends_voice = true;
     }
 
+    let shape = shape_of(&nodes, &ops, &routes, &voice_envelopes, groups, &patch.output);
+    Schedule::count_new();
     Schedule {
         sample_rate,
         max_block: settings.max_block,
@@ -205,7 +207,35 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         voice_envelopes,
         fresh_nodes: false,
         latency: 0,
+        shape,
     }
+}
+
+/// The digest [`Schedule`]'s `shape` field documents: everything a swap cannot glide through.
+fn shape_of(
+    nodes: &[NodeEntry],
+    ops: &[Op],
+    routes: &[Route],
+    voice_envelopes: &[u32],
+    groups: usize,
+    output: &impl std::hash::Hash,
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for n in nodes {
+        n.id.hash(&mut h);
+        n.kind.hash(&mut h);
+        n.params.hash(&mut h);
+    }
+    ops.hash(&mut h);
+    for r in routes {
+        format!("{:?}", r.source).hash(&mut h);
+        r.depth.to_bits().hash(&mut h);
+    }
+    voice_envelopes.hash(&mut h);
+    groups.hash(&mut h);
+    output.hash(&mut h);
+    h.finish()
 }
 
 /// A node's identity across swaps: FNV-1a of its id. Kinds are compared separately.

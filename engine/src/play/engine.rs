@@ -4,8 +4,9 @@ use ferrule_nodes::{Controls, LANES, LaneMask, Lanes, MAX_OUTPUTS, Process, Tran
 
 use super::denormal::DenormalGuard;
 use super::globals::{self, Globals};
+use super::migrate::Carry;
 use super::swap::{self, EngineControl, EngineSide};
-use super::voices::{EndedNote, FADE_SECONDS, Phase, Voices};
+use super::voices::{EndedNote, FADE_SECONDS, MAX_SLOTS, Phase, Voices};
 use crate::events::{Event, EventKind};
 use crate::schedule::{CHUNK, Input, Op, RouteSource, Schedule};
 
@@ -24,7 +25,13 @@ pub struct Engine {
     frames: u64,
     /// The host clock at the next frame to render.
     transport: Transport,
+    /// The schedule being faded out after a swap that changed the patch's shape.
+    crossfade: Option<Crossfade>,
 }
+
+/// How long old and new voices crossfade (equal power) when a swap changes the patch's shape while notes
+/// sound, in seconds.
+pub(crate) const CROSSFADE_SECONDS: f32 = 0.015;
 
 impl Engine {
     /// An engine playing `schedule`, and its control handle. Allocates: call off the audio thread, then move
@@ -40,6 +47,7 @@ impl Engine {
                 globals,
                 frames: 0,
                 transport: Transport::DEFAULT,
+                crossfade: None,
             },
             control,
         )
@@ -112,6 +120,9 @@ impl Engine {
         for event in &events[next..] {
             self.apply(event.kind);
         }
+        if n > 0 {
+            self.finish_crossfade((n - 1) as u32);
+        }
         self.frames += n as u64;
         self.transport.frame = self.frames;
         for x in left.iter_mut().chain(right.iter_mut()) {
@@ -142,15 +153,40 @@ impl Engine {
         }
     }
 
-    /// Takes the newest submitted schedule, carries state over, and retires the old one.
+    /// Takes the newest submitted schedule, carries state over, and retires the old one, or starts a
+    /// crossfade from it when the patch changed shape while voices sound. A schedule submitted during a
+    /// crossfade waits for it to end (at most [`CROSSFADE_SECONDS`]).
     fn take_new_schedule(&mut self) {
-        if let Some(mut new) = self.swap.take_newest() {
-            super::migrate::carry_over(&mut self.schedule, &mut new);
+        if self.crossfade.is_some() {
+            return;
+        }
+        let Some(mut new) = self.swap.take_newest() else { return };
+        let sounding = self.voices.active_count() > 0;
+        let loses_voices = (new.slots()..MAX_SLOTS).any(|i| self.voices.get(i).is_active());
+        if !sounding || (new.shape == self.schedule.shape && !loses_voices) {
+            // Same graph, new values (or nobody listening): state moves across and parameters glide.
+            super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Move);
             let old = std::mem::replace(&mut self.schedule, new);
             self.voices.truncate(self.schedule.slots());
-            self.globals.set_sample_rate(self.schedule.sample_rate);
-            self.globals.rebase_macros(&self.schedule.macros);
             self.swap.retire(old);
+        } else {
+            // A different graph: both play the same voices for a moment, the old fading out.
+            super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Copy);
+            let old = std::mem::replace(&mut self.schedule, new);
+            let len = (CROSSFADE_SECONDS * self.schedule.sample_rate).max(1.0) as u32;
+            self.crossfade = Some(Crossfade { old, pos: 0, len });
+        }
+        self.globals.set_sample_rate(self.schedule.sample_rate);
+        self.globals.rebase_macros(&self.schedule.macros);
+    }
+
+    /// Ends a finished crossfade: retires the old schedule and frees the voices the new one has no slot for.
+    fn finish_crossfade(&mut self, last_frame: u32) {
+        if self.crossfade.as_ref().is_some_and(|x| x.pos >= x.len) {
+            let x = self.crossfade.take().expect("checked above");
+            self.voices.now = last_frame;
+            self.voices.truncate(self.schedule.slots());
+            self.swap.retire(x.old);
         }
     }
 
@@ -161,82 +197,92 @@ impl Engine {
         if len == 0 {
             return;
         }
-        let slots = self.schedule.slots();
+        let old_groups = self.crossfade.as_ref().map_or(0, |x| x.old.groups);
+        let slots = self.schedule.slots().max(old_groups * LANES);
         self.voices.advance_glides(slots, len);
         self.globals.advance(len);
         let transport = self.transport;
         self.transport = transport.advanced(len, self.schedule.sample_rate);
-        let s = &mut *self.schedule;
-        for p in s.params.iter_mut() {
-            if p.current != p.target {
-                let next = p.current + p.step * len as f32;
-                let arrived = (p.step >= 0.0 && next >= p.target) || (p.step <= 0.0 && next <= p.target);
-                p.current = if arrived { p.target } else { next };
+        advance_params(&mut self.schedule, len);
+
+        // Equal-power crossfade gains for this control period, when one is running.
+        let mut fade_in = [1.0f32; CHUNK];
+        let mut fade_out = [0.0f32; CHUNK];
+        if let Some(x) = &mut self.crossfade {
+            advance_params(&mut x.old, len);
+            for i in 0..len {
+                let t = ((x.pos as usize + i + 1) as f32 / x.len as f32).min(1.0) * std::f32::consts::FRAC_PI_2;
+                fade_in[i] = t.sin();
+                fade_out[i] = t.cos();
             }
+            x.pos += len as u32;
         }
+        let crossfading = self.crossfade.is_some();
+
+        let s = &mut *self.schedule;
         let fade_step = 1.0 / (FADE_SECONDS * s.sample_rate);
         let has_envelopes = !s.voice_envelopes.is_empty();
-
-        for group in 0..s.groups {
+        for group in 0..s.groups.max(old_groups) {
             if !self.voices.group_active(group) {
                 continue;
             }
             let voice = voice_lanes(&self.voices, &self.globals, s.voice.bend_range, group);
-            let alive = run_group(s, &self.globals, &voice, &self.voices, &transport, group, len);
-
-            // Mix this group's voices into the output, fading stolen ones, dropping any that blew up.
             let base = group * LANES;
+            // Each voice's gain now and its per-frame change: 1 and 0 except for stolen voices fading out.
             let mut gain = [0.0f32; LANES];
             let mut step = [0.0f32; LANES];
-            let out_l = &s.buffers[s.output[0] as usize * CHUNK..][..len];
-            let out_r = &s.buffers[s.output[1] as usize * CHUNK..][..len];
-            let mut check = [0.0f32; LANES];
-            for frame in out_l.iter().chain(out_r.iter()) {
-                for l in 0..LANES {
-                    check[l] += frame[l] * 0.0;
+            for l in 0..LANES {
+                let v = self.voices.get(base + l);
+                if v.is_active() {
+                    gain[l] = v.gain;
+                    if v.phase == Phase::Fading {
+                        step[l] = -fade_step;
+                    }
                 }
             }
-            for l in 0..LANES {
+            let mut alive = LaneMask::NONE;
+            let mut finite = LaneMask::ALL;
+            let mut gain_end = gain;
+            if group < s.groups {
+                alive = run_group(s, &self.globals, &voice, &self.voices, &transport, group, len);
+                let curve = crossfading.then_some(&fade_in[..len]);
+                (finite, gain_end) =
+                    mix_group(s, len, &gain, &step, curve, &mut left[start..end], &mut right[start..end]);
+            }
+            if let Some(x) = &mut self.crossfade
+                && group < x.old.groups
+            {
+                let old_alive = run_group(&mut x.old, &self.globals, &voice, &self.voices, &transport, group, len);
+                let curve = Some(&fade_out[..len]);
+                let (old_finite, old_gain_end) =
+                    mix_group(&x.old, len, &gain, &step, curve, &mut left[start..end], &mut right[start..end]);
+                finite = LaneMask(finite.0 & old_finite.0);
+                if group >= s.groups {
+                    // Only the old schedule has this group: its envelopes decide, its fade is the voice's.
+                    alive = old_alive;
+                    gain_end = old_gain_end;
+                }
+            }
+
+            // Voice lifecycle: clear one-shot flags, free voices whose envelope or fade has ended and any
+            // that produced NaN or infinity (their slot starts afresh next time).
+            self.voices.now = (end - 1) as u32;
+            for (l, &gain) in gain_end.iter().enumerate() {
                 let v = self.voices.get_mut(base + l);
                 if !v.is_active() {
                     continue;
                 }
-                if !check[l].is_finite() {
-                    // The voice produced NaN or infinity: silence it and start its slot afresh next time.
-                    self.voices.end(base + l);
-                    continue;
-                }
-                gain[l] = v.gain;
-                if v.phase == Phase::Fading {
-                    step[l] = -fade_step;
-                }
-            }
-            let mut g = gain;
-            for i in 0..len {
-                let (mut sum_l, mut sum_r) = (0.0, 0.0);
-                for l in 0..LANES {
-                    g[l] = (g[l] + step[l]).max(0.0);
-                    sum_l += out_l[i][l] * g[l];
-                    sum_r += out_r[i][l] * g[l];
-                }
-                left[start + i] += sum_l;
-                right[start + i] += sum_r;
-            }
-
-            // Voice lifecycle: clear one-shot flags, free voices whose envelope or fade has ended.
-            self.voices.now = (end - 1) as u32;
-            for (l, &gain) in g.iter().enumerate() {
-                let v = self.voices.get_mut(base + l);
                 v.start = false;
                 v.trigger = false;
-                let ended = match v.phase {
-                    Phase::Fading => {
-                        v.gain = gain;
-                        gain <= 0.0
-                    }
-                    Phase::Released => has_envelopes && !alive.contains(l),
-                    _ => false,
-                };
+                let ended = !finite.contains(l)
+                    || match v.phase {
+                        Phase::Fading => {
+                            v.gain = gain;
+                            gain <= 0.0
+                        }
+                        Phase::Released => has_envelopes && !alive.contains(l),
+                        _ => false,
+                    };
                 if ended {
                     self.voices.end(base + l);
                 }
@@ -249,6 +295,77 @@ impl Engine {
             }
         }
     }
+}
+
+/// The old schedule kept playing while its voices fade out and the new schedule's fade in.
+struct Crossfade {
+    old: Box<Schedule>,
+    /// Frames of the crossfade done.
+    pos: u32,
+    /// Frames the crossfade lasts.
+    len: u32,
+}
+
+/// Moves every parameter's smoothed base value `len` frames towards its target.
+fn advance_params(s: &mut Schedule, len: usize) {
+    for p in s.params.iter_mut() {
+        if p.current != p.target {
+            let next = p.current + p.step * len as f32;
+            let arrived = (p.step >= 0.0 && next >= p.target) || (p.step <= 0.0 && next <= p.target);
+            p.current = if arrived { p.target } else { next };
+        }
+    }
+}
+
+/// Mixes the voice output of the group `run_group` just ran into `left`/`right` (`len` frames), each
+/// voice at `gain` moving by `step` per frame (never below 0), times `curve` per frame when given. Lanes
+/// whose output is not finite are left out. Returns the lanes that were finite and each lane's gain after
+/// the last frame.
+fn mix_group(
+    s: &Schedule,
+    len: usize,
+    gain: &Lanes,
+    step: &Lanes,
+    curve: Option<&[f32]>,
+    left: &mut [f32],
+    right: &mut [f32],
+) -> (LaneMask, Lanes) {
+    let out_l = &s.buffers[s.output[0] as usize * CHUNK..][..len];
+    let out_r = &s.buffers[s.output[1] as usize * CHUNK..][..len];
+    let mut check = [0.0f32; LANES];
+    for frame in out_l.iter().chain(out_r.iter()) {
+        for l in 0..LANES {
+            check[l] += frame[l] * 0.0;
+        }
+    }
+    let mut finite = LaneMask::NONE;
+    let mut g = [0.0f32; LANES];
+    for l in 0..LANES {
+        if check[l].is_finite() {
+            finite = finite.with(l);
+            g[l] = gain[l];
+        }
+    }
+    let step: Lanes = std::array::from_fn(|l| if finite.contains(l) { step[l] } else { 0.0 });
+    for i in 0..len {
+        let (mut sum_l, mut sum_r) = (0.0, 0.0);
+        for l in 0..LANES {
+            g[l] = (g[l] + step[l]).max(0.0);
+            sum_l += out_l[i][l] * g[l];
+            sum_r += out_r[i][l] * g[l];
+        }
+        match curve {
+            Some(c) => {
+                left[i] += sum_l * c[i];
+                right[i] += sum_r * c[i];
+            }
+            None => {
+                left[i] += sum_l;
+                right[i] += sum_r;
+            }
+        }
+    }
+    (finite, g)
 }
 
 /// What the nodes of lane group `group` see of its voices for the coming control period.

@@ -8,8 +8,18 @@
 
 use crate::schedule::Schedule;
 
-/// Moves state from `old` into `new`. Audio thread; no allocation.
-pub(crate) fn carry_over(old: &mut Schedule, new: &mut Schedule) {
+/// How node state crosses a swap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Carry {
+    /// The old schedule stops at once: matched nodes' state moves into the new one.
+    Move,
+    /// The old schedule keeps playing through a crossfade: matched nodes' state is copied, so both go on
+    /// from the same point. Voice node kinds are plain data (no heap), so the copy never allocates.
+    Copy,
+}
+
+/// Carries state from `old` into `new`. Audio thread; no allocation.
+pub(crate) fn carry_over(old: &mut Schedule, new: &mut Schedule, carry: Carry) {
     for node in new.nodes.iter_mut() {
         node.fresh = true;
     }
@@ -27,7 +37,7 @@ pub(crate) fn carry_over(old: &mut Schedule, new: &mut Schedule) {
             let j_end = j + old.node_keys[j..].iter().take_while(|k| k.0 == key).count();
             for a in i..i_end {
                 for b in j..j_end {
-                    move_node(old, new, old.node_keys[b].1 as usize, new.node_keys[a].1 as usize);
+                    move_node(old, new, old.node_keys[b].1 as usize, new.node_keys[a].1 as usize, carry);
                 }
             }
             i = i_end;
@@ -37,15 +47,19 @@ pub(crate) fn carry_over(old: &mut Schedule, new: &mut Schedule) {
     new.fresh_nodes = new.nodes.iter().any(|n| n.fresh);
 }
 
-/// Moves node `from` of `old` into node `to` of `new` if they are the same node (id and kind).
-fn move_node(old: &mut Schedule, new: &mut Schedule, from: usize, to: usize) {
+/// Carries node `from` of `old` into node `to` of `new` if they are the same node (id and kind).
+fn move_node(old: &mut Schedule, new: &mut Schedule, from: usize, to: usize, carry: Carry) {
     let (before, after) = (&old.nodes[from], &new.nodes[to]);
     if before.kind != after.kind || before.id != after.id || !after.fresh {
         return;
     }
     let (old_nodes, new_nodes) = (old.nodes.len(), new.nodes.len());
     for group in 0..old.groups.min(new.groups) {
-        std::mem::swap(&mut old.processors[group * old_nodes + from], &mut new.processors[group * new_nodes + to]);
+        let (a, b) = (&mut old.processors[group * old_nodes + from], &mut new.processors[group * new_nodes + to]);
+        match carry {
+            Carry::Move => std::mem::swap(a, b),
+            Carry::Copy => b.clone_from(a),
+        }
     }
     let (old_params, new_params) = (before.params.clone(), after.params.clone());
     for (o, n) in (old_params.start..old_params.end).zip(new_params.start..new_params.end) {
