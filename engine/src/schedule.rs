@@ -51,6 +51,21 @@ pub struct Schedule {
     /// depths, output, envelopes and voice groups. Two schedules with the same shape differ only in base
     /// parameter values, which a swap glides through; a different shape makes the engine crossfade.
     pub(crate) shape: u64,
+    /// The global bus's effects, in chain order. Their parameters are in `params` after the nodes'.
+    pub(crate) effects: Vec<EffectEntry>,
+    /// One processor per effect (lane 0 left, lane 1 right), owning its delay lines.
+    pub(crate) effect_processors: Vec<Processor>,
+    /// Two stereo buffers of [`CHUNK`] frames the effect chain passes the signal through.
+    pub(crate) bus: Vec<Lanes>,
+}
+
+/// One effect of the global bus.
+#[derive(Clone, Debug)]
+pub(crate) struct EffectEntry {
+    pub id: String,
+    pub kind: KindId,
+    /// Its parameters in `Schedule::params`.
+    pub params: Range<u32>,
 }
 
 /// Schedules alive in this process (made and not yet dropped). Tests use it to prove that every retired

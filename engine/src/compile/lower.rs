@@ -11,7 +11,7 @@ use crate::compile::resolved::{ModSource, PortRef, ResolvedPatch};
 use crate::patch::model::VoiceMode;
 use crate::play::globals;
 use crate::schedule::{
-    BufferId, CHUNK, Input, MacroInfo, NodeEntry, Op, ParamSlot, Route, RouteSource, Schedule, VoiceConfig,
+    BufferId, CHUNK, EffectEntry, Input, MacroInfo, NodeEntry, Op, ParamSlot, Route, RouteSource, Schedule, VoiceConfig,
 };
 
 /// Builds the schedule for `patch`, running the nodes in `order` (live nodes, sources first).
@@ -100,9 +100,11 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
 
     // Parameters and their routes, node after node.
     let mut nodes = Vec::with_capacity(kept.len());
+    let mut effects = Vec::new();
     let mut params = Vec::new();
     let mut routes = Vec::new();
-    for &n in &kept {
+    let effect_nodes: Vec<usize> = (0..patch.nodes.len()).filter(|&n| patch.nodes[n].effect).collect();
+    for &n in kept.iter().chain(&effect_nodes) {
         let node = &patch.nodes[n];
         let spec = registry::spec(node.kind);
         let first = params.len() as u32;
@@ -142,14 +144,14 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
                 routes: route_start..routes.len() as u32,
             });
         }
-        nodes.push(NodeEntry {
-            id: node.id.clone(),
-            kind: node.kind,
-            params: first..params.len() as u32,
-            fresh: false,
-            ends_voice: false,
-        });
+        let params = first..params.len() as u32;
+        if node.effect {
+            effects.push(EffectEntry { id: node.id.clone(), kind: node.kind, params });
+        } else {
+            nodes.push(NodeEntry { id: node.id.clone(), kind: node.kind, params, fresh: false, ends_voice: false });
+        }
     }
+    let effect_processors = effects.iter().map(|e| Processor::new(e.kind, sample_rate)).collect();
 
     let mut node_keys: Vec<(u64, u32)> = nodes.iter().enumerate().map(|(i, n)| (node_key(&n.id), i as u32)).collect();
     node_keys.sort_unstable();
@@ -208,6 +210,9 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         fresh_nodes: false,
         latency: 0,
         shape,
+        effects,
+        effect_processors,
+        bus: vec![[0.0; LANES]; 2 * CHUNK],
     }
 }
 

@@ -15,7 +15,8 @@ pub type Span = Range<usize>;
 /// A validated patch.
 #[derive(Clone, Debug)]
 pub struct ResolvedPatch {
-    /// Nodes in file order; `PortRef::node` and friends index this.
+    /// Voice nodes in file order, then the global bus's effects in chain order (flagged
+    /// [`ResolvedNode::effect`]); `PortRef::node` and friends index this.
     pub nodes: Vec<ResolvedNode>,
     /// Audio connections, feedback ones included (flagged).
     pub connections: Vec<ResolvedConnection>,
@@ -41,6 +42,8 @@ pub struct ResolvedNode {
     pub params: Vec<f32>,
     /// Where the node's id is written.
     pub span: Span,
+    /// An effect on the global bus (declared under `effects`) rather than a node of the voice.
+    pub effect: bool,
 }
 
 /// A node's port: output or input depending on where it is used.

@@ -84,7 +84,13 @@ impl<'m> Validator<'m> {
         let (nodes, infos) = self.nodes(patch);
         let by_id: HashMap<&str, &NodeInfo> = infos.iter().map(|n| (n.id, n)).collect();
         // Nodes already reported (unknown kind) are not reported again wherever they are used.
-        self.broken = patch.nodes.keys().filter(|id| !by_id.contains_key(id.as_str())).cloned().collect();
+        self.broken = patch
+            .nodes
+            .keys()
+            .chain(patch.effects.keys())
+            .filter(|id| !by_id.contains_key(id.as_str()))
+            .cloned()
+            .collect();
 
         let mut connections = Vec::new();
         let mut fed: HashMap<PortRef, (String, Range<usize>)> = HashMap::new();
@@ -120,6 +126,21 @@ impl<'m> Validator<'m> {
             let target = self.param_target(&by_id, &m.to, to_span);
             let depth = self.depth(m.depth, &[Field("modulations"), Index(i), Field("depth")]);
             if let (Some(source), Some((node, param)), Some(depth)) = (source, target, depth) {
+                let shared = matches!(
+                    source,
+                    ModSource::ModWheel | ModSource::PitchBend | ModSource::ChannelPressure | ModSource::Cc(_)
+                );
+                if nodes[node].effect && !shared {
+                    let span = self.at(&[Field("modulations"), Index(i), Field("from")]);
+                    self.error_help(
+                        format!("`{}` is an effect, shared by every voice: `{}` cannot move it", m.to, m.from),
+                        span,
+                        Some(
+                            "modulate effects from controllers (modwheel, bend, pressure, cc1..cc127) or macros".into(),
+                        ),
+                    );
+                    continue;
+                }
                 let span = self.at(&[Field("modulations"), Index(i)]);
                 modulations.push(ResolvedRoute { source, node, param, depth, feedback: m.feedback, span });
             }
@@ -135,8 +156,26 @@ impl<'m> Validator<'m> {
         Some(ResolvedPatch { nodes, connections, modulations, macros, output: output?, voice: voice? })
     }
 
+    /// Resolves the voice's nodes and then the global bus's effects (one id space for both).
     fn nodes<'p>(&mut self, patch: &'p Patch) -> (Vec<ResolvedNode>, Vec<NodeInfo<'p>>) {
-        for dup in self.map.duplicate_keys(&[Field("nodes")]) {
+        let mut nodes = Vec::new();
+        let mut infos = Vec::new();
+        for (field, decls) in [("nodes", &patch.nodes), ("effects", &patch.effects)] {
+            self.node_list(field, decls, &mut nodes, &mut infos);
+        }
+        (nodes, infos)
+    }
+
+    /// Resolves one map of node declarations, `nodes` (voice) or `effects` (global bus).
+    fn node_list<'p>(
+        &mut self,
+        field: &'static str,
+        decls: &'p indexmap::IndexMap<String, crate::patch::model::NodeDecl>,
+        nodes: &mut Vec<ResolvedNode>,
+        infos: &mut Vec<NodeInfo<'p>>,
+    ) {
+        let effect = field == "effects";
+        for dup in self.map.duplicate_keys(&[Field(field)]) {
             let line = self.line_of(dup.first.start);
             self.error_help(
                 format!("duplicate node id `{}`", dup.key),
@@ -144,10 +183,17 @@ impl<'m> Validator<'m> {
                 Some(format!("`{}` is first defined on line {line}; node ids must be unique", dup.key)),
             );
         }
-        let mut nodes = Vec::new();
-        let mut infos = Vec::new();
-        for (id, decl) in &patch.nodes {
-            let key_span = self.key_at(&[Field("nodes"), Key(id)]);
+        for (id, decl) in decls {
+            let key_span = self.key_at(&[Field(field), Key(id)]);
+            if let Some(earlier) = infos.iter().find(|n| n.id == id.as_str()) {
+                let line = self.line_of(nodes[earlier.index].span.start);
+                self.error_help(
+                    format!("duplicate node id `{id}`"),
+                    key_span.clone(),
+                    Some(format!("`{id}` is first defined on line {line}; node and effect ids must be unique")),
+                );
+                continue;
+            }
             if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
                 self.error(format!("node id `{id}` may only use letters, digits, `_` and `-`"), key_span.clone());
             } else if is_reserved(id) {
@@ -157,17 +203,38 @@ impl<'m> Validator<'m> {
                     Some("rename the node".into()),
                 );
             }
-            let kind_span = self.at(&[Field("nodes"), Key(id), Field("kind")]);
+            let kind_span = self.at(&[Field(field), Key(id), Field("kind")]);
             let Some((kind, spec)) = registry::find(&decl.kind) else {
-                let kinds: Vec<&str> = registry::all().iter().map(|s| s.kind).collect();
+                let kinds: Vec<&str> =
+                    registry::all().iter().filter(|s| (s.role == NodeRole::Effect) == effect).map(|s| s.kind).collect();
                 let help = suggest(&decl.kind, &kinds)
                     .map_or_else(|| format!("known kinds: {}", kinds.join(", ")), |s| format!("did you mean `{s}`?"));
                 self.error_help(format!("unknown node kind `{}`", decl.kind), kind_span, Some(help));
                 continue;
             };
+            if (spec.role == NodeRole::Effect) != effect {
+                let (message, help) = if effect {
+                    let effects: Vec<&str> =
+                        registry::all().iter().filter(|s| s.role == NodeRole::Effect).map(|s| s.kind).collect();
+                    (
+                        format!("`{id}` (a `{}`) is not an effect", spec.kind),
+                        format!(
+                            "`effects` holds the global bus's effects ({}); voice nodes go in `nodes`",
+                            effects.join(", ")
+                        ),
+                    )
+                } else {
+                    (
+                        format!("`{id}` (a `{}`) is an effect, not a voice node", spec.kind),
+                        "move it to `effects`, which run once on the sum of every voice".to_string(),
+                    )
+                };
+                self.error_help(message, kind_span, Some(help));
+                continue;
+            }
             let mut params: Vec<f32> = spec.params.iter().map(|p| p.default).collect();
             for (name, value) in &decl.params {
-                let path = [Field("nodes"), Key(id), Field("params"), Key(name)];
+                let path = [Field(field), Key(id), Field("params"), Key(name)];
                 let Some(index) = spec.param(name) else {
                     let names: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
                     let span = self.key_at(&path);
@@ -223,9 +290,8 @@ impl<'m> Validator<'m> {
                 }
             }
             infos.push(NodeInfo { index: nodes.len(), spec, id });
-            nodes.push(ResolvedNode { id: id.clone(), kind, params, span: key_span });
+            nodes.push(ResolvedNode { id: id.clone(), kind, params, span: key_span, effect });
         }
-        (nodes, infos)
     }
 
     fn line_of(&self, offset: usize) -> usize {
@@ -245,6 +311,14 @@ impl<'m> Validator<'m> {
             None => (text, None),
         };
         let node = self.node(by_id, id, span.clone())?;
+        if node.spec.role == NodeRole::Effect {
+            self.error_help(
+                format!("`{id}` (a `{}`) is an effect on the global bus and takes no wires", node.spec.kind),
+                span,
+                Some("effects run in their `effects` order on the sum of every voice".into()),
+            );
+            return None;
+        }
         let ports = match dir {
             Direction::Output => node.spec.outputs,
             Direction::Input => node.spec.inputs,

@@ -39,6 +39,11 @@ pub struct Patch {
     /// validation (with its position) rather than by the parser.
     #[serde(default)]
     pub output: Option<OutputDecl>,
+    /// Stereo effects on the global bus, keyed by id, run in file order on the sum of every voice (a
+    /// chain: the first takes the voices, the last feeds the instrument's output). Only effect kinds
+    /// (`delay`, `chorus`, `reverb`) belong here; their parameters take routes from controllers and macros.
+    #[serde(default)]
+    pub effects: IndexMap<String, NodeDecl>,
 }
 
 /// One node: its kind and the parameters it sets (the rest keep their defaults).

@@ -8,7 +8,7 @@ use super::migrate::Carry;
 use super::swap::{self, EngineControl, EngineSide};
 use super::voices::{EndedNote, FADE_SECONDS, MAX_SLOTS, Phase, Voices};
 use crate::events::{Event, EventKind};
-use crate::schedule::{CHUNK, Input, Op, RouteSource, Schedule};
+use crate::schedule::{CHUNK, Input, Op, ParamSlot, Route, RouteSource, Schedule};
 
 /// The loudest sample the engine passes on, in linear full scale (+12 dBFS). Anything beyond is a patch
 /// gone wrong; clamping protects ears and speakers.
@@ -27,7 +27,12 @@ pub struct Engine {
     transport: Transport,
     /// The schedule being faded out after a swap that changed the patch's shape.
     crossfade: Option<Crossfade>,
+    /// Whether the global bus's effects were still ringing (above −100 dBFS) at the end of the last block.
+    tail: bool,
 }
+
+/// The level below which an effect tail counts as silence: −100 dBFS.
+const TAIL_THRESHOLD: f32 = 1e-5;
 
 /// How long old and new voices crossfade (equal power) when a swap changes the patch's shape while notes
 /// sound, in seconds.
@@ -48,9 +53,17 @@ impl Engine {
                 frames: 0,
                 transport: Transport::DEFAULT,
                 crossfade: None,
+                tail: false,
             },
             control,
         )
+    }
+
+    /// Whether the engine still makes sound without new notes: voices sound, or the global bus's effects
+    /// (a delay's echoes, a reverb's tail) rang above −100 dBFS in the last block. A host may stop calling
+    /// [`Engine::process`] while this is false. Audio thread.
+    pub fn is_sounding(&self) -> bool {
+        self.tail || self.voices.active_count() > 0
     }
 
     /// Voices currently heard (fading ones included).
@@ -125,9 +138,12 @@ impl Engine {
         }
         self.frames += n as u64;
         self.transport.frame = self.frames;
+        let mut peak = 0.0f32;
         for x in left.iter_mut().chain(right.iter_mut()) {
             *x = if x.is_finite() { x.clamp(-OUTPUT_LIMIT, OUTPUT_LIMIT) } else { 0.0 };
+            peak = peak.max(x.abs());
         }
+        self.tail = !self.schedule.effects.is_empty() && peak > TAIL_THRESHOLD;
     }
 
     /// Applies one event now.
@@ -288,12 +304,83 @@ impl Engine {
                 }
             }
         }
+        if !s.effects.is_empty() {
+            run_effects(s, &self.globals, &transport, &mut left[start..end], &mut right[start..end]);
+        }
         if s.fresh_nodes {
             s.fresh_nodes = false;
             for node in s.nodes.iter_mut() {
                 node.fresh = false;
             }
         }
+    }
+}
+
+/// Writes each parameter's value at the end of this control period into `values`: its smoothed base plus
+/// `Σ depth × source` over its routes, in its unit, clamped to its range. `source` reads a route's source.
+#[inline]
+fn evaluate_params(
+    params: &[ParamSlot],
+    routes: &[Route],
+    values: &mut [Lanes],
+    source: impl Fn(RouteSource) -> Lanes,
+) {
+    for (value, slot) in values.iter_mut().zip(params) {
+        if slot.routes.is_empty() {
+            *value = [slot.current; LANES];
+            continue;
+        }
+        let mut amount = [0.0f32; LANES];
+        for route in &routes[slot.routes.start as usize..slot.routes.end as usize] {
+            let source = source(route.source);
+            for l in 0..LANES {
+                amount[l] += route.depth * source[l];
+            }
+        }
+        for l in 0..LANES {
+            // `max` then `min` (not `clamp`) so a NaN from a broken source becomes `min`.
+            value[l] = slot.unit.apply_modulation(slot.current, amount[l]).max(slot.min).min(slot.max);
+        }
+    }
+}
+
+/// Runs the global bus's effects in chain order over `left`/`right` (one control period), in place.
+/// Effects read only shared sources (controllers, macros), so every lane of a route's source is the same.
+fn run_effects(s: &mut Schedule, globals: &Globals, transport: &Transport, left: &mut [f32], right: &mut [f32]) {
+    let len = left.len();
+    let (a, b) = s.bus.split_at_mut(CHUNK);
+    let (mut from, mut to) = (&mut a[..len], &mut b[..len]);
+    for (i, frame) in from.iter_mut().enumerate() {
+        *frame = [0.0; LANES];
+        frame[0] = left[i];
+        frame[1] = right[i];
+    }
+    for (entry, processor) in s.effects.iter().zip(s.effect_processors.iter_mut()) {
+        let params = &s.params[entry.params.start as usize..entry.params.end as usize];
+        evaluate_params(params, &s.routes, &mut s.param_values, |source| match source {
+            RouteSource::Global(g) => [globals.value[g as usize]; LANES],
+            // Validation allows only shared sources into effects.
+            _ => [0.0; LANES],
+        });
+        let mut inputs = [None; ferrule_nodes::MAX_INPUTS];
+        inputs[0] = Some(&from[..]);
+        let mut outputs: [&mut [Lanes]; MAX_OUTPUTS] = Default::default();
+        outputs[0] = &mut to[..];
+        let mut p = Process {
+            len,
+            sample_rate: s.sample_rate,
+            inputs,
+            outputs,
+            params: &s.param_values[..params.len()],
+            voice: &VoiceLanes::IDLE,
+            transport,
+        };
+        processor.process(&mut p);
+        std::mem::swap(&mut from, &mut to);
+    }
+    for (i, frame) in from.iter().enumerate() {
+        left[i] = frame[0];
+        right[i] = frame[1];
     }
 }
 
@@ -423,38 +510,18 @@ fn run_group(
                 let entry = &s.nodes[node];
                 // Parameter values at the end of this control period: base plus modulation, clamped.
                 let params = &s.params[entry.params.start as usize..entry.params.end as usize];
-                for (value, slot) in s.param_values.iter_mut().zip(params) {
-                    if slot.routes.is_empty() {
-                        *value = [slot.current; LANES];
-                        continue;
+                evaluate_params(params, &s.routes, &mut s.param_values, |source| match source {
+                    RouteSource::Buffer(b) => {
+                        // SAFETY: buffer ids come from the compiler and index within `buffers`.
+                        debug_assert!((b as usize + 1) * CHUNK <= buffers_len);
+                        unsafe { *buffers.add(b as usize * CHUNK + len - 1) }
                     }
-                    let mut amount = [0.0f32; LANES];
-                    for route in &s.routes[slot.routes.start as usize..slot.routes.end as usize] {
-                        let source: Lanes = match route.source {
-                            RouteSource::Buffer(b) => {
-                                // SAFETY: buffer ids come from the compiler and index within `buffers`.
-                                debug_assert!((b as usize + 1) * CHUNK <= buffers_len);
-                                unsafe { *buffers.add(b as usize * CHUNK + len - 1) }
-                            }
-                            RouteSource::Feedback(slot) => {
-                                s.feedback[(slot as usize * groups + group) * CHUNK + CHUNK - 1]
-                            }
-                            RouteSource::Velocity => voice.velocity,
-                            RouteSource::Key => voice.pitch.map(|p| (p - 60.0) * (1.0 / 12.0)),
-                            RouteSource::PolyPressure => {
-                                std::array::from_fn(|l| voices.get(group * LANES + l).pressure)
-                            }
-                            RouteSource::Global(g) => [globals.value[g as usize]; LANES],
-                        };
-                        for l in 0..LANES {
-                            amount[l] += route.depth * source[l];
-                        }
-                    }
-                    for l in 0..LANES {
-                        // `max` then `min` (not `clamp`) so a NaN from a broken source becomes `min`.
-                        value[l] = slot.unit.apply_modulation(slot.current, amount[l]).max(slot.min).min(slot.max);
-                    }
-                }
+                    RouteSource::Feedback(slot) => s.feedback[(slot as usize * groups + group) * CHUNK + CHUNK - 1],
+                    RouteSource::Velocity => voice.velocity,
+                    RouteSource::Key => voice.pitch.map(|p| (p - 60.0) * (1.0 / 12.0)),
+                    RouteSource::PolyPressure => std::array::from_fn(|l| voices.get(group * LANES + l).pressure),
+                    RouteSource::Global(g) => [globals.value[g as usize]; LANES],
+                });
 
                 // SAFETY: the compiler gives each op distinct output buffers, none of which is one of its
                 // input buffers (outputs are allocated before inputs are released), so the shared and

@@ -45,6 +45,38 @@ pub(crate) fn carry_over(old: &mut Schedule, new: &mut Schedule, carry: Carry) {
         }
     }
     new.fresh_nodes = new.nodes.iter().any(|n| n.fresh);
+    carry_effects(old, new);
+}
+
+/// Moves each effect's state (delay lines, reverb tail) into the new schedule's effect of the same id and
+/// kind, and glides its parameters. Effects play only in the newest schedule, so their state always moves,
+/// crossfade or not. A patch has a handful of effects: the pairwise search costs nothing.
+fn carry_effects(old: &mut Schedule, new: &mut Schedule) {
+    for to in 0..new.effects.len() {
+        let Some(from) = old.effects.iter().position(|e| e.id == new.effects[to].id && e.kind == new.effects[to].kind)
+        else {
+            continue;
+        };
+        std::mem::swap(&mut old.effect_processors[from], &mut new.effect_processors[to]);
+        let (old_params, new_params) = (old.effects[from].params.clone(), new.effects[to].params.clone());
+        glide_params(old, new, old_params, new_params);
+    }
+}
+
+/// Starts each parameter of `new_params` from the current value of the matching one in `old_params`, gliding
+/// to its own target through its smoother.
+fn glide_params(
+    old: &Schedule,
+    new: &mut Schedule,
+    old_params: std::ops::Range<u32>,
+    new_params: std::ops::Range<u32>,
+) {
+    for (o, n) in (old_params.start..old_params.end).zip(new_params.start..new_params.end) {
+        let current = old.params[o as usize].current;
+        let slot = &mut new.params[n as usize];
+        slot.current = current;
+        slot.step = (slot.target - current) / slot.smoothing_samples;
+    }
 }
 
 /// Carries node `from` of `old` into node `to` of `new` if they are the same node (id and kind).
@@ -62,11 +94,6 @@ fn move_node(old: &mut Schedule, new: &mut Schedule, from: usize, to: usize, car
         }
     }
     let (old_params, new_params) = (before.params.clone(), after.params.clone());
-    for (o, n) in (old_params.start..old_params.end).zip(new_params.start..new_params.end) {
-        let current = old.params[o as usize].current;
-        let slot = &mut new.params[n as usize];
-        slot.current = current;
-        slot.step = (slot.target - current) / slot.smoothing_samples;
-    }
+    glide_params(old, new, old_params, new_params);
     new.nodes[to].fresh = false;
 }

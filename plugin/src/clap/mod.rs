@@ -138,7 +138,7 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
             );
             let _ = events.output.try_push(NoteEndEvent::new(time, pckn));
         }
-        Ok(if self.core.active_voices() > 0 { ProcessStatus::Continue } else { ProcessStatus::Sleep })
+        Ok(if self.core.is_sounding() { ProcessStatus::Continue } else { ProcessStatus::Sleep })
     }
 
     fn deactivate(self, main_thread: &ClapMainThread<'a>) {

@@ -186,9 +186,15 @@ impl AudioCore {
         &self.params
     }
 
-    /// Voices sounding after the last block (0: the host may let the plugin sleep).
+    /// Voices sounding after the last block.
     pub fn active_voices(&self) -> usize {
         self.engine.active_voices()
+    }
+
+    /// Whether the plugin still sounds without new input (voices, or effect tails); when false the host
+    /// may let it sleep. Audio thread.
+    pub fn is_sounding(&self) -> bool {
+        self.engine.is_sounding()
     }
 
     /// Events that did not fit in a block since activation.
