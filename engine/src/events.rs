@@ -59,4 +59,46 @@ pub enum EventKind {
     },
     /// Every key goes up (sustained voices release normally).
     AllNotesOff,
+    /// A per-note expression (CLAP note expressions, MPE's per-channel bend, pressure and timbre) on every
+    /// voice playing `note`. A new note starts with every expression at rest.
+    NoteExpression {
+        /// MIDI note number of the voices it applies to.
+        note: u8,
+        /// Which expression.
+        expression: Expression,
+        /// Its value, in the range [`Expression`] gives for it.
+        value: f32,
+    },
+}
+
+/// What a [`EventKind::NoteExpression`] changes on a voice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Expression {
+    /// Loudness as a gain factor, `0.0..=4.0` (1 = unchanged; CLAP's volume expression). Rest: 1.
+    Volume,
+    /// Stereo position, `0.0..=1.0` (0 left, 0.5 centre, 1 right), equal-power with the centre at unity.
+    /// Rest: 0.5.
+    Pan,
+    /// Pitch offset in semitones, `-120.0..=120.0` (MPE per-note bend arrives here). Rest: 0.
+    Tuning,
+    /// `0.0..=1.0`, read by the `note_vibrato` modulation source. Rest: 0.
+    Vibrato,
+    /// `0.0..=1.0`, read by the `note_expression` modulation source. Rest: 0.
+    Expression,
+    /// `0.0..=1.0` (MPE timbre, CC 74 on a member channel), read by the `timbre` source. Rest: 0.
+    Brightness,
+    /// `0.0..=1.0`: the voice's own pressure, the same value polyphonic aftertouch sets (`aftertouch`
+    /// source). Rest: 0.
+    Pressure,
+}
+
+impl Expression {
+    /// The range a value is clamped to.
+    pub fn range(self) -> (f32, f32) {
+        match self {
+            Expression::Volume => (0.0, 4.0),
+            Expression::Tuning => (-120.0, 120.0),
+            _ => (0.0, 1.0),
+        }
+    }
 }

@@ -18,7 +18,7 @@ mod schedule;
 
 pub use compile::{CompileSettings, compile, graph_dot};
 pub use diagnostics::{Diagnostic, Diagnostics};
-pub use events::{Event, EventKind};
+pub use events::{Event, EventKind, Expression};
 pub use patch::PatchSource;
 pub use play::{EndedNote, Engine, EngineControl};
 pub use schedule::Schedule;

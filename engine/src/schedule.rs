@@ -173,6 +173,12 @@ pub(crate) enum RouteSource {
     Key,
     /// Polyphonic pressure.
     PolyPressure,
+    /// The voice's vibrato expression.
+    Vibrato,
+    /// The voice's expression expression.
+    Expression,
+    /// The voice's brightness expression.
+    Brightness,
     /// A value shared by all voices (controllers, bend, pressure, macros): index into the engine's globals.
     Global(u16),
 }

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use clack_extensions::params::PluginParams;
 use clack_extensions::state::PluginState;
 use clack_host::events::Match;
-use clack_host::events::event_types::{NoteOffEvent, NoteOnEvent, ParamValueEvent};
+use clack_host::events::event_types::{
+    NoteExpressionEvent, NoteExpressionType, NoteOffEvent, NoteOnEvent, ParamValueEvent,
+};
 use clack_host::prelude::*;
 use ferrule_plugin::core::state::{SavedState, encode};
 
@@ -70,6 +72,8 @@ enum Input {
     On(u32, u16),
     Off(u32, u16),
     Param(u32, u32, f64),
+    /// A CLAP tuning note expression, in semitones, on a key.
+    Tune(u32, u16, f64),
 }
 
 impl Instance {
@@ -113,7 +117,8 @@ impl Instance {
             b += 1;
             events.clear();
             for input in inputs {
-                let (Input::On(time, _) | Input::Off(time, _) | Input::Param(time, _, _)) = *input;
+                let (Input::On(time, _) | Input::Off(time, _) | Input::Param(time, _, _) | Input::Tune(time, _, _)) =
+                    *input;
                 if !(at..at + n).contains(&(time as usize)) {
                     continue;
                 }
@@ -126,6 +131,12 @@ impl Instance {
                     Input::Param(_, id, v) => {
                         events.push(&ParamValueEvent::new(t, ClapId::new(id), Pckn::match_all(), v))
                     }
+                    Input::Tune(_, key, semitones) => events.push(&NoteExpressionEvent::new(
+                        t,
+                        Pckn::new(0u16, 0u16, key, Match::All),
+                        NoteExpressionType::Tuning,
+                        semitones,
+                    )),
                 }
             }
             let mut output_ports = AudioPorts::with_capacity(2, 1);
@@ -192,6 +203,18 @@ fn plays_a4_in_tune_at_every_rate_and_block_size() {
             assert!((peak(&out) - 0.5).abs() < 0.02, "level {}", peak(&out));
         }
     }
+}
+
+#[test]
+fn a_tuning_note_expression_retunes_its_note() {
+    let entry = entry();
+    let mut plugin = Instance::new(&entry);
+    plugin.load_state(&sine_state(0.0)).expect("the sine patch loads");
+    let rate = 48_000.0;
+    let out = plugin.render(rate, &[256], 48_000, &[Input::On(0, 69), Input::Tune(0, 69, -2.0)]);
+    let hz = pitch_hz(&out[4800..], rate);
+    let cents = 1200.0 * (hz / 392.0).log2();
+    assert!(cents.abs() < 0.5, "A4 tuned down two semitones plays G4: {hz:.3} Hz ({cents:+.3} cents)");
 }
 
 #[test]

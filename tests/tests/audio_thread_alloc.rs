@@ -58,6 +58,8 @@ fn process_notes_stealing_and_controllers_do_not_allocate() {
         ev(300, EventKind::PitchBend { value: -0.5 }),
         ev(301, EventKind::ChannelPressure { value: 0.5 }),
         ev(302, EventKind::PolyPressure { note: 72, value: 0.9 }),
+        ev(303, EventKind::NoteExpression { note: 72, expression: ferrule_engine::Expression::Pan, value: 0.1 }),
+        ev(304, EventKind::NoteExpression { note: 72, expression: ferrule_engine::Expression::Tuning, value: -0.5 }),
         ev(400, EventKind::Macro { index: 0, value: 1.0 }),
         ev(401, EventKind::Macro { index: 7, value: 1.0 }),
         ev(500, EventKind::NoteOn { note: 72, velocity: 0.5 }),

@@ -79,6 +79,12 @@ pub enum ModSource {
     Key,
     /// Polyphonic pressure, 0..1.
     PolyPressure,
+    /// The voice's vibrato note expression, 0..1.
+    Vibrato,
+    /// The voice's expression note expression, 0..1.
+    Expression,
+    /// The voice's brightness note expression (MPE timbre), 0..1.
+    Brightness,
     /// Channel pressure, 0..1.
     ChannelPressure,
     /// Mod wheel (CC 1), 0..1.

@@ -18,7 +18,18 @@ use crate::patch::{Patch, PatchSource, SourceMap, parse};
 use crate::play::globals::MAX_MACROS;
 
 /// Names a modulation route may use as its source without naming a node.
-pub const SOURCE_NAMES: &[&str] = &["velocity", "key", "aftertouch", "pressure", "modwheel", "bend", "cc1 … cc127"];
+pub const SOURCE_NAMES: &[&str] = &[
+    "velocity",
+    "key",
+    "aftertouch",
+    "pressure",
+    "modwheel",
+    "bend",
+    "note_vibrato",
+    "note_expression",
+    "timbre",
+    "cc1 … cc127",
+];
 
 /// Longest glide, in seconds.
 const MAX_GLIDE: f64 = 10.0;
@@ -372,6 +383,9 @@ impl<'m> Validator<'m> {
             "velocity" => Some(ModSource::Velocity),
             "key" => Some(ModSource::Key),
             "aftertouch" => Some(ModSource::PolyPressure),
+            "note_vibrato" => Some(ModSource::Vibrato),
+            "note_expression" => Some(ModSource::Expression),
+            "timbre" => Some(ModSource::Brightness),
             "pressure" => Some(ModSource::ChannelPressure),
             "modwheel" => Some(ModSource::ModWheel),
             "bend" => Some(ModSource::PitchBend),
@@ -392,7 +406,7 @@ impl<'m> Validator<'m> {
         }
         if !text.contains('.') && !by_id.contains_key(text) && !self.broken.iter().any(|b| b == text) {
             let mut names: Vec<&str> = by_id.keys().copied().collect();
-            names.extend(["velocity", "key", "aftertouch", "pressure", "modwheel", "bend"]);
+            names.extend(SOURCE_NAMES[..SOURCE_NAMES.len() - 1].iter().copied());
             let help = suggest(text, &names).map_or_else(
                 || format!("sources are node outputs or one of: {}", SOURCE_NAMES.join(", ")),
                 |s| format!("did you mean `{s}`?"),
@@ -589,7 +603,7 @@ fn port_name(infos: &[NodeInfo], port: PortRef, dir: Direction) -> String {
 }
 
 fn is_reserved(id: &str) -> bool {
-    matches!(id, "velocity" | "key" | "aftertouch" | "pressure" | "modwheel" | "bend")
+    SOURCE_NAMES.contains(&id)
         || id.strip_prefix("cc").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 

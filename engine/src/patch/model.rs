@@ -72,8 +72,9 @@ pub enum ParamValue {
 #[serde(deny_unknown_fields)]
 pub struct ModulationDecl {
     /// The source: a node output (`"lfo.out"`, or `"lfo"` for its first output) or a voice or controller
-    /// source: `velocity`, `key`, `aftertouch` (poly pressure), `pressure` (channel), `modwheel`, `bend`,
-    /// `cc1`…`cc127`.
+    /// source: `velocity`, `key`, `aftertouch` (the voice's own pressure: poly aftertouch, MPE or CLAP
+    /// note pressure), `pressure` (channel), `modwheel`, `bend`, the per-note expressions `note_vibrato`,
+    /// `note_expression` and `timbre` (MPE CC 74, CLAP brightness), `cc1`…`cc127`.
     pub from: String,
     /// The destination parameter, `"node.param"`.
     pub to: String,

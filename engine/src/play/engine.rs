@@ -7,7 +7,7 @@ use super::globals::{self, Globals};
 use super::migrate::Carry;
 use super::swap::{self, EngineControl, EngineSide};
 use super::voices::{EndedNote, FADE_SECONDS, MAX_SLOTS, Phase, Voices};
-use crate::events::{Event, EventKind};
+use crate::events::{Event, EventKind, Expression};
 use crate::schedule::{CHUNK, Input, Op, ParamSlot, Route, RouteSource, Schedule};
 
 /// The loudest sample the engine passes on, in linear full scale (+12 dBFS). Anything beyond is a patch
@@ -30,6 +30,9 @@ pub struct Engine {
     /// Whether the global bus's effects were still ringing (above −100 dBFS) at the end of the last block.
     tail: bool,
 }
+
+/// Time constant of a voice's volume and pan following their note expressions, in seconds.
+const EXPRESSION_GLIDE_SECONDS: f32 = 0.005;
 
 /// The level below which an effect tail counts as silence: −100 dBFS.
 const TAIL_THRESHOLD: f32 = 1e-5;
@@ -166,6 +169,16 @@ impl Engine {
             }
             EventKind::Macro { index, value } => self.globals.set_macro(index as usize, value, &s.macros),
             EventKind::AllNotesOff => self.voices.all_notes_off(has_envelopes),
+            EventKind::NoteExpression { note, expression, value } => {
+                let (lo, hi) = expression.range();
+                let rest = match expression {
+                    Expression::Volume => 1.0,
+                    Expression::Pan => 0.5,
+                    _ => 0.0,
+                };
+                let value = if value.is_finite() { value.clamp(lo, hi) } else { rest };
+                self.voices.expression(note & 0x7f, expression, value);
+            }
         }
     }
 
@@ -237,6 +250,7 @@ impl Engine {
 
         let s = &mut *self.schedule;
         let fade_step = 1.0 / (FADE_SECONDS * s.sample_rate);
+        let expression_glide = (len as f32 / (EXPRESSION_GLIDE_SECONDS * s.sample_rate)).min(1.0);
         let has_envelopes = !s.voice_envelopes.is_empty();
         for group in 0..s.groups.max(old_groups) {
             if !self.voices.group_active(group) {
@@ -247,13 +261,24 @@ impl Engine {
             // Each voice's gain now and its per-frame change: 1 and 0 except for stolen voices fading out.
             let mut gain = [0.0f32; LANES];
             let mut step = [0.0f32; LANES];
+            let mut pan = PanRamp::default();
             for l in 0..LANES {
-                let v = self.voices.get(base + l);
+                let v = self.voices.get_mut(base + l);
                 if v.is_active() {
                     gain[l] = v.gain;
                     if v.phase == Phase::Fading {
                         step[l] = -fade_step;
                     }
+                    let target = pan_gains(v.volume, v.pan);
+                    // A new voice starts where its expressions put it (they may arrive with the note);
+                    // afterwards volume and pan glide with a 5 ms time constant, however short the period.
+                    let from = if v.start { target } else { v.mix };
+                    let to = std::array::from_fn(|c| {
+                        let moved = from[c] + (target[c] - from[c]) * expression_glide;
+                        if (moved - target[c]).abs() < 1e-6 { target[c] } else { moved }
+                    });
+                    pan.set(l, from, to, len);
+                    v.mix = to;
                 }
             }
             let mut alive = LaneMask::NONE;
@@ -263,7 +288,7 @@ impl Engine {
                 alive = run_group(s, &self.globals, &voice, &self.voices, &transport, group, len);
                 let curve = crossfading.then_some(&fade_in[..len]);
                 (finite, gain_end) =
-                    mix_group(s, len, &gain, &step, curve, &mut left[start..end], &mut right[start..end]);
+                    mix_group(s, len, &gain, &step, &pan, curve, &mut left[start..end], &mut right[start..end]);
             }
             if let Some(x) = &mut self.crossfade
                 && group < x.old.groups
@@ -271,7 +296,7 @@ impl Engine {
                 let old_alive = run_group(&mut x.old, &self.globals, &voice, &self.voices, &transport, group, len);
                 let curve = Some(&fade_out[..len]);
                 let (old_finite, old_gain_end) =
-                    mix_group(&x.old, len, &gain, &step, curve, &mut left[start..end], &mut right[start..end]);
+                    mix_group(&x.old, len, &gain, &step, &pan, curve, &mut left[start..end], &mut right[start..end]);
                 finite = LaneMask(finite.0 & old_finite.0);
                 if group >= s.groups {
                     // Only the old schedule has this group: its envelopes decide, its fade is the voice's.
@@ -404,15 +429,47 @@ fn advance_params(s: &mut Schedule, len: usize) {
     }
 }
 
+/// Each voice's left and right gain over one control period, from its volume and pan expressions: where
+/// it starts and how much it moves per frame.
+#[derive(Clone, Copy, Debug, Default)]
+struct PanRamp {
+    start: [Lanes; 2],
+    step: [Lanes; 2],
+}
+
+impl PanRamp {
+    /// Lane `l` moves from `from` to `to` (left, right) over `len` frames.
+    fn set(&mut self, l: usize, from: [f32; 2], to: [f32; 2], len: usize) {
+        for c in 0..2 {
+            self.start[c][l] = from[c];
+            self.step[c][l] = (to[c] - from[c]) / len as f32;
+        }
+    }
+}
+
+/// Left and right gains for a voice at `volume` (gain factor) and `pan` (0..1): an equal-power law with the
+/// centre at unity, so a voice that never pans sounds exactly as the patch makes it.
+#[inline]
+fn pan_gains(volume: f32, pan: f32) -> [f32; 2] {
+    if pan == 0.5 {
+        return [volume, volume];
+    }
+    let angle = pan * std::f32::consts::FRAC_PI_2;
+    let scale = volume * std::f32::consts::SQRT_2;
+    [scale * angle.cos(), scale * angle.sin()]
+}
+
 /// Mixes the voice output of the group `run_group` just ran into `left`/`right` (`len` frames), each
-/// voice at `gain` moving by `step` per frame (never below 0), times `curve` per frame when given. Lanes
-/// whose output is not finite are left out. Returns the lanes that were finite and each lane's gain after
-/// the last frame.
+/// voice at `gain` moving by `step` per frame (never below 0), placed by `pan`, times `curve` per frame
+/// when given. Lanes whose output is not finite are left out. Returns the lanes that were finite and each
+/// lane's gain after the last frame.
+#[allow(clippy::too_many_arguments)]
 fn mix_group(
     s: &Schedule,
     len: usize,
     gain: &Lanes,
     step: &Lanes,
+    pan: &PanRamp,
     curve: Option<&[f32]>,
     left: &mut [f32],
     right: &mut [f32],
@@ -434,12 +491,15 @@ fn mix_group(
         }
     }
     let step: Lanes = std::array::from_fn(|l| if finite.contains(l) { step[l] } else { 0.0 });
+    let (mut pan_l, mut pan_r) = (pan.start[0], pan.start[1]);
     for i in 0..len {
         let (mut sum_l, mut sum_r) = (0.0, 0.0);
         for l in 0..LANES {
             g[l] = (g[l] + step[l]).max(0.0);
-            sum_l += out_l[i][l] * g[l];
-            sum_r += out_r[i][l] * g[l];
+            pan_l[l] += pan.step[0][l];
+            pan_r[l] += pan.step[1][l];
+            sum_l += out_l[i][l] * g[l] * pan_l[l];
+            sum_r += out_r[i][l] * g[l] * pan_r[l];
         }
         match curve {
             Some(c) => {
@@ -470,7 +530,7 @@ fn voice_lanes(voices: &Voices, globals: &Globals, bend_range: f32, group: usize
             continue;
         }
         lanes.active = lanes.active.with(l);
-        lanes.pitch[l] = v.pitch + bend;
+        lanes.pitch[l] = v.pitch + bend + v.tuning;
         lanes.velocity[l] = v.velocity;
         lanes.pressure[l] = v.pressure;
         if v.phase == Phase::Held {
@@ -520,6 +580,9 @@ fn run_group(
                     RouteSource::Velocity => voice.velocity,
                     RouteSource::Key => voice.pitch.map(|p| (p - 60.0) * (1.0 / 12.0)),
                     RouteSource::PolyPressure => std::array::from_fn(|l| voices.get(group * LANES + l).pressure),
+                    RouteSource::Vibrato => std::array::from_fn(|l| voices.get(group * LANES + l).vibrato),
+                    RouteSource::Expression => std::array::from_fn(|l| voices.get(group * LANES + l).expression),
+                    RouteSource::Brightness => std::array::from_fn(|l| voices.get(group * LANES + l).brightness),
                     RouteSource::Global(g) => [globals.value[g as usize]; LANES],
                 });
 

@@ -7,6 +7,7 @@
 
 use ferrule_nodes::LANES;
 
+use crate::events::Expression;
 use crate::patch::model::{MAX_POLYPHONY, StealPolicy, VoiceMode};
 use crate::schedule::VoiceConfig;
 
@@ -69,6 +70,17 @@ pub(crate) struct Voice {
     glide_step: f32,
     /// Output gain, 1 except while fading.
     pub gain: f32,
+    /// Per-note expressions: volume (gain factor), pan (0..1), tuning (semitones), vibrato, expression
+    /// and brightness (0..1).
+    pub volume: f32,
+    pub pan: f32,
+    pub tuning: f32,
+    pub vibrato: f32,
+    pub expression: f32,
+    pub brightness: f32,
+    /// The left and right gains volume and pan gave at the end of the last control period; the mix
+    /// ramps from these to the current ones so an expression change never steps.
+    pub mix: [f32; 2],
 }
 
 impl Voice {
@@ -86,6 +98,13 @@ impl Voice {
         glide_pos: 1.0,
         glide_step: 0.0,
         gain: 1.0,
+        volume: 1.0,
+        pan: 0.5,
+        tuning: 0.0,
+        vibrato: 0.0,
+        expression: 0.0,
+        brightness: 0.0,
+        mix: [1.0, 1.0],
     };
 
     /// Whether the slot holds a voice that is heard.
@@ -225,8 +244,22 @@ impl Voices {
 
     /// Polyphonic pressure on `note`.
     pub fn poly_pressure(&mut self, note: u8, value: f32) {
+        self.expression(note, Expression::Pressure, value);
+    }
+
+    /// Sets a per-note expression on every sounding voice playing `note`; `value` is already clamped.
+    pub fn expression(&mut self, note: u8, expression: Expression, value: f32) {
         for v in self.slots.iter_mut().filter(|v| v.sounding() && v.note == note) {
-            v.pressure = value;
+            let field = match expression {
+                Expression::Volume => &mut v.volume,
+                Expression::Pan => &mut v.pan,
+                Expression::Tuning => &mut v.tuning,
+                Expression::Vibrato => &mut v.vibrato,
+                Expression::Expression => &mut v.expression,
+                Expression::Brightness => &mut v.brightness,
+                Expression::Pressure => &mut v.pressure,
+            };
+            *field = value;
         }
     }
 

@@ -19,13 +19,13 @@ use clack_extensions::params::{
     PluginAudioProcessorParams, PluginMainThreadParams, PluginParams,
 };
 use clack_extensions::state::{PluginState, PluginStateImpl};
-use clack_plugin::events::event_types::{NoteEndEvent, TransportFlags};
+use clack_plugin::events::event_types::{NoteEndEvent, NoteExpressionType, TransportFlags};
 use clack_plugin::events::spaces::CoreEventSpace;
 use clack_plugin::events::{Match, Pckn};
 use clack_plugin::prelude::*;
 use clack_plugin::stream::{InputStream, OutputStream};
 
-use ferrule_engine::EventKind;
+use ferrule_engine::{EventKind, Expression};
 
 use crate::core::params::PARAM_IDS;
 use crate::core::{AudioCore, NoteTag, Param, PluginCore, SharedParams};
@@ -174,6 +174,23 @@ fn translate(core: &mut AudioCore, event: &UnknownEvent) {
             }
         }
         Some(CoreEventSpace::Midi(e)) => midi::translate(core, time, e.data()),
+        Some(CoreEventSpace::NoteExpression(e)) => {
+            // Expressions for every key at once (a wildcard key) are not supported; hosts address notes.
+            if let (Match::Specific(key), Some(kind)) = (e.pckn().key, e.expression_type()) {
+                let expression = match kind {
+                    NoteExpressionType::Volume => Expression::Volume,
+                    NoteExpressionType::Pan => Expression::Pan,
+                    NoteExpressionType::Tuning => Expression::Tuning,
+                    NoteExpressionType::Vibrato => Expression::Vibrato,
+                    NoteExpressionType::Expression => Expression::Expression,
+                    NoteExpressionType::Brightness => Expression::Brightness,
+                    NoteExpressionType::Pressure => Expression::Pressure,
+                    _ => return,
+                };
+                let note = key.min(127) as u8;
+                core.event(time, EventKind::NoteExpression { note, expression, value: e.value() as f32 });
+            }
+        }
         _ => {}
     }
 }
