@@ -49,6 +49,7 @@ pub struct AudioCore {
     glide_samples: f32,
     tags: [NoteTag; 128],
     dropped: u64,
+    midi: crate::midi::MidiInput,
 }
 
 fn db_to_gain(db: f64) -> f32 {
@@ -74,6 +75,7 @@ impl AudioCore {
             glide_samples: (MASTER_GLIDE_SECONDS * sample_rate).max(1.0),
             tags: [NoteTag::UNKNOWN; 128],
             dropped: 0,
+            midi: crate::midi::MidiInput::default(),
         }
     }
 
@@ -101,6 +103,19 @@ impl AudioCore {
         if key < 128 {
             self.tags[key as usize] = tag;
             self.push(time, EventKind::NoteOn { note: key, velocity });
+        }
+    }
+
+    /// A raw three-byte MIDI 1.0 message at frame `time` (MPE included; see [`crate::midi`]).
+    pub fn midi(&mut self, time: u32, data: [u8; 3]) {
+        use crate::midi::{Action, MAX_ACTIONS};
+        let mut actions = [Action::Event(EventKind::AllNotesOff); MAX_ACTIONS];
+        let n = self.midi.translate(data, &mut actions);
+        for action in &actions[..n] {
+            match *action {
+                Action::NoteOn { key, velocity, tag } => self.note_on(time, key, velocity, tag),
+                Action::Event(kind) => self.push(time, kind),
+            }
         }
     }
 
