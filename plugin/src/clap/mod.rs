@@ -319,7 +319,7 @@ impl PluginNotePortsImpl for ClapMainThread<'_> {
                 id: ClapId::new(0),
                 name: b"Notes",
                 preferred_dialect: Some(NoteDialect::Clap),
-                supported_dialects: NoteDialects::CLAP | NoteDialects::MIDI,
+                supported_dialects: NoteDialects::CLAP | NoteDialects::MIDI | NoteDialects::MIDI_MPE,
             });
         }
     }
