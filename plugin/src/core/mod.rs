@@ -5,6 +5,7 @@
 //! thread. They share [`SharedParams`] (atomics) and the engine's schedule rings, nothing else.
 
 pub mod audio;
+pub mod library;
 pub mod params;
 pub mod state;
 
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use ferrule_engine::{CompileSettings, Engine, EngineControl, PatchSource, Schedule, compile};
 
 pub use audio::{AudioCore, NoteTag};
+pub use library::{FolderError, PatchFolder};
 pub use params::{MACRO_COUNT, Param, SharedParams};
 pub use state::{SavedState, StateError};
 
@@ -41,7 +43,8 @@ pub struct PluginCore {
 }
 
 impl PluginCore {
-    /// A core playing the embedded default patch, macros at its defaults, master at 0 dB.
+    /// A core playing the embedded default patch, macros at its defaults, master at 0 dB. Creates the user
+    /// patch folder if it does not exist yet (a failure there is kept as the last error, never fatal).
     pub fn new(params: Arc<SharedParams>) -> PluginCore {
         let source = PatchSource { path: DEFAULT_PATCH_LABEL.into(), text: DEFAULT_PATCH.into() };
         let schedule = compile(&source, &CHECK_SETTINGS).expect("the embedded default patch compiles (tested)");
@@ -57,7 +60,17 @@ impl PluginCore {
         };
         core.adopt(&schedule, true);
         core.params.set(Param::Master, 0.0);
+        if let Err(e) = PatchFolder::from_env().and_then(|folder| folder.ensure()) {
+            core.last_error = Some(e.to_string());
+        }
         core
+    }
+
+    /// The user patch folder and the patches in it, for a patch browser. Main thread.
+    pub fn user_patches(&self) -> Result<(PathBuf, Vec<PathBuf>), FolderError> {
+        let folder = PatchFolder::from_env()?;
+        folder.ensure()?;
+        Ok((folder.path().to_path_buf(), folder.patches()?))
     }
 
     /// Takes the names, latency and (with `reset_macros`) default macro positions of a compiled patch.
