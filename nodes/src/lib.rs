@@ -24,6 +24,7 @@ pub mod lanes;
 pub mod modulator;
 pub mod osc;
 pub mod pitch;
+pub mod reference;
 pub mod registry;
 pub mod spec;
 pub mod util;

@@ -25,6 +25,10 @@ macro_rules! node_kinds {
         /// Every node kind's declaration, in the order of [`KindId`].
         static SPECS: &[NodeSpec] = &[$(<$ty as NodeKind>::SPEC),*];
 
+        /// Every node kind's Rust type path (`crate :: osc :: saw :: Saw`), in the order of [`KindId`]; its
+        /// module names the kind's family in the reference.
+        static PATHS: &[&str] = &[$(stringify!($ty)),*];
+
         impl Processor {
             /// A fresh processor of kind `kind` for a lane group at `sample_rate` Hz. Allocates only for kinds
             /// that own buffers (delay lines); call off the audio thread.
@@ -80,6 +84,12 @@ pub fn all() -> &'static [NodeSpec] {
 /// The kind called `name` (as written in patches) and its declaration.
 pub fn find(name: &str) -> Option<(KindId, &'static NodeSpec)> {
     SPECS.iter().position(|s| s.kind == name).map(|i| (KindId(i as u16), &SPECS[i]))
+}
+
+/// The family kind `kind` belongs to, from its module: `osc`, `env`, `filter`, `modulator`, `util`, `shape`,
+/// `effect`.
+pub fn family(kind: KindId) -> &'static str {
+    PATHS[kind.0 as usize].split("::").map(str::trim).nth(1).unwrap_or("other")
 }
 
 /// The declaration of kind `kind`.
