@@ -20,5 +20,5 @@ pub use compile::{CompileSettings, compile, graph_dot};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use events::{Event, EventKind, Expression};
 pub use patch::PatchSource;
-pub use play::{EndedNote, Engine, EngineControl};
+pub use play::{EndedNote, Engine, EngineControl, RUNAWAY_LEVEL, RUNAWAY_SECONDS, Runaway};
 pub use schedule::Schedule;

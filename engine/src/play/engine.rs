@@ -29,6 +29,78 @@ pub struct Engine {
     crossfade: Option<Crossfade>,
     /// Whether the global bus's effects were still ringing (above −100 dBFS) at the end of the last block.
     tail: bool,
+    /// Mutes a patch that runs away.
+    guard: RunawayGuard,
+}
+
+/// Why the engine muted a patch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Runaway {
+    /// The output stayed above [`RUNAWAY_LEVEL`] for [`RUNAWAY_SECONDS`].
+    TooLoud {
+        /// The output's peak level when the guard tripped (linear full scale, after the ±4 clamp).
+        peak: f32,
+    },
+}
+
+/// Output level above which a patch counts as running away: 3.5, +10.9 dBFS, just under the ±4 (+12 dBFS)
+/// clamp. Hot patches that a DAW user turns down stay well below it; a feedback loop pinned at the clamp
+/// does not.
+pub const RUNAWAY_LEVEL: f32 = 3.5;
+/// How long the output must stay above [`RUNAWAY_LEVEL`] before the engine mutes it, in seconds.
+pub const RUNAWAY_SECONDS: f32 = 0.1;
+/// How long the mute (and the unmute after a new patch) fades, in seconds.
+const MUTE_FADE_SECONDS: f32 = 0.005;
+
+/// Watches the output for a patch that runs away and mutes it.
+#[derive(Clone, Copy, Debug)]
+struct RunawayGuard {
+    /// The output's peak envelope (20 ms release), linear full scale.
+    envelope: f32,
+    /// Consecutive frames the envelope has been above [`RUNAWAY_LEVEL`].
+    loud_frames: usize,
+    /// Output gain: 1 normally, ramping to 0 when muted and back after a new patch.
+    gain: f32,
+    muted: Option<Runaway>,
+}
+
+impl Default for RunawayGuard {
+    fn default() -> RunawayGuard {
+        RunawayGuard { envelope: 0.0, loud_frames: 0, gain: 1.0, muted: None }
+    }
+}
+
+impl RunawayGuard {
+    /// Looks at a finished block and applies the mute gain to it. The level is a peak envelope with a 20 ms
+    /// release, so the verdict does not depend on the block size or on where a waveform's peaks fall.
+    fn watch(&mut self, sample_rate: f32, left: &mut [f32], right: &mut [f32]) {
+        let release = 1.0 - 1.0 / (0.02 * sample_rate);
+        let trip = (RUNAWAY_SECONDS * sample_rate) as usize;
+        let step = 1.0 / (MUTE_FADE_SECONDS * sample_rate);
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+            self.envelope = (self.envelope * release).max(l.abs()).max(r.abs());
+            self.loud_frames = if self.envelope > RUNAWAY_LEVEL { self.loud_frames + 1 } else { 0 };
+            if self.muted.is_none() && self.loud_frames >= trip {
+                self.muted = Some(Runaway::TooLoud { peak: self.envelope });
+            }
+            if self.muted.is_some() {
+                self.gain = (self.gain - step).max(0.0);
+            } else if self.gain < 1.0 {
+                self.gain = (self.gain + step).min(1.0);
+            } else {
+                continue;
+            }
+            *l *= self.gain;
+            *r *= self.gain;
+        }
+    }
+
+    /// A new patch arrived: lift the mute (the gain fades back in).
+    fn reset(&mut self) {
+        self.muted = None;
+        self.loud_frames = 0;
+        self.envelope = 0.0;
+    }
 }
 
 /// Time constant of a voice's volume and pan following their note expressions, in seconds.
@@ -57,9 +129,18 @@ impl Engine {
                 transport: Transport::DEFAULT,
                 crossfade: None,
                 tail: false,
+                guard: RunawayGuard::default(),
             },
             control,
         )
+    }
+
+    /// Why the engine muted the playing patch, if it did: its output stayed above [`RUNAWAY_LEVEL`]
+    /// (+10.9 dBFS) for [`RUNAWAY_SECONDS`] (100 ms). The engine fades the output out over 5 ms and keeps
+    /// it silent until the next schedule arrives, which fades back in. Audio thread (copy it out for the
+    /// editor).
+    pub fn runaway(&self) -> Option<Runaway> {
+        self.guard.muted
     }
 
     /// Whether the engine still makes sound without new notes: voices sound, or the global bus's effects
@@ -147,6 +228,7 @@ impl Engine {
             peak = peak.max(x.abs());
         }
         self.tail = !self.schedule.effects.is_empty() && peak > TAIL_THRESHOLD;
+        self.guard.watch(self.schedule.sample_rate, left, right);
     }
 
     /// Applies one event now.
@@ -207,6 +289,7 @@ impl Engine {
         }
         self.globals.set_sample_rate(self.schedule.sample_rate);
         self.globals.rebase_macros(&self.schedule.macros);
+        self.guard.reset();
     }
 
     /// Ends a finished crossfade: retires the old schedule and frees the voices the new one has no slot for.

@@ -10,6 +10,6 @@ mod migrate;
 mod swap;
 mod voices;
 
-pub use engine::Engine;
+pub use engine::{Engine, RUNAWAY_LEVEL, RUNAWAY_SECONDS, Runaway};
 pub use swap::EngineControl;
 pub use voices::EndedNote;
