@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::ffi::{CStr, c_void};
 use std::path::PathBuf;
 
+use common::{SINE, sine_state};
 use ferrule_plugin::core::state::{SavedState, encode};
 use ferrule_tests::measure::{cents, peak, pitch_hz};
 use vst3::Steinberg::Vst::ControllerNumbers_::kPitchBend;
@@ -17,6 +18,8 @@ use vst3::Steinberg::Vst::Event_::EventTypes_::{kNoteOffEvent, kNoteOnEvent};
 use vst3::Steinberg::Vst::*;
 use vst3::Steinberg::*;
 use vst3::{Class, ComPtr, ComWrapper, Interface};
+
+mod common;
 
 // ---- host-side COM objects: a memory stream, an event list, parameter changes ----
 
@@ -356,27 +359,6 @@ impl Drop for Instance {
             self.component.terminate();
         }
     }
-}
-
-const SINE: &str = r#"(
-    version: 1,
-    nodes: {
-        "osc": (kind: "sine"),
-        "env": (kind: "adsr", params: { "attack": 0.001, "sustain": 1.0, "release": 0.01 }),
-        "amp": (kind: "vca", params: { "gain": 0.5 }),
-    },
-    connections: [("osc", "amp.in"), ("env", "amp.cv")],
-    macros: [(name: "Level", min: 0.0, max: 1.0, default: 1.0, targets: [(to: "amp.gain", depth: -0.4)])],
-    output: Mono("amp.out"),
-)"#;
-
-fn sine_state(macro_position: f32) -> Vec<u8> {
-    encode(&SavedState {
-        patch_path: None,
-        patch_source: SINE.into(),
-        macros: [macro_position, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        master_db: 0.0,
-    })
 }
 
 #[test]
