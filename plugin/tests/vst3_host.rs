@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use common::{SINE, sine_state};
 use ferrule_plugin::core::state::{SavedState, encode};
+use ferrule_tests::alloc_trap::count_allocations;
 use ferrule_tests::measure::{cents, peak, pitch_hz};
 use vst3::Steinberg::Vst::ControllerNumbers_::kPitchBend;
 use vst3::Steinberg::Vst::Event_::EventTypes_::{kNoteOffEvent, kNoteOnEvent};
@@ -20,6 +21,8 @@ use vst3::Steinberg::*;
 use vst3::{Class, ComPtr, ComWrapper, Interface};
 
 mod common;
+
+ferrule_tests::install_alloc_trap!();
 
 // ---- host-side COM objects: a memory stream, an event list, parameter changes ----
 
@@ -158,7 +161,9 @@ impl IParameterChangesTrait for Changes {
 
 struct Module {
     factory: ComPtr<IPluginFactory>,
-    _library: libloading::Library,
+    /// The loaded bundle (`None`: the factory of the plugin linked into this test, for the allocation
+    /// trap, which only sees this binary's allocator).
+    _library: Option<libloading::Library>,
 }
 
 fn bundle() -> PathBuf {
@@ -178,8 +183,14 @@ fn load() -> Module {
         let get_factory: libloading::Symbol<extern "system" fn() -> *mut IPluginFactory> =
             library.get(b"GetPluginFactory").expect("exports GetPluginFactory");
         let factory = ComPtr::from_raw(get_factory()).expect("a factory");
-        Module { factory, _library: library }
+        Module { factory, _library: Some(library) }
     }
+}
+
+/// The factory of the plugin code linked into this test binary, so the allocation trap sees its heap.
+fn linked() -> Module {
+    let factory = unsafe { ComPtr::from_raw(ferrule_plugin::vst3::GetPluginFactory()) }.expect("a factory");
+    Module { factory, _library: None }
 }
 
 fn cstr(chars: &[i8]) -> String {
@@ -218,6 +229,10 @@ struct Instance {
     component: ComPtr<IComponent>,
     processor: ComPtr<IAudioProcessor>,
     controller: ComPtr<IEditController>,
+    /// Counts heap operations inside each `process` call and fails on any.
+    trap_allocations: bool,
+    /// The output bus's silence flags after the last block.
+    last_silence: std::cell::Cell<u64>,
 }
 
 /// What happens at an absolute frame of a render.
@@ -238,7 +253,7 @@ impl Instance {
         let controller: ComPtr<IEditController> = module.create(&controller_id);
         assert_eq!(unsafe { controller.initialize(std::ptr::null_mut()) }, kResultOk);
         let processor = component.cast::<IAudioProcessor>().expect("a processor");
-        Instance { component, processor, controller }
+        Instance { component, processor, controller, trap_allocations: false, last_silence: Default::default() }
     }
 
     /// Loads state into the component, then (as hosts do) hands the same bytes to the controller.
@@ -342,7 +357,10 @@ impl Instance {
                 outputEvents: std::ptr::null_mut(),
                 processContext: &mut context,
             };
-            assert_eq!(unsafe { p.process(&mut data) }, kResultOk);
+            let (processed, allocations) = count_allocations(|| unsafe { p.process(&mut data) });
+            assert_eq!(processed, kResultOk);
+            assert!(!self.trap_allocations || allocations == 0, "process allocated {allocations} times in block {b}");
+            self.last_silence.set(bus.silenceFlags);
             result.extend_from_slice(&left[..n]);
             at += n;
         }
@@ -420,6 +438,7 @@ fn plays_a4_in_tune_at_every_rate_and_block_size() {
             let error = cents(hz, 440.0);
             assert!(error.abs() < 0.5, "{rate} Hz, blocks {blocks:?}: {hz:.3} Hz ({error:+.3} cents)");
             assert!((peak(&out) - 0.5).abs() < 0.02, "level {}", peak(&out));
+            assert_eq!(plugin.last_silence.get(), 0, "a sounding block is not flagged silent");
         }
     }
 }
@@ -510,4 +529,25 @@ fn the_default_patch_plays_out_of_the_box() {
     assert!(peak(&out[..24_000]) > 0.05, "audible");
     assert!(peak(&out) < 1.0, "below full scale");
     assert_eq!(peak(&out[50_000..]), 0.0, "silent after the release");
+    assert_eq!(plugin.last_silence.get(), 0b11, "and the host is told both channels are silent");
+}
+
+#[test]
+fn process_never_allocates_with_notes_automation_midi_and_a_patch_swap() {
+    let module = linked();
+    let mut plugin = Instance::new(&module);
+    plugin.trap_allocations = true;
+    let mut inputs: Vec<Input> = (48..60).map(|key| Input::On(key as u32 * 7, key)).collect();
+    for (i, frame) in (0..20_000).step_by(333).enumerate() {
+        inputs.push(Input::Param(frame, 1 + (i % 8) as u32, (i % 5) as f64 / 4.0));
+        inputs.push(Input::Param(frame + 5, 9, 0.5 + (i % 3) as f64 / 10.0));
+        inputs.push(Input::Param(frame + 11, 1000 + (i % 130) as u32, 0.25));
+    }
+    inputs.extend((48..60).map(|key| Input::Off(15_000 + key as u32, key)));
+    let out = plugin.render(48_000.0, &[1, 64, 512, 100, 333], 20_000, &inputs);
+    assert!(peak(&out) > 0.01, "it played");
+    // A state load on the main thread hands the engine a new schedule; its first blocks swap it in.
+    plugin.load_state(&sine_state(0.5)).unwrap();
+    let out = plugin.render(48_000.0, &[256], 4_800, &[Input::On(0, 69)]);
+    assert!(peak(&out) > 0.1, "the new patch plays");
 }

@@ -102,6 +102,9 @@ impl Component {
         // SAFETY: as above.
         unsafe { feed(core, events, changes) };
         core.render(left, right);
+        let silent = left.iter().chain(right.iter()).all(|&x| x == 0.0);
+        // SAFETY: `stereo_output` found the first output bus; only its flags are written.
+        unsafe { (*data.outputs).silenceFlags = if silent { 0b11 } else { 0 } };
         kResultOk
     }
 }
