@@ -332,14 +332,16 @@ impl IPluginBaseTrait for Component {
 
 impl IComponentTrait for Component {
     unsafe fn getControllerClassId(&self, class_id: *mut TUID) -> tresult {
-        // SAFETY: the host passes a writable TUID or null.
-        match unsafe { class_id.as_mut() } {
-            Some(class_id) => {
-                *class_id = super::CONTROLLER_CID;
-                kResultOk
+        guarded(|| {
+            // SAFETY: the host passes a writable TUID or null.
+            match unsafe { class_id.as_mut() } {
+                Some(class_id) => {
+                    *class_id = super::CONTROLLER_CID;
+                    kResultOk
+                }
+                None => kInvalidArgument,
             }
-            None => kInvalidArgument,
-        }
+        })
     }
 
     unsafe fn setIoMode(&self, _mode: IoMode) -> tresult {
@@ -354,20 +356,22 @@ impl IComponentTrait for Component {
     }
 
     unsafe fn getBusInfo(&self, media_type: MediaType, dir: BusDirection, index: int32, bus: *mut BusInfo) -> tresult {
-        // SAFETY: the host passes a writable BusInfo or null.
-        let Some(bus) = (unsafe { bus.as_mut() }) else { return kInvalidArgument };
-        let (name, channels) = match (media_type as u32, dir as u32, index) {
-            (kAudio, kOutput, 0) => ("Output", 2),
-            (kEvent, kInput, 0) => ("Notes", 16),
-            _ => return kInvalidArgument,
-        };
-        bus.mediaType = media_type;
-        bus.direction = dir;
-        bus.channelCount = channels;
-        text::copy_wstring(name, &mut bus.name);
-        bus.busType = BusTypes_::kMain as BusType;
-        bus.flags = BusInfo_::BusFlags_::kDefaultActive;
-        kResultOk
+        guarded(|| {
+            // SAFETY: the host passes a writable BusInfo or null.
+            let Some(bus) = (unsafe { bus.as_mut() }) else { return kInvalidArgument };
+            let (name, channels) = match (media_type as u32, dir as u32, index) {
+                (kAudio, kOutput, 0) => ("Output", 2),
+                (kEvent, kInput, 0) => ("Notes", 16),
+                _ => return kInvalidArgument,
+            };
+            bus.mediaType = media_type;
+            bus.direction = dir;
+            bus.channelCount = channels;
+            text::copy_wstring(name, &mut bus.name);
+            bus.busType = BusTypes_::kMain as BusType;
+            bus.flags = BusInfo_::BusFlags_::kDefaultActive;
+            kResultOk
+        })
     }
 
     unsafe fn getRoutingInfo(&self, _in_info: *mut RoutingInfo, _out_info: *mut RoutingInfo) -> tresult {
@@ -436,20 +440,24 @@ impl IAudioProcessorTrait for Component {
         outputs: *mut SpeakerArrangement,
         num_outs: int32,
     ) -> tresult {
-        // SAFETY: the host passes `num_outs` arrangements.
-        let stereo = num_outs == 1 && unsafe { outputs.as_ref() }.is_some_and(|&a| a == SpeakerArr::kStereo);
-        if num_ins == 0 && stereo { kResultTrue } else { kResultFalse }
+        guarded(|| {
+            // SAFETY: the host passes `num_outs` arrangements.
+            let stereo = num_outs == 1 && unsafe { outputs.as_ref() }.is_some_and(|&a| a == SpeakerArr::kStereo);
+            if num_ins == 0 && stereo { kResultTrue } else { kResultFalse }
+        })
     }
 
     unsafe fn getBusArrangement(&self, dir: BusDirection, index: int32, arr: *mut SpeakerArrangement) -> tresult {
-        // SAFETY: the host passes a writable arrangement or null.
-        match (dir as u32, index, unsafe { arr.as_mut() }) {
-            (kOutput, 0, Some(arr)) => {
-                *arr = SpeakerArr::kStereo;
-                kResultOk
+        guarded(|| {
+            // SAFETY: the host passes a writable arrangement or null.
+            match (dir as u32, index, unsafe { arr.as_mut() }) {
+                (kOutput, 0, Some(arr)) => {
+                    *arr = SpeakerArr::kStereo;
+                    kResultOk
+                }
+                _ => kInvalidArgument,
             }
-            _ => kInvalidArgument,
-        }
+        })
     }
 
     unsafe fn canProcessSampleSize(&self, symbolic_sample_size: int32) -> tresult {

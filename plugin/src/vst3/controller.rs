@@ -229,14 +229,16 @@ impl IMidiMappingTrait for Controller {
         midi_controller_number: CtrlNumber,
         id: *mut ParamID,
     ) -> tresult {
-        // Every channel maps to the same parameters: the engine's controllers are channel-wide.
-        // SAFETY: the host passes a writable id or null.
-        match (bus_index, u8::try_from(midi_controller_number), unsafe { id.as_mut() }) {
-            (0, Ok(n), Some(id)) if (n as u32) < MIDI_PARAM_COUNT => {
-                *id = Vst3Param::Midi(n).id();
-                kResultTrue
+        guarded(|| {
+            // Every channel maps to the same parameters: the engine's controllers are channel-wide.
+            // SAFETY: the host passes a writable id or null.
+            match (bus_index, u8::try_from(midi_controller_number), unsafe { id.as_mut() }) {
+                (0, Ok(n), Some(id)) if (n as u32) < MIDI_PARAM_COUNT => {
+                    *id = Vst3Param::Midi(n).id();
+                    kResultTrue
+                }
+                _ => kResultFalse,
             }
-            _ => kResultFalse,
-        }
+        })
     }
 }

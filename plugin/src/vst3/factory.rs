@@ -27,13 +27,15 @@ const CLASSES: [(TUID, &str); 2] =
 
 impl IPluginFactoryTrait for Factory {
     unsafe fn getFactoryInfo(&self, info: *mut PFactoryInfo) -> tresult {
-        // SAFETY: the host passes a writable PFactoryInfo or null.
-        let Some(info) = (unsafe { info.as_mut() }) else { return kInvalidArgument };
-        text::copy_cstring(crate::VENDOR, &mut info.vendor);
-        text::copy_cstring("", &mut info.url);
-        text::copy_cstring("", &mut info.email);
-        info.flags = kUnicode as int32;
-        kResultOk
+        guarded(|| {
+            // SAFETY: the host passes a writable PFactoryInfo or null.
+            let Some(info) = (unsafe { info.as_mut() }) else { return kInvalidArgument };
+            text::copy_cstring(crate::VENDOR, &mut info.vendor);
+            text::copy_cstring("", &mut info.url);
+            text::copy_cstring("", &mut info.email);
+            info.flags = kUnicode as int32;
+            kResultOk
+        })
     }
 
     unsafe fn countClasses(&self) -> int32 {
@@ -41,17 +43,19 @@ impl IPluginFactoryTrait for Factory {
     }
 
     unsafe fn getClassInfo(&self, index: int32, info: *mut PClassInfo) -> tresult {
-        // SAFETY: the host passes a writable PClassInfo or null.
-        let (Some(&(cid, category)), Some(info)) =
-            (usize::try_from(index).ok().and_then(|i| CLASSES.get(i)), unsafe { info.as_mut() })
-        else {
-            return kInvalidArgument;
-        };
-        info.cid = cid;
-        info.cardinality = kManyInstances as int32;
-        text::copy_cstring(category, &mut info.category);
-        text::copy_cstring(crate::PLUGIN_NAME, &mut info.name);
-        kResultOk
+        guarded(|| {
+            // SAFETY: the host passes a writable PClassInfo or null.
+            let (Some(&(cid, category)), Some(info)) =
+                (usize::try_from(index).ok().and_then(|i| CLASSES.get(i)), unsafe { info.as_mut() })
+            else {
+                return kInvalidArgument;
+            };
+            info.cid = cid;
+            info.cardinality = kManyInstances as int32;
+            text::copy_cstring(category, &mut info.category);
+            text::copy_cstring(crate::PLUGIN_NAME, &mut info.name);
+            kResultOk
+        })
     }
 
     unsafe fn createInstance(&self, cid: FIDString, iid: FIDString, obj: *mut *mut c_void) -> tresult {
@@ -83,21 +87,23 @@ impl IPluginFactoryTrait for Factory {
 
 impl IPluginFactory2Trait for Factory {
     unsafe fn getClassInfo2(&self, index: int32, info: *mut PClassInfo2) -> tresult {
-        // SAFETY: the host passes a writable PClassInfo2 or null.
-        let (Some(&(cid, category)), Some(info)) =
-            (usize::try_from(index).ok().and_then(|i| CLASSES.get(i)), unsafe { info.as_mut() })
-        else {
-            return kInvalidArgument;
-        };
-        info.cid = cid;
-        info.cardinality = kManyInstances as int32;
-        text::copy_cstring(category, &mut info.category);
-        text::copy_cstring(crate::PLUGIN_NAME, &mut info.name);
-        info.classFlags = 0;
-        text::copy_cstring(if cid == COMPONENT_CID { SUBCATEGORIES } else { "" }, &mut info.subCategories);
-        text::copy_cstring(crate::VENDOR, &mut info.vendor);
-        text::copy_cstring(env!("CARGO_PKG_VERSION"), &mut info.version);
-        text::copy_cstring(SDK_VERSION, &mut info.sdkVersion);
-        kResultOk
+        guarded(|| {
+            // SAFETY: the host passes a writable PClassInfo2 or null.
+            let (Some(&(cid, category)), Some(info)) =
+                (usize::try_from(index).ok().and_then(|i| CLASSES.get(i)), unsafe { info.as_mut() })
+            else {
+                return kInvalidArgument;
+            };
+            info.cid = cid;
+            info.cardinality = kManyInstances as int32;
+            text::copy_cstring(category, &mut info.category);
+            text::copy_cstring(crate::PLUGIN_NAME, &mut info.name);
+            info.classFlags = 0;
+            text::copy_cstring(if cid == COMPONENT_CID { SUBCATEGORIES } else { "" }, &mut info.subCategories);
+            text::copy_cstring(crate::VENDOR, &mut info.vendor);
+            text::copy_cstring(env!("CARGO_PKG_VERSION"), &mut info.version);
+            text::copy_cstring(SDK_VERSION, &mut info.sdkVersion);
+            kResultOk
+        })
     }
 }

@@ -4,8 +4,9 @@
 //! `GetPluginFactory`, `ModuleEntry` and `ModuleExit` next to CLAP's `clap_entry`.
 //!
 //! VST3 calls every method through a shared pointer (`&self`), from the host's main thread or (for
-//! `process`) its audio thread: state lives behind atomics and mutexes, and every entry point catches
-//! panics (one unwinding into the host would abort it).
+//! `process`) its audio thread: state lives behind atomics and mutexes. Every entry point that does more
+//! than return a constant or read an atomic runs inside [`guarded`], so a panic becomes an error code
+//! instead of unwinding into the host (which would abort it).
 
 // The SDK's constants keep their C++ names (`kResultOk`, `kNoteOnEvent`), also where they are matched on.
 #![allow(non_upper_case_globals)]
