@@ -63,3 +63,10 @@ pub extern "system" fn ModuleEntry(_library_handle: *mut c_void) -> bool {
 pub extern "system" fn ModuleExit() -> bool {
     true
 }
+
+// Hosts call the component from two threads at once (main and audio): it must be Send + Sync.
+const _: fn() = || {
+    fn shared_across_threads<T: Send + Sync>() {}
+    shared_across_threads::<component::Component>();
+    shared_across_threads::<controller::Controller>();
+};
