@@ -78,9 +78,9 @@ fn write_preset(path: &Path, state: &[u8]) {
     std::fs::write(path, out).expect("writing the preset");
 }
 
-/// Renders `phrase` (see the script) at `rate` in pedalboard, after loading the sine patch if `sine`.
-/// Returns the left channel and what the host reported.
-fn render(phrase: &str, rate: u32, sine: bool) -> (Vec<f32>, String) {
+/// Renders `phrase` (see the script) at `rate` in pedalboard, after loading the sine patch if `sine` and
+/// setting `parameters` (`name=value`). Returns the left channel and what the host reported.
+fn render(phrase: &str, rate: u32, sine: bool, parameters: &[&str]) -> (Vec<f32>, String) {
     let dir = root().join("target/pedalboard");
     std::fs::create_dir_all(&dir).unwrap();
     let preset = if sine {
@@ -90,7 +90,8 @@ fn render(phrase: &str, rate: u32, sine: bool) -> (Vec<f32>, String) {
     } else {
         "-".to_string()
     };
-    let out = dir.join(format!("{phrase}-{rate}-{}.f32", if sine { "sine" } else { "default" }));
+    let out =
+        dir.join(format!("{phrase}-{rate}-{}{}.f32", if sine { "sine" } else { "default" }, parameters.join(",")));
     let mut command = Command::new(python());
     command
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pedalboard_render.py"))
@@ -98,7 +99,8 @@ fn render(phrase: &str, rate: u32, sine: bool) -> (Vec<f32>, String) {
         .arg(&preset)
         .arg(phrase)
         .arg(rate.to_string())
-        .arg(&out);
+        .arg(&out)
+        .args(parameters);
     let report = run(command, "rendering in pedalboard");
     let bytes = std::fs::read(&out).expect("the rendered audio");
     let audio = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
@@ -112,7 +114,7 @@ fn seconds(x: &[f32], rate: u32, from: f64, to: f64) -> &[f32] {
 #[test]
 fn pedalboard_plays_a4_in_tune_on_time_and_at_the_patch_level() {
     for rate in [44_100, 48_000] {
-        let (out, report) = render("a4", rate, true);
+        let (out, report) = render("a4", rate, true, &[]);
         println!("pedalboard reports: {report}");
         assert!(report.contains("\"is_instrument\": true"), "{report}");
         assert!(report.contains("\"level\""), "the controller shows the preset's macro name: {report}");
@@ -131,9 +133,18 @@ fn pedalboard_plays_a4_in_tune_on_time_and_at_the_patch_level() {
 }
 
 #[test]
+fn pedalboard_sets_the_master_volume_in_db() {
+    let rate = 48_000;
+    let (out, _) = render("a4", rate, true, &["master_volume_db=-12"]);
+    let level = db(peak(seconds(&out, rate, 0.35, 1.65)));
+    println!("pedalboard, master volume -12 dB: peak {level:.2} dBFS");
+    assert!((level - (db(0.5) - 12.0)).abs() < 0.1, "peak {level:.2} dBFS, expected -18.02");
+}
+
+#[test]
 fn pedalboard_midi_pitch_bend_reaches_ferrule() {
     let rate = 48_000;
-    let (out, _) = render("bend", rate, true);
+    let (out, _) = render("bend", rate, true, &[]);
     // JUCE applies a mapped controller at the start of the host block holding it (pedalboard's blocks are
     // 8192 frames), not at its sample: measure well away from the change.
     let before = pitch_hz(seconds(&out, rate, 0.1, 0.8), rate as f32).unwrap();
@@ -146,7 +157,7 @@ fn pedalboard_midi_pitch_bend_reaches_ferrule() {
 #[test]
 fn pedalboard_plays_a_phrase_on_the_default_patch_at_a_sensible_level() {
     let rate = 48_000;
-    let (out, report) = render("phrase", rate, false);
+    let (out, report) = render("phrase", rate, false, &[]);
     println!("pedalboard reports: {report}");
     assert!(report.contains("\"brightness\""), "the default patch's macros: {report}");
     assert!(out.iter().all(|x| x.is_finite()));

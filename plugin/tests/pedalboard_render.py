@@ -3,11 +3,12 @@
 Run by plugin/tests/pedalboard_host.rs inside the venv it makes under target/; the Rust test measures the
 audio this writes, with the same helpers as every other Ferrule test.
 
-    python pedalboard_render.py BUNDLE PRESET|- PHRASE RATE OUT
+    python pedalboard_render.py BUNDLE PRESET|- PHRASE RATE OUT [PARAMETER=VALUE ...]
 
 BUNDLE is Ferrule.vst3, PRESET a .vstpreset to load first (or - for the default patch), PHRASE one of
-the phrases below, RATE the sample rate in Hz. OUT receives the left channel as little-endian float32;
-a JSON line on stdout says what the host saw.
+the phrases below, RATE the sample rate in Hz, then parameters to set (pedalboard's names, values in the
+parameter's own unit). OUT receives the left channel as little-endian float32; a JSON line on stdout
+says what the host saw.
 """
 
 import json
@@ -48,6 +49,9 @@ def main():
     plugin = pedalboard.load_plugin(bundle)
     if preset != "-":
         plugin.load_preset(preset)
+    for setting in sys.argv[6:]:
+        name, value = setting.split("=")
+        setattr(plugin, name, float(value))
     messages, duration = PHRASES[phrase]
     audio = plugin(messages, duration=duration, sample_rate=float(rate), num_channels=2)
     np.asarray(audio[0], dtype="<f4").tofile(out)

@@ -42,8 +42,9 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-/// Format check, lints, the plugin bundle (its tests load it from disk as a host would), then every test
-/// (built with the release profile: the DSP tests run much faster).
+/// Format check, lints, the plugin bundles (their tests load them from disk as a host would), then every
+/// test (built with the release profile: the DSP tests run much faster). The pedalboard test makes its
+/// Python venv under `target/` on its first run (from PyPI) and reuses it after.
 fn test() -> Result<(), String> {
     cargo("format", &["fmt", "--all", "--", "--check"])?;
     cargo("lint", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
