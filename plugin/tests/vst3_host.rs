@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use common::{SINE, sine_state};
 use ferrule_plugin::core::state::{SavedState, encode};
 use ferrule_tests::alloc_trap::count_allocations;
-use ferrule_tests::measure::{cents, peak, pitch_hz};
+use ferrule_tests::measure::{cents, db, peak, pitch_hz};
 use vst3::Steinberg::Vst::ControllerNumbers_::kPitchBend;
 use vst3::Steinberg::Vst::Event_::EventTypes_::{kNoteOffEvent, kNoteOnEvent};
 use vst3::Steinberg::Vst::*;
@@ -242,6 +242,9 @@ enum Input {
     Off(u32, i16),
     /// Parameter id and normalised value.
     Param(u32, u32, f64),
+    /// Parameter id and normalised value, sent in a zero-frame, no-output `process` call (a VST3
+    /// parameter flush) just before the block holding the frame.
+    Flush(u32, u32, f64),
 }
 
 impl Instance {
@@ -299,10 +302,36 @@ impl Instance {
         while at < frames {
             let n = blocks[b % blocks.len()].min(frames - at);
             b += 1;
+            for input in inputs {
+                if let Input::Flush(time, id, value) = *input
+                    && (at..at + n).contains(&(time as usize))
+                {
+                    let changes = ComWrapper::new(Changes(RefCell::new(vec![ComWrapper::new(Queue {
+                        id,
+                        points: RefCell::new(vec![(0, value)]),
+                    })])));
+                    let mut data = ProcessData {
+                        processMode: ProcessModes_::kRealtime as int32,
+                        symbolicSampleSize: SymbolicSampleSizes_::kSample32 as int32,
+                        numSamples: 0,
+                        numInputs: 0,
+                        numOutputs: 0,
+                        inputs: std::ptr::null_mut(),
+                        outputs: std::ptr::null_mut(),
+                        inputParameterChanges: changes.as_com_ref::<IParameterChanges>().unwrap().as_ptr(),
+                        outputParameterChanges: std::ptr::null_mut(),
+                        inputEvents: std::ptr::null_mut(),
+                        outputEvents: std::ptr::null_mut(),
+                        processContext: std::ptr::null_mut(),
+                    };
+                    assert_eq!(unsafe { p.process(&mut data) }, kResultOk);
+                }
+            }
             let events = ComWrapper::new(Events(RefCell::new(Vec::new())));
             let changes = ComWrapper::new(Changes(RefCell::new(Vec::new())));
             for input in inputs {
-                let (Input::On(time, _) | Input::Off(time, _) | Input::Param(time, _, _)) = *input;
+                let (Input::On(time, _) | Input::Off(time, _) | Input::Param(time, _, _) | Input::Flush(time, _, _)) =
+                    *input;
                 if !(at..at + n).contains(&(time as usize)) {
                     continue;
                 }
@@ -320,6 +349,7 @@ impl Instance {
                         event.__field0.noteOff =
                             NoteOffEvent { channel: 0, pitch, velocity: 0.0, noteId: -1, tuning: 0.0 };
                     }
+                    Input::Flush(..) => continue,
                     Input::Param(_, id, value) => {
                         let mut queues = changes.0.borrow_mut();
                         match queues.iter().find(|q| q.id == id) {
@@ -472,6 +502,25 @@ fn midi_pitch_bend_reaches_the_engine_through_the_midi_mapping() {
     let out = plugin.render(48_000.0, &[512], 48_000, &[Input::On(0, 69), Input::Param(100, id, 1.0)]);
     let hz = pitch_hz(&out[9_600..], 48_000.0).unwrap();
     assert!(cents(hz, 440.0) > 100.0, "bent up: {hz:.2} Hz");
+}
+
+#[test]
+fn a_parameter_flush_without_audio_reaches_the_next_block() {
+    let module = load();
+    let plugin = Instance::new(&module);
+    plugin.load_state(&sine_state(0.0)).unwrap();
+    let master_minus_12 = unsafe { plugin.controller.plainParamToNormalized(9, -12.0) };
+    let bend = 1000 + kPitchBend;
+    let out = plugin.render(
+        48_000.0,
+        &[512],
+        48_000,
+        &[Input::On(0, 69), Input::Flush(10_000, 9, master_minus_12), Input::Flush(10_000, bend, 1.0)],
+    );
+    let level = db(peak(&out[12_000..]));
+    assert!((level - (db(0.5) - 12.0)).abs() < 0.05, "master volume after the flush: {level:.2} dBFS");
+    let hz = pitch_hz(&out[12_000..], 48_000.0).unwrap();
+    assert!((cents(hz, 440.0) - 200.0).abs() < 0.5, "bent after the flush: {hz:.2} Hz");
 }
 
 #[test]

@@ -83,15 +83,11 @@ impl Component {
         let changes = unsafe { ComRef::from_raw(data.inputParameterChanges) };
         let events = unsafe { ComRef::from_raw(data.inputEvents) };
         // SAFETY: as above.
-        let Some((left, right)) = (unsafe { stereo_output(data) }) else {
-            // A parameter flush (no audio) or a host ignoring the stereo arrangement: keep the values, the
-            // next block applies them at its first frame.
-            if let Some(changes) = changes {
-                // SAFETY: as above.
-                unsafe { store_last_values(core, changes) };
-            }
-            return kResultOk;
-        };
+        let output = unsafe { stereo_output(data) };
+        let has_output = output.is_some();
+        // No frames: a parameter flush (or a host ignoring the stereo arrangement). Its events and values
+        // still reach the engine, through an empty render.
+        let (left, right) = output.unwrap_or((&mut [], &mut []));
         core.begin();
         // SAFETY: as above.
         if let Some(context) = unsafe { data.processContext.as_ref() } {
@@ -102,9 +98,11 @@ impl Component {
         // SAFETY: as above.
         unsafe { feed(core, events, changes) };
         core.render(left, right);
-        let silent = left.iter().chain(right.iter()).all(|&x| x == 0.0);
-        // SAFETY: `stereo_output` found the first output bus; only its flags are written.
-        unsafe { (*data.outputs).silenceFlags = if silent { 0b11 } else { 0 } };
+        if has_output {
+            let silent = left.iter().chain(right.iter()).all(|&x| x == 0.0);
+            // SAFETY: `stereo_output` found the first output bus; only its flags are written.
+            unsafe { (*data.outputs).silenceFlags = if silent { 0b11 } else { 0 } };
+        }
         kResultOk
     }
 }
@@ -294,25 +292,6 @@ unsafe fn apply_event(core: &mut AudioCore, event: &Event) {
             }
         }
         _ => {}
-    }
-}
-
-/// Stores each queue's last value without rendering (a block with no audio).
-///
-/// # Safety
-/// `changes` is the host's valid list for this block.
-unsafe fn store_last_values(core: &mut AudioCore, changes: ComRef<'_, IParameterChanges>) {
-    // SAFETY: valid list for this block.
-    for queue in 0..unsafe { changes.getParameterCount() } {
-        // SAFETY: as above.
-        let Some(data) = (unsafe { ComRef::from_raw(changes.getParameterData(queue)) }) else { continue };
-        // SAFETY: as above.
-        let (id, count) = unsafe { (data.getParameterId(), data.getPointCount()) };
-        let Some(Vst3Param::Core(param)) = Vst3Param::from_id(id) else { continue };
-        // SAFETY: as above.
-        if let Some((_, value)) = unsafe { point(changes, queue, count - 1) } {
-            core.params().set(param, Vst3Param::Core(param).denormalize(value));
-        }
     }
 }
 
