@@ -15,7 +15,7 @@ use ferrule_plugin::core::state::{SavedState, encode};
 use ferrule_tests::alloc_trap::count_allocations;
 use ferrule_tests::measure::{cents, db, peak, pitch_hz};
 use vst3::Steinberg::Vst::ControllerNumbers_::kPitchBend;
-use vst3::Steinberg::Vst::Event_::EventTypes_::{kNoteOffEvent, kNoteOnEvent};
+use vst3::Steinberg::Vst::Event_::EventTypes_::{kNoteOffEvent, kNoteOnEvent, kPolyPressureEvent};
 use vst3::Steinberg::Vst::*;
 use vst3::Steinberg::*;
 use vst3::{Class, ComPtr, ComWrapper, Interface};
@@ -245,6 +245,8 @@ enum Input {
     /// Parameter id and normalised value, sent in a zero-frame, no-output `process` call (a VST3
     /// parameter flush) just before the block holding the frame.
     Flush(u32, u32, f64),
+    /// An event exactly as given (its own sample offset, however wrong), in the block holding the frame.
+    Raw(u32, Event),
 }
 
 impl Instance {
@@ -330,8 +332,11 @@ impl Instance {
             let events = ComWrapper::new(Events(RefCell::new(Vec::new())));
             let changes = ComWrapper::new(Changes(RefCell::new(Vec::new())));
             for input in inputs {
-                let (Input::On(time, _) | Input::Off(time, _) | Input::Param(time, _, _) | Input::Flush(time, _, _)) =
-                    *input;
+                let (Input::On(time, _)
+                | Input::Off(time, _)
+                | Input::Param(time, _, _)
+                | Input::Flush(time, _, _)
+                | Input::Raw(time, _)) = *input;
                 if !(at..at + n).contains(&(time as usize)) {
                     continue;
                 }
@@ -350,6 +355,7 @@ impl Instance {
                             NoteOffEvent { channel: 0, pitch, velocity: 0.0, noteId: -1, tuning: 0.0 };
                     }
                     Input::Flush(..) => continue,
+                    Input::Raw(_, raw) => event = raw,
                     Input::Param(_, id, value) => {
                         let mut queues = changes.0.borrow_mut();
                         match queues.iter().find(|q| q.id == id) {
@@ -599,4 +605,37 @@ fn process_never_allocates_with_notes_automation_midi_and_a_patch_swap() {
     plugin.load_state(&sine_state(0.5)).unwrap();
     let out = plugin.render(48_000.0, &[256], 4_800, &[Input::On(0, 69)]);
     assert!(peak(&out) > 0.1, "the new patch plays");
+}
+
+#[test]
+fn hostile_events_and_values_leave_the_output_finite() {
+    let module = load();
+    let plugin = Instance::new(&module);
+    let raw = |offset: i32, kind: u32, pitch: i16, value: f32| {
+        let mut event: Event = unsafe { std::mem::zeroed() };
+        event.sampleOffset = offset;
+        event.r#type = kind as u16;
+        event.__field0.noteOn =
+            NoteOnEvent { channel: 99, pitch, tuning: f32::NAN, velocity: value, length: -1, noteId: 7 };
+        event
+    };
+    let inputs = [
+        Input::Raw(0, raw(-50, kNoteOnEvent, 60, 1.0)),
+        Input::Raw(0, raw(1_000_000, kNoteOnEvent, 64, 0.7)),
+        Input::Raw(600, raw(10, kNoteOnEvent, 300, 1.0)),
+        Input::Raw(600, raw(11, kNoteOnEvent, -3, 1.0)),
+        Input::Raw(700, raw(12, kNoteOnEvent, 67, f32::NAN)),
+        Input::Raw(800, raw(13, kPolyPressureEvent, 60, f32::INFINITY)),
+        Input::Raw(900, raw(14, 4242, 60, 1.0)),
+        Input::Param(1_000, 1, f64::NAN),
+        Input::Param(1_100, 9, f64::INFINITY),
+        Input::Param(1_200, 2, -7.0),
+        Input::Param(1_300, 0, 1.0),
+        Input::Param(1_400, 77_777, 1.0),
+        Input::Param(1_500, 1000 + kPitchBend, f64::NEG_INFINITY),
+        Input::Raw(2_000, raw(5, kNoteOffEvent, 60, 0.0)),
+    ];
+    let out = plugin.render(48_000.0, &[512, 7, 300], 9_600, &inputs);
+    assert!(out.iter().all(|x| x.is_finite() && x.abs() <= 4.0), "finite and bounded");
+    assert!(peak(&out) > 0.01, "the valid notes still play");
 }
