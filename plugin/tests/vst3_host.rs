@@ -157,6 +157,29 @@ impl IParameterChangesTrait for Changes {
     }
 }
 
+/// An `IComponentHandler` that records the controller's restart requests.
+struct Handler(RefCell<Vec<int32>>);
+
+impl Class for Handler {
+    type Interfaces = (IComponentHandler,);
+}
+
+impl IComponentHandlerTrait for Handler {
+    unsafe fn beginEdit(&self, _id: ParamID) -> tresult {
+        kResultOk
+    }
+    unsafe fn performEdit(&self, _id: ParamID, _value: ParamValue) -> tresult {
+        kResultOk
+    }
+    unsafe fn endEdit(&self, _id: ParamID) -> tresult {
+        kResultOk
+    }
+    unsafe fn restartComponent(&self, flags: int32) -> tresult {
+        self.0.borrow_mut().push(flags);
+        kResultOk
+    }
+}
+
 // ---- loading the bundle ----
 
 struct Module {
@@ -547,6 +570,29 @@ fn a_saved_state_reloads_into_a_new_instance_bit_identically() {
     let mut param: ParameterInfo = unsafe { std::mem::zeroed() };
     assert_eq!(unsafe { second.controller.getParameterInfo(0, &mut param) }, kResultOk);
     assert_eq!(wstr(&param.title), "Level", "the controller names macros after the loaded patch");
+}
+
+#[test]
+fn after_a_state_load_the_controller_asks_the_host_to_rescan_names_and_values() {
+    let module = load();
+    let plugin = Instance::new(&module);
+    let handler = ComWrapper::new(Handler(RefCell::new(Vec::new())));
+    let handler_ptr = handler.as_com_ref::<IComponentHandler>().unwrap().as_ptr();
+    assert_eq!(unsafe { plugin.controller.setComponentHandler(handler_ptr) }, kResultOk);
+    plugin.load_state(&sine_state(0.75)).unwrap();
+    let wanted = (RestartFlags_::kParamValuesChanged | RestartFlags_::kParamTitlesChanged) as int32;
+    let asked = handler.0.borrow().clone();
+    assert!(asked.iter().any(|&f| f & wanted == wanted), "restart requests: {asked:?}");
+    assert!(asked.iter().all(|&f| f & RestartFlags_::kLatencyChanged as int32 == 0), "the latency did not change");
+    assert_eq!(unsafe { plugin.controller.getParamNormalized(1) }, 0.75);
+    // A refused state asks for nothing.
+    handler.0.borrow_mut().clear();
+    assert!(plugin.load_state(b"garbage").is_err());
+    let garbage = stream(b"garbage");
+    let refused = unsafe { plugin.controller.setComponentState(garbage.as_com_ref::<IBStream>().unwrap().as_ptr()) };
+    assert_eq!(refused, kResultFalse, "the controller refuses it too");
+    assert!(handler.0.borrow().is_empty());
+    assert_eq!(unsafe { plugin.controller.getParamNormalized(1) }, 0.75, "the controller keeps its values");
 }
 
 #[test]
