@@ -552,6 +552,47 @@ fn a_parameter_flush_without_audio_reaches_the_next_block() {
     assert!((cents(hz, 440.0) - 200.0).abs() < 0.5, "bent after the flush: {hz:.2} Hz");
 }
 
+/// The sine patch with `source` (a modulation source name) taking up to 0.4 off its 0.5 gain.
+fn sine_modulated_by(source: &str) -> Vec<u8> {
+    let text = SINE.replace(
+        "macros: [",
+        &format!("modulations: [(from: \"{source}\", to: \"amp.gain\", depth: -0.4)],\n    macros: ["),
+    );
+    encode(&SavedState { patch_path: None, patch_source: text, macros: [0.0; 8], master_db: 0.0 })
+}
+
+#[test]
+fn poly_pressure_channel_pressure_and_ccs_reach_the_patch_at_their_sample() {
+    let module = load();
+    let mut pressure: Event = unsafe { std::mem::zeroed() };
+    pressure.r#type = kPolyPressureEvent as u16;
+    pressure.sampleOffset = (12_000 % 256) as int32;
+    pressure.__field0.polyPressure = PolyPressureEvent { channel: 0, pitch: 69, pressure: 1.0, noteId: -1 };
+    let mapped = |controller: u32| {
+        let plugin = Instance::new(&module);
+        let mapping = plugin.controller.cast::<IMidiMapping>().unwrap();
+        let mut id = 0;
+        assert_eq!(
+            unsafe { mapping.getMidiControllerAssignment(0, 3, controller as CtrlNumber, &mut id) },
+            kResultTrue
+        );
+        Input::Param(12_000, id, 1.0)
+    };
+    for (source, input) in [
+        ("aftertouch", Input::Raw(12_000, pressure)),
+        ("pressure", mapped(ControllerNumbers_::kAfterTouch)),
+        ("cc74", mapped(74)),
+    ] {
+        let plugin = Instance::new(&module);
+        plugin.load_state(&sine_modulated_by(source)).expect("the patch loads");
+        let still = plugin.render(48_000.0, &[256], 24_000, &[Input::On(0, 69)]);
+        let out = plugin.render(48_000.0, &[256], 24_000, &[Input::On(0, 69), input]);
+        let first_change = (0..24_000).find(|&i| still[i] != out[i]).expect("the sound changes");
+        assert!((12_000..12_002).contains(&first_change), "{source}: the change starts at frame {first_change}");
+        assert!((peak(&out[13_000..]) - 0.1).abs() < 0.01, "{source}: after, {}", peak(&out[13_000..]));
+    }
+}
+
 #[test]
 fn a_saved_state_reloads_into_a_new_instance_bit_identically() {
     let module = load();
