@@ -1,11 +1,13 @@
-//! Ferrule as a CLAP (and, later, VST3) instrument.
+//! Ferrule as a CLAP and VST3 instrument.
 //!
 //! [`core`] holds everything the formats share (parameters, state, patch loading, the engine); each format
-//! adapter only translates. The cdylib exports `clap_entry`.
+//! adapter only translates. The cdylib exports `clap_entry` and VST3's `GetPluginFactory`,
+//! `ModuleEntry` and `ModuleExit`.
 
 pub mod clap;
 pub mod core;
 mod midi;
+pub mod vst3;
 
 /// The plugin's unique id (reverse domain).
 pub const PLUGIN_ID: &str = "org.ferrule.ferrule";

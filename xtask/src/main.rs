@@ -1,5 +1,6 @@
 //! Build tasks: `cargo xtask install` and `cargo xtask test` (the README's two commands).
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -37,12 +38,13 @@ fn cargo(step: &str, args: &[&str]) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("{step} failed")) }
 }
 
-fn root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-/// Format check, lints, the plugin bundle (its tests load it from disk as a host would), then every test
-/// (built with the release profile: the DSP tests run much faster).
+/// Format check, lints, the plugin bundles (their tests load them from disk as a host would), then every
+/// test (built with the release profile: the DSP tests run much faster). The pedalboard test makes its
+/// Python venv under `target/` on its first run (from PyPI) and reuses it after.
 fn test() -> Result<(), String> {
     cargo("format", &["fmt", "--all", "--", "--check"])?;
     cargo("lint", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
@@ -50,32 +52,59 @@ fn test() -> Result<(), String> {
     cargo("test", &["test", "--workspace", "--release"])
 }
 
-/// Builds the plugin and writes `target/bundled/Ferrule.clap`. Returns the bundle's path.
-fn bundle() -> Result<std::path::PathBuf, String> {
+/// The bundles `cargo xtask bundle` writes.
+struct Bundles {
+    /// `target/bundled/Ferrule.clap` (the library itself).
+    clap: PathBuf,
+    /// `target/bundled/Ferrule.vst3` (a folder holding `Contents/x86_64-linux/Ferrule.so`).
+    vst3: PathBuf,
+}
+
+/// Copies `from` to `to`, creating `to`'s folder.
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::copy(from, to).map(|_| ()).map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+}
+
+/// Builds the plugin library (one file exporting both formats' entry points) and writes both bundles.
+fn bundle() -> Result<Bundles, String> {
     cargo("plugin", &["build", "--release", "-p", "ferrule-plugin"])?;
     let built = root().join("target/release/libferrule_plugin.so");
     let dir = root().join("target/bundled");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let clap = dir.join("Ferrule.clap");
-    std::fs::copy(&built, &clap).map_err(|e| format!("copying {} to {}: {e}", built.display(), clap.display()))?;
+    copy(&built, &clap)?;
     println!("==> bundled {}", clap.display());
-    Ok(clap)
+    let vst3 = dir.join("Ferrule.vst3");
+    // The library's name must match the bundle's.
+    copy(&built, &vst3.join(VST3_LIBRARY))?;
+    println!("==> bundled {}", vst3.display());
+    Ok(Bundles { clap, vst3 })
 }
 
-/// Builds the CLAP plugin and installs it into `~/.clap`, builds the `ferrule` CLI and installs it into
+/// Where a Linux VST3 bundle keeps its library.
+const VST3_LIBRARY: &str = "Contents/x86_64-linux/Ferrule.so";
+
+/// The user's home folder.
+fn home() -> Result<PathBuf, String> {
+    std::env::var_os("HOME").map(PathBuf::from).ok_or_else(|| "HOME is not set: cannot find ~/.clap or ~/.vst3".into())
+}
+
+/// Builds the plugin and installs it into `~/.clap` and `~/.vst3`, builds the `ferrule` CLI and installs it into
 /// `~/.local/bin`, and renders the demo so a machine without speakers shows it works.
 fn install() -> Result<(), String> {
-    let clap = bundle()?;
-    let home = std::env::var_os("HOME").ok_or("HOME is not set: cannot find ~/.clap")?;
-    let clap_dir = std::path::Path::new(&home).join(".clap");
-    std::fs::create_dir_all(&clap_dir).map_err(|e| format!("{}: {e}", clap_dir.display()))?;
-    let installed_clap = clap_dir.join("Ferrule.clap");
-    std::fs::copy(&clap, &installed_clap).map_err(|e| format!("copying to {}: {e}", installed_clap.display()))?;
+    let bundles = bundle()?;
+    let installed_clap = home()?.join(".clap/Ferrule.clap");
+    copy(&bundles.clap, &installed_clap)?;
     println!("==> installed {}", installed_clap.display());
+    let installed_vst3 = home()?.join(".vst3/Ferrule.vst3");
+    copy(&bundles.vst3.join(VST3_LIBRARY), &installed_vst3.join(VST3_LIBRARY))?;
+    println!("==> installed {}", installed_vst3.display());
     cargo("build", &["build", "--release", "-p", "ferrule-cli"])?;
     let built = root().join("target/release/ferrule");
     let home = std::env::var_os("HOME").ok_or("HOME is not set: cannot find ~/.local/bin")?;
-    let bin_dir = std::path::Path::new(&home).join(".local/bin");
+    let bin_dir = Path::new(&home).join(".local/bin");
     std::fs::create_dir_all(&bin_dir).map_err(|e| format!("{}: {e}", bin_dir.display()))?;
     let installed = bin_dir.join("ferrule");
     std::fs::copy(&built, &installed).map_err(|e| format!("copying to {}: {e}", installed.display()))?;

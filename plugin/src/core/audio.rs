@@ -189,6 +189,12 @@ impl AudioCore {
             *l *= self.master_gain;
             *r *= self.master_gain;
         }
+        // Changes at or past the block's end (a host's zero-frame parameter flush) still set where the
+        // gain goes next, as the engine applies its late events at the end.
+        if next < self.master_change_count {
+            self.master_target = self.master_changes[self.master_change_count - 1].1;
+            self.master_step = (self.master_target - self.master_gain) / self.glide_samples;
+        }
     }
 
     /// Notes whose voice ended in the last rendered block: frame, key and the host's tag for it.

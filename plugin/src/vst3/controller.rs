@@ -1,0 +1,244 @@
+//! The VST3 edit controller: lists the parameters, converts their values and text, follows the
+//! component's state, and maps MIDI controllers to the hidden MIDI parameters.
+//!
+//! It keeps its own [`PluginCore`] (never activated) so names, defaults and values come from the same
+//! code as the component's; the host keeps the two in step by handing it the component's state.
+
+use std::sync::{Arc, Mutex};
+
+use vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::{kCanAutomate, kIsHidden, kIsReadOnly};
+use vst3::Steinberg::Vst::RestartFlags_::{kLatencyChanged, kParamTitlesChanged, kParamValuesChanged};
+use vst3::Steinberg::Vst::*;
+use vst3::Steinberg::*;
+use vst3::{Class, ComPtr, ComRef};
+
+use super::params::{MIDI_PARAM_COUNT, Vst3Param};
+use super::{guarded, lock, stream, text};
+use crate::core::{Param, PluginCore, SharedParams};
+
+/// Main-thread state of the controller.
+struct ControllerState {
+    core: PluginCore,
+    /// Normalised values of the hidden MIDI parameters.
+    midi: [f64; MIDI_PARAM_COUNT as usize],
+    handler: Option<ComPtr<IComponentHandler>>,
+}
+
+/// Ferrule's VST3 edit controller. All its methods run on the host's main thread; the mutex makes that
+/// sound even for a host that breaks the rule.
+pub struct Controller {
+    state: Mutex<ControllerState>,
+}
+
+impl Class for Controller {
+    type Interfaces = (IEditController, IMidiMapping);
+}
+
+impl Controller {
+    /// A controller showing the embedded default patch. Main thread.
+    pub fn new() -> Controller {
+        let midi = std::array::from_fn(|n| Vst3Param::midi_default(n as u8));
+        let core = PluginCore::new(Arc::new(SharedParams::default()));
+        Controller { state: Mutex::new(ControllerState { core, midi, handler: None }) }
+    }
+}
+
+impl IPluginBaseTrait for Controller {
+    unsafe fn initialize(&self, _context: *mut FUnknown) -> tresult {
+        kResultOk
+    }
+
+    unsafe fn terminate(&self) -> tresult {
+        guarded(|| {
+            // Drops the host's handler so no reference cycle outlives the host's release.
+            lock(&self.state).handler = None;
+            kResultOk
+        })
+    }
+}
+
+impl IEditControllerTrait for Controller {
+    unsafe fn setComponentState(&self, state: *mut IBStream) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes a valid stream or null.
+            let Ok(bytes) = (unsafe { stream::read_to_end(state) }) else { return kInvalidArgument };
+            let mut guard = lock(&self.state);
+            let latency = guard.core.latency();
+            if guard.core.load_state(&bytes).is_err() {
+                return kResultFalse;
+            }
+            let mut flags = kParamValuesChanged | kParamTitlesChanged;
+            if guard.core.latency() != latency {
+                flags |= kLatencyChanged;
+            }
+            let handler = guard.handler.clone();
+            // Not under the lock: the host answers by calling back into this controller.
+            drop(guard);
+            if let Some(handler) = handler {
+                // SAFETY: the handler the host gave us, still referenced.
+                unsafe { handler.restartComponent(flags as int32) };
+            }
+            kResultOk
+        })
+    }
+
+    unsafe fn setState(&self, _state: *mut IBStream) -> tresult {
+        // Everything lives in the component's state.
+        kResultOk
+    }
+
+    unsafe fn getState(&self, _state: *mut IBStream) -> tresult {
+        kResultOk
+    }
+
+    unsafe fn getParameterCount(&self) -> int32 {
+        Vst3Param::count()
+    }
+
+    unsafe fn getParameterInfo(&self, param_index: int32, info: *mut ParameterInfo) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes a writable ParameterInfo or null.
+            let (Some(param), Some(info)) = (Vst3Param::from_index(param_index), unsafe { info.as_mut() }) else {
+                return kInvalidArgument;
+            };
+            let state = lock(&self.state);
+            info.id = param.id();
+            info.stepCount = 0;
+            info.unitId = 0;
+            match param {
+                Vst3Param::Core(core_param) => {
+                    text::copy_wstring(&state.core.param_name(core_param), &mut info.title);
+                    text::copy_wstring(&state.core.param_name(core_param), &mut info.shortTitle);
+                    text::copy_wstring(if core_param == Param::Master { "dB" } else { "%" }, &mut info.units);
+                    info.defaultNormalizedValue = param.normalize(state.core.param_default(core_param));
+                    info.flags = kCanAutomate;
+                }
+                Vst3Param::Midi(n) => {
+                    text::copy_wstring(&Vst3Param::midi_name(n), &mut info.title);
+                    text::copy_wstring(&Vst3Param::midi_name(n), &mut info.shortTitle);
+                    text::copy_wstring("", &mut info.units);
+                    info.defaultNormalizedValue = Vst3Param::midi_default(n);
+                    info.flags = kIsHidden | kIsReadOnly;
+                }
+            }
+            kResultOk
+        })
+    }
+
+    unsafe fn getParamStringByValue(
+        &self,
+        id: ParamID,
+        value_normalized: ParamValue,
+        string: *mut String128,
+    ) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes a writable String128 or null.
+            let (Some(param), Some(string)) = (Vst3Param::from_id(id), unsafe { string.as_mut() }) else {
+                return kInvalidArgument;
+            };
+            let shown = match param {
+                Vst3Param::Core(core_param) => core_param.format(param.denormalize(value_normalized)),
+                Vst3Param::Midi(_) => format!("{:.0} %", param.denormalize(value_normalized) * 100.0),
+            };
+            text::copy_wstring(&shown, string);
+            kResultOk
+        })
+    }
+
+    unsafe fn getParamValueByString(
+        &self,
+        id: ParamID,
+        string: *mut TChar,
+        value_normalized: *mut ParamValue,
+    ) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes a NUL-terminated string (at most 128 units) or null.
+            let typed = unsafe { text::read_wstring(string, 128) };
+            // SAFETY: the host passes a writable value or null.
+            let out = unsafe { value_normalized.as_mut() };
+            let (Some(Vst3Param::Core(core_param)), Some(typed), Some(out)) = (Vst3Param::from_id(id), typed, out)
+            else {
+                return kInvalidArgument;
+            };
+            match core_param.parse(&typed) {
+                Some(value) => {
+                    *out = Vst3Param::Core(core_param).normalize(value);
+                    kResultOk
+                }
+                None => kResultFalse,
+            }
+        })
+    }
+
+    unsafe fn normalizedParamToPlain(&self, id: ParamID, value_normalized: ParamValue) -> ParamValue {
+        Vst3Param::from_id(id).map_or(0.0, |p| p.denormalize(value_normalized))
+    }
+
+    unsafe fn plainParamToNormalized(&self, id: ParamID, plain_value: ParamValue) -> ParamValue {
+        Vst3Param::from_id(id).map_or(0.0, |p| p.normalize(plain_value))
+    }
+
+    unsafe fn getParamNormalized(&self, id: ParamID) -> ParamValue {
+        crate::guard(|| {
+            let state = lock(&self.state);
+            match Vst3Param::from_id(id) {
+                Some(param @ Vst3Param::Core(core_param)) => param.normalize(state.core.params().get(core_param)),
+                Some(Vst3Param::Midi(n)) => state.midi[n as usize],
+                None => 0.0,
+            }
+        })
+        .unwrap_or(0.0)
+    }
+
+    unsafe fn setParamNormalized(&self, id: ParamID, value: ParamValue) -> tresult {
+        guarded(|| {
+            let mut state = lock(&self.state);
+            match Vst3Param::from_id(id) {
+                Some(param @ Vst3Param::Core(core_param)) => {
+                    state.core.params().set(core_param, param.denormalize(value));
+                    kResultOk
+                }
+                Some(param @ Vst3Param::Midi(n)) => {
+                    state.midi[n as usize] = param.denormalize(value);
+                    kResultOk
+                }
+                None => kInvalidArgument,
+            }
+        })
+    }
+
+    unsafe fn setComponentHandler(&self, handler: *mut IComponentHandler) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes a valid handler or null; we keep our own reference.
+            let handler = unsafe { ComRef::from_raw(handler) }.map(|h| h.to_com_ptr());
+            lock(&self.state).handler = handler;
+            kResultOk
+        })
+    }
+
+    unsafe fn createView(&self, _name: FIDString) -> *mut IPlugView {
+        std::ptr::null_mut()
+    }
+}
+
+impl IMidiMappingTrait for Controller {
+    unsafe fn getMidiControllerAssignment(
+        &self,
+        bus_index: int32,
+        _channel: int16,
+        midi_controller_number: CtrlNumber,
+        id: *mut ParamID,
+    ) -> tresult {
+        guarded(|| {
+            // Every channel maps to the same parameters: the engine's controllers are channel-wide.
+            // SAFETY: the host passes a writable id or null.
+            match (bus_index, u8::try_from(midi_controller_number), unsafe { id.as_mut() }) {
+                (0, Ok(n), Some(id)) if (n as u32) < MIDI_PARAM_COUNT => {
+                    *id = Vst3Param::Midi(n).id();
+                    kResultTrue
+                }
+                _ => kResultFalse,
+            }
+        })
+    }
+}
