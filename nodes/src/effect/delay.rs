@@ -43,6 +43,13 @@ const MAX_FEEDBACK: f32 = 0.98;
 /// settling (a short pitch bend), never a click.
 const GLIDE_SECONDS: f32 = 0.05;
 
+/// Fastest change of the delay during a glide, in samples per sample: the echoes bend by at most −12/+7
+/// semitones (played at 0.5× to 1.5× speed) however far the time jumps.
+const MAX_GLIDE_RATE: f64 = 0.5;
+
+/// A glide this close to its target, in samples, lands on it.
+const SNAP: f64 = 1e-4;
+
 /// The `sync` choices: `off` uses `time`; the others are note values (`d` dotted, `t` triplet).
 const SYNC_CHOICES: &[&str] = &[
     "off", "1/1", "1/1d", "1/1t", "1/2", "1/2d", "1/2t", "1/4", "1/4d", "1/4t", "1/8", "1/8d", "1/8t", "1/16", "1/16d",
@@ -57,8 +64,8 @@ pub const SPEC: NodeSpec = NodeSpec {
     kind: "delay",
     doc: "Stereo echo for the effects chain: each repeat comes back `time` seconds (or a note value at the host \
           tempo) later, `feedback` times as loud and a little darker through the `low_cut`/`high_cut` filters \
-          in the loop. Ping-pong bounces the repeats between left and right. Time changes glide (50 ms) \
-          without clicks; the longest delay is 4 s.",
+          in the loop. Ping-pong bounces the repeats between left and right. Time changes glide like tape \
+          (at most an octave down or a fifth up in pitch) without clicks; the longest delay is 4 s.",
     inputs: &[PortSpec { name: "in", doc: "audio, stereo (left lane 0, right lane 1)" }],
     outputs: &[PortSpec { name: "out", doc: "audio, stereo: dry and echoes mixed by `mix`" }],
     params: &[
@@ -140,7 +147,7 @@ pub struct Delay {
     left: DelayLine,
     right: DelayLine,
     /// Current delay in samples, gliding towards the target.
-    delay: f32,
+    delay: f64,
     filters: [[OnePole; 2]; 2],
     ramped: Ramped,
     /// Whether a call has run: the first takes its settings at once instead of gliding from the defaults.
@@ -179,7 +186,7 @@ impl NodeKind for Delay {
         let def = |i: usize| SPEC.params[i].default;
         let time = param(p, TIME, MIN_TIME, MAX_TIME, def(TIME));
         let sync = param(p, SYNC, 0.0, (SYNC_CHOICES.len() - 1) as f32, 0.0).round() as usize;
-        let target_delay = (delay_seconds(time, sync, p.transport.tempo) * sr).clamp(2.0, self.left.max_delay());
+        let target_delay = (delay_seconds(time, sync, p.transport.tempo) * sr).clamp(2.0, self.left.max_delay()) as f64;
         let target = Ramped {
             feedback: param(p, FEEDBACK, 0.0, MAX_FEEDBACK, def(FEEDBACK)),
             cross: param(p, MODE, 0.0, 1.0, 0.0).round(),
@@ -192,7 +199,7 @@ impl NodeKind for Delay {
             self.delay = target_delay;
             self.ramped = target;
         }
-        let glide = smoothing_coefficient(GLIDE_SECONDS, sr);
+        let glide = smoothing_coefficient(GLIDE_SECONDS, sr) as f64;
         let inv_n = 1.0 / n.max(1) as f32;
         let from = self.ramped.as_array();
         let to = target.as_array();
@@ -208,11 +215,18 @@ impl NodeKind for Delay {
             low_cut += step[2];
             high_cut += step[3];
             mix += step[4];
-            delay += (target_delay - delay) * glide;
+            // In f64: an f32 delay near 192 000 samples would stall a few samples short of its target, where
+            // the step rounds away.
+            let gap = target_delay - delay;
+            delay = if gap.abs() < SNAP {
+                target_delay
+            } else {
+                delay + (gap * glide).clamp(-MAX_GLIDE_RATE, MAX_GLIDE_RATE)
+            };
 
             let (in_l, in_r) = stereo_in(x, i);
-            let echo_l = hp_l.high_pass(lp_l.low_pass(self.left.hermite(delay), high_cut), low_cut);
-            let echo_r = hp_r.high_pass(lp_r.low_pass(self.right.hermite(delay), high_cut), low_cut);
+            let echo_l = hp_l.high_pass(lp_l.low_pass(self.left.hermite(delay as f32), high_cut), low_cut);
+            let echo_r = hp_r.high_pass(lp_r.low_pass(self.right.hermite(delay as f32), high_cut), low_cut);
             // Stereo: each line hears its own input and echo. Ping-pong: the left line hears the mono input and
             // the right echo, the right line hears only the left echo.
             let straight = 1.0 - cross;
