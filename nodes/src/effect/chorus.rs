@@ -117,8 +117,6 @@ impl NodeKind for Chorus {
             spread += step[1];
             mix += step[2];
             let (in_l, in_r) = stereo_in(x, i);
-            self.left.push(flush(in_l));
-            self.right.push(flush(in_r));
             // Half the swing in samples: a tap's delay is centre + swing·sin.
             let swing = 0.5 * depth * sr;
             let (mut wet_l, mut wet_r) = (0.0, 0.0);
@@ -127,6 +125,8 @@ impl NodeKind for Chorus {
                 wet_l += self.left.hermite(centre + swing * sin_turns(signed(t)));
                 wet_r += self.right.hermite(centre + swing * sin_turns(signed(t + 0.5 * spread)));
             }
+            self.left.push(flush(in_l));
+            self.right.push(flush(in_r));
             let (wet_l, wet_r) = (wet_l * (1.0 / TAPS as f32), wet_r * (1.0 / TAPS as f32));
             *out = stereo_out(in_l + mix * (wet_l - in_l), in_r + mix * (wet_r - in_r));
             phase += inc;
