@@ -10,7 +10,7 @@ use crate::context::Process;
 use crate::dsp::approx::sin_turns;
 use crate::dsp::delay_line::DelayLine;
 use crate::dsp::frames;
-use crate::effect::{flush, param, stereo_in, stereo_input, stereo_out};
+use crate::effect::{blend, flush, param, stereo_in, stereo_input, stereo_out};
 use crate::lanes::LaneMask;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
@@ -128,7 +128,7 @@ impl NodeKind for Chorus {
             self.left.push(flush(in_l));
             self.right.push(flush(in_r));
             let (wet_l, wet_r) = (wet_l * (1.0 / TAPS as f32), wet_r * (1.0 / TAPS as f32));
-            *out = stereo_out(in_l + mix * (wet_l - in_l), in_r + mix * (wet_r - in_r));
+            *out = stereo_out(blend(in_l, wet_l, mix), blend(in_r, wet_r, mix));
             phase += inc;
             if phase >= 1.0 {
                 phase -= 1.0;

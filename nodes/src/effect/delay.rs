@@ -16,7 +16,7 @@ use crate::context::Process;
 use crate::dsp::delay_line::DelayLine;
 use crate::dsp::frames;
 use crate::effect::tone::{OnePole, one_pole_gain};
-use crate::effect::{flush, param, smoothing_coefficient, stereo_in, stereo_input, stereo_out};
+use crate::effect::{blend, flush, param, smoothing_coefficient, stereo_in, stereo_input, stereo_out};
 use crate::lanes::LaneMask;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
@@ -235,7 +235,7 @@ impl NodeKind for Delay {
             let feed_r = straight * in_r + feedback * (straight * echo_r + cross * echo_l);
             self.left.push(flush(feed_l));
             self.right.push(flush(feed_r));
-            *out = stereo_out(in_l + mix * (echo_l - in_l), in_r + mix * (echo_r - in_r));
+            *out = stereo_out(blend(in_l, echo_l, mix), blend(in_r, echo_r, mix));
         }
         self.delay = delay;
         self.ramped = target;

@@ -57,6 +57,13 @@ pub(crate) fn stereo_out(left: f32, right: f32) -> Lanes {
     frame
 }
 
+/// The dry/wet blend `dry·(1 − mix) + wet·mix`: exactly `dry` at mix 0 and exactly `wet` at mix 1. Audio
+/// thread.
+#[inline(always)]
+pub(crate) fn blend(dry: f32, wet: f32, mix: f32) -> f32 {
+    dry * (1.0 - mix) + wet * mix
+}
+
 /// Lane 0 of parameter `index`, limited to `lo..=hi` (NaN reads as `lo`), or `default` when the engine passed
 /// fewer parameters than declared. Audio thread.
 #[inline]

@@ -10,24 +10,28 @@
 //!
 //! # Decay
 //! Line `i` of `dᵢ` samples gets the gain `gᵢ = 10^(−3·dᵢ / (decay · fs))`: −60 dB after `decay` seconds
-//! whatever path a sound takes, since every path is a sequence of lines and the matrix is orthogonal. The
-//! damping low-pass `(1 − bᵢ) / (1 − bᵢ·z⁻¹)` has unit gain at DC, and `bᵢ` is chosen so that at the
-//! `damping` frequency it loses as much again as `gᵢ`: that frequency dies away in half the decay time,
-//! higher ones faster, lower ones close to `decay`.
+//! whatever path a sound takes, since every path is a sequence of lines and the matrix is orthogonal. Each
+//! line also passes a first-order high shelf, `Gᵢ·x + (1 − Gᵢ)·lowpass(x)` with its corner at `damping`: unit
+//! gain at DC, `Gᵢ = gᵢ³` at the top of the spectrum, so the lows decay in `decay` and the highest
+//! frequencies four times faster, with the change centred on the `damping` frequency.
 //!
 //! # Stability
-//! An orthogonal matrix times gains of at most `gᵢ < 1` is a contraction, so the network cannot blow up at
-//! any setting, and state below 1e-20 is flushed to 0 so a tail ends in exact silence, never denormals.
+//! An orthogonal matrix times per-line gains of at most `gᵢ < 1` is a contraction, so the network cannot blow
+//! up at any setting, and state below 1e-20 is flushed to 0 so a tail ends in exact silence, never denormals.
 //!
-//! Line lengths scale with the sample rate and with `size`, and are whole samples (a fractional read in the
-//! loop would low-pass every round trip). A change of `size` glides over about 0.1 s, one sample at a time.
+//! # Size
+//! Line lengths scale with the sample rate and with `size`, and are whole samples while `size` holds still (a
+//! fractional read in the loop would low-pass every round trip). When `size` changes, each line glides to its
+//! new length (at most 0.05 samples per sample, so the tail bends by under a semitone) with linearly
+//! interpolated reads, which darken the tail slightly until the glide lands.
 
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::allpass::Allpass;
 use crate::dsp::delay_line::DelayLine;
 use crate::dsp::frames;
-use crate::effect::{flush, param, smoothing_coefficient, stereo_in, stereo_input, stereo_out};
+use crate::effect::tone::one_pole_gain;
+use crate::effect::{blend, flush, param, smoothing_coefficient, stereo_in, stereo_input, stereo_out};
 use crate::lanes::LaneMask;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
@@ -71,7 +75,7 @@ pub const SPEC: NodeSpec = NodeSpec {
     kind: "reverb",
     doc: "Stereo reverb for the effects chain (an eight-line feedback delay network after four all-pass \
           diffusers per side): `size` sets the room's scale, `decay` how long its tail takes to fall by 60 dB, \
-          `damping` how much sooner the highs die away.",
+          `damping` where the highs start to die away sooner.",
     inputs: &[PortSpec { name: "in", doc: "audio, stereo (left lane 0, right lane 1)" }],
     outputs: &[PortSpec { name: "out", doc: "audio, stereo: dry and reverb mixed by `mix`" }],
     params: &[
@@ -95,8 +99,8 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
         ParamSpec::new(
             "damping",
-            "Frequency in Hz, 200..20000 (at most 0.45 × sample rate), that decays twice as fast as `decay`; \
-             higher ones faster still. Lower is darker.",
+            "Frequency in Hz, 200..20000 (at most 0.45 × sample rate) above which the tail dies away faster, up \
+             to 4× faster at the top of the spectrum. Lower is darker.",
             Unit::Hertz,
             200.0,
             20_000.0,
@@ -126,6 +130,15 @@ pub const SPEC: NodeSpec = NodeSpec {
     role: NodeRole::Effect,
 };
 
+/// How much faster than `decay` the top of the spectrum dies away.
+const HIGH_DECAY_SPEEDUP: i32 = 4;
+
+/// Fastest change of a line's length during a `size` glide, in samples per sample.
+const MAX_LENGTH_RATE: f64 = 0.05;
+
+/// Smallest step of a gliding line length, in samples, and the distance at which it lands on its target.
+const MIN_LENGTH_STEP: f64 = 1e-4;
+
 /// The settings the loop coefficients were computed for, so that a steady reverb computes none.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Key {
@@ -135,38 +148,35 @@ struct Key {
     sample_rate: f32,
 }
 
+/// The loop coefficients for one [`Key`].
+#[derive(Clone, Copy, Debug)]
+struct Loop {
+    /// Each line's gain `gᵢ`.
+    gain: [f32; LINES],
+    /// Each line's shelf gain at the top of the spectrum, `Gᵢ`.
+    shelf: [f32; LINES],
+    /// The one-pole gain of the shelf's low-pass at the `damping` corner.
+    corner: f32,
+}
+
 /// The reverb's state.
 #[derive(Clone, Debug)]
 pub struct Reverb {
     predelay: [DelayLine; 2],
     diffusers: [[Allpass; 4]; 2],
     lines: [DelayLine; LINES],
-    /// Each line's damping filter memory.
+    /// Each line's damping low-pass memory.
     damp: [f32; LINES],
-    /// Each line's gain `gᵢ` and damping pole `bᵢ`.
-    gain: [f32; LINES],
-    pole: [f32; LINES],
+    coefs: Loop,
     key: Key,
-    /// Current length scale, gliding to the one `size` asks for.
-    scale: f32,
+    /// Each line's current length in samples: whole while `size` holds, gliding after it changes.
+    lengths: [f64; LINES],
     /// Current pre-delay in samples, gliding.
     predelay_samples: f32,
     /// Width and mix reached at the end of the last call.
     ramped: [f32; 2],
     /// Whether a call has run: the first takes its settings at once.
     started: bool,
-}
-
-/// The damping pole `b` of `(1 − b)/(1 − b·z⁻¹)` whose power gain at angular frequency `w` (radians per
-/// sample) is `a` (`0 < a < 1`): the root below 1 of `(1 − a)·b² − 2(1 − a·cos w)·b + (1 − a) = 0`. Per call.
-fn damping_pole(a: f64, w: f64) -> f64 {
-    let one_minus_a = 1.0 - a;
-    if one_minus_a <= 1e-12 {
-        return 0.0;
-    }
-    let c = 1.0 - a * w.cos();
-    let disc = (c * c - one_minus_a * one_minus_a).max(0.0);
-    ((c - disc.sqrt()) / one_minus_a).clamp(0.0, 0.999)
 }
 
 /// In-place orthonormal 8-point Walsh–Hadamard transform. Audio thread.
@@ -192,20 +202,21 @@ fn hadamard(x: &mut [f32; LINES]) {
 const TAPS_L: [f32; LINES] = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0];
 const TAPS_R: [f32; LINES] = [1.0, 1.0, -1.0, -1.0, 1.0, 1.0, -1.0, -1.0];
 
-impl Reverb {
-    /// Recomputes the line gains and damping poles when `key` differs from the last call's. Per call.
-    fn update(&mut self, key: Key) {
-        if key == self.key {
-            return;
-        }
-        self.key = key;
+impl Loop {
+    /// The coefficients for `key`. Per call, and only when the key changed.
+    fn new(key: &Key) -> Loop {
         let sr = key.sample_rate as f64;
-        let w = std::f64::consts::TAU * (key.damping as f64).min(0.45 * sr) / sr;
+        let mut coefs = Loop {
+            gain: [0.0; LINES],
+            shelf: [0.0; LINES],
+            corner: one_pole_gain(key.damping.min(0.45 * key.sample_rate), key.sample_rate),
+        };
         for i in 0..LINES {
             let gain = 10f64.powf(-3.0 * key.lengths[i] as f64 / (key.decay as f64 * sr));
-            self.gain[i] = gain as f32;
-            self.pole[i] = damping_pole(gain * gain, w) as f32;
+            coefs.gain[i] = gain as f32;
+            coefs.shelf[i] = gain.powi(HIGH_DECAY_SPEEDUP - 1) as f32;
         }
+        coefs
     }
 }
 
@@ -217,15 +228,15 @@ impl NodeKind for Reverb {
         let longest = LINE_SECONDS[LINES - 1] * 2f32.powf(0.5 * SIZE_OCTAVES);
         let samples = |s: f32| (s * sr).round() as usize;
         let diffusers = DIFFUSER_SECONDS.map(|side| side.map(|seconds| Allpass::new(samples(seconds), DIFFUSION)));
+        let key = Key { lengths: [1; LINES], decay: 1.0, damping: 1000.0, sample_rate: sr };
         Reverb {
             predelay: std::array::from_fn(|_| DelayLine::new(samples(MAX_PREDELAY) + 2)),
             diffusers,
             lines: std::array::from_fn(|_| DelayLine::new(samples(longest) + 2)),
             damp: [0.0; LINES],
-            gain: [0.0; LINES],
-            pole: [0.0; LINES],
-            key: Key { lengths: [0; LINES], decay: 0.0, damping: 0.0, sample_rate: 0.0 },
-            scale: 1.0,
+            coefs: Loop::new(&key),
+            key,
+            lengths: [1.0; LINES],
             predelay_samples: 1.0,
             ramped: [0.0; 2],
             started: false,
@@ -236,40 +247,76 @@ impl NodeKind for Reverb {
         let n = frames(p);
         let sr = p.sample_rate.max(1.0);
         let def = |i: usize| SPEC.params[i].default;
-        let size = param(p, SIZE, 0.0, 1.0, def(SIZE));
-        let target_scale = crate::spec::exp2(SIZE_OCTAVES * (size - 0.5));
+        let scale = crate::spec::exp2(SIZE_OCTAVES * (param(p, SIZE, 0.0, 1.0, def(SIZE)) - 0.5));
+        let line_max = self.lines[0].max_delay();
+        let targets = LINE_SECONDS.map(|s| (s * scale * sr).round().clamp(1.0, line_max) as f64);
         let predelay_max = self.predelay[0].max_delay();
         let target_predelay =
             (param(p, PREDELAY, 0.0, MAX_PREDELAY, def(PREDELAY)) * sr).round().clamp(1.0, predelay_max);
         let target = [param(p, WIDTH, 0.0, 1.0, def(WIDTH)), param(p, MIX, 0.0, 1.0, def(MIX))];
-        let glide = smoothing_coefficient(GLIDE_SECONDS, sr);
         if !self.started {
             self.started = true;
-            self.scale = target_scale;
+            self.lengths = targets;
             self.predelay_samples = target_predelay;
             self.ramped = target;
         }
-        // The size glides per call (lengths change by whole samples at call boundaries): `glide` is per sample.
-        self.scale += (target_scale - self.scale) * (1.0 - (1.0 - glide).powi(n as i32));
-        let line_max = self.lines[0].max_delay();
-        let lengths = LINE_SECONDS.map(|s| (s * self.scale * sr).round().clamp(1.0, line_max) as usize);
-        self.update(Key {
-            lengths,
+        let key = Key {
+            lengths: self.lengths.map(|d| d.round() as usize),
             decay: param(p, DECAY, 0.1, 30.0, def(DECAY)),
             damping: param(p, DAMPING, 200.0, 20_000.0, def(DAMPING)),
             sample_rate: sr,
-        });
-
-        let inv_n = 1.0 / n.max(1) as f32;
-        let step = [(target[0] - self.ramped[0]) * inv_n, (target[1] - self.ramped[1]) * inv_n];
-        let [mut width, mut mix] = self.ramped;
+        };
+        if key != self.key {
+            self.key = key;
+            self.coefs = Loop::new(&key);
+        }
+        let settings =
+            Settings { targets, target_predelay, target, glide: smoothing_coefficient(GLIDE_SECONDS, sr), n };
         let x = stereo_input(p, n);
+        let out = &mut p.outputs[0][..n];
+        // Two copies of the loop: whole-sample taps while the size holds (the common case, and exact),
+        // interpolated ones while it glides.
+        if self.lengths == targets {
+            self.run::<false>(x, out, &settings);
+        } else {
+            self.run::<true>(x, out, &settings);
+        }
+        LaneMask::ALL
+    }
+}
+
+/// What one call's loop needs besides the state.
+struct Settings {
+    targets: [f64; LINES],
+    target_predelay: f32,
+    /// Width and mix at the call's end.
+    target: [f32; 2],
+    /// Per-sample one-pole coefficient of the glides.
+    glide: f32,
+    n: usize,
+}
+
+impl Reverb {
+    /// Produces `s.n` frames into `out`. `GLIDING`: the line lengths move towards `s.targets` and are read
+    /// with linear interpolation; otherwise they are whole and read directly. Audio thread.
+    #[inline(always)]
+    fn run<const GLIDING: bool>(
+        &mut self,
+        x: Option<&[crate::lanes::Lanes]>,
+        out: &mut [crate::lanes::Lanes],
+        s: &Settings,
+    ) {
+        let inv_n = 1.0 / s.n.max(1) as f32;
+        let step = [(s.target[0] - self.ramped[0]) * inv_n, (s.target[1] - self.ramped[1]) * inv_n];
+        let [mut width, mut mix] = self.ramped;
         let mut predelay = self.predelay_samples;
-        let (gain, pole) = (self.gain, self.pole);
-        for (i, out) in p.outputs[0][..n].iter_mut().enumerate() {
+        let coefs = self.coefs;
+        let whole = self.lengths.map(|d| d as usize);
+        let glide = s.glide as f64;
+        for (i, frame) in out.iter_mut().enumerate() {
             width += step[0];
             mix += step[1];
-            predelay += (target_predelay - predelay) * glide;
+            predelay += (s.target_predelay - predelay) * s.glide;
             let (in_l, in_r) = stereo_in(x, i);
 
             let mut sides = [in_l, in_r];
@@ -286,10 +333,24 @@ impl NodeKind for Reverb {
             let mut taps = [0.0f32; LINES];
             let mut feedback = [0.0f32; LINES];
             for l in 0..LINES {
-                taps[l] = self.lines[l].tap(lengths[l]);
-                let damped = taps[l] + pole[l] * (self.damp[l] - taps[l]);
-                self.damp[l] = flush(damped);
-                feedback[l] = gain[l] * damped;
+                taps[l] = if GLIDING {
+                    let gap = s.targets[l] - self.lengths[l];
+                    self.lengths[l] = if gap.abs() <= MIN_LENGTH_STEP {
+                        s.targets[l]
+                    } else {
+                        let step = (gap * glide).clamp(-MAX_LENGTH_RATE, MAX_LENGTH_RATE);
+                        self.lengths[l]
+                            + if step.abs() < MIN_LENGTH_STEP { MIN_LENGTH_STEP.copysign(gap) } else { step }
+                    };
+                    self.lines[l].linear(self.lengths[l] as f32)
+                } else {
+                    self.lines[l].tap(whole[l])
+                };
+                // High shelf: G·x + (1 − G)·lowpass(x), then the line's gain.
+                let v = (taps[l] - self.damp[l]) * coefs.corner;
+                let low = v + self.damp[l];
+                self.damp[l] = flush(low + v);
+                feedback[l] = coefs.gain[l] * (low + coefs.shelf[l] * (taps[l] - low));
             }
             hadamard(&mut feedback);
             let (mut wet_l, mut wet_r) = (0.0, 0.0);
@@ -303,11 +364,10 @@ impl NodeKind for Reverb {
             let mid = 0.5 * (wet_l + wet_r);
             let side = 0.5 * width * (wet_l - wet_r);
             let (wet_l, wet_r) = (OUTPUT_GAIN * (mid + side), OUTPUT_GAIN * (mid - side));
-            *out = stereo_out(in_l + mix * (wet_l - in_l), in_r + mix * (wet_r - in_r));
+            *frame = stereo_out(blend(in_l, wet_l, mix), blend(in_r, wet_r, mix));
         }
         self.predelay_samples = predelay;
-        self.ramped = target;
-        LaneMask::ALL
+        self.ramped = s.target;
     }
 }
 
@@ -323,15 +383,6 @@ mod tests {
             hadamard(&mut e);
             let norm: f32 = e.iter().map(|v| v * v).sum();
             assert!((norm - 1.0).abs() < 1e-6);
-        }
-    }
-
-    #[test]
-    fn damping_pole_meets_its_gain() {
-        for (a, w) in [(0.9, 0.5), (0.999, 2.0), (0.5, 3.0), (0.99999, 0.1)] {
-            let b = damping_pole(a, w);
-            let power = (1.0 - b) * (1.0 - b) / (1.0 - 2.0 * b * w.cos() + b * b);
-            assert!((power - a).abs() < 1e-6, "a {a}, w {w}: b {b}, power {power}");
         }
     }
 }
