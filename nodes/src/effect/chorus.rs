@@ -77,8 +77,10 @@ pub struct Chorus {
     right: DelayLine,
     /// Modulation phase in cycles, `0..1`; f64 so that 0.01 Hz still advances at 192 kHz.
     phase: f64,
-    /// Depth (s), spread and mix reached at the end of the last call.
-    ramped: [f32; 3],
+    /// Each tap's delay in samples (left taps, right taps) reached at the end of the last call.
+    delays: [[f32; TAPS]; 2],
+    /// Mix reached at the end of the last call.
+    mix: f32,
     /// Whether a call has run: the first takes its settings at once.
     started: bool,
 }
@@ -88,7 +90,14 @@ impl NodeKind for Chorus {
 
     fn new(sample_rate: f32) -> Self {
         let max = ((CENTRES[TAPS - 1] + MAX_DEPTH) * sample_rate.max(1.0)).ceil() as usize + 4;
-        Chorus { left: DelayLine::new(max), right: DelayLine::new(max), phase: 0.0, ramped: [0.0; 3], started: false }
+        Chorus {
+            left: DelayLine::new(max),
+            right: DelayLine::new(max),
+            phase: 0.0,
+            delays: [[0.0; TAPS]; 2],
+            mix: 0.0,
+            started: false,
+        }
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
@@ -96,46 +105,54 @@ impl NodeKind for Chorus {
         let sr = p.sample_rate.max(1.0);
         let def = |i: usize| SPEC.params[i].default;
         let inc = param(p, RATE, 0.0, 10.0, def(RATE)) as f64 / sr as f64;
-        let target = [
-            param(p, DEPTH, 0.0, MAX_DEPTH, def(DEPTH)),
-            param(p, SPREAD, 0.0, 1.0, def(SPREAD)),
-            param(p, MIX, 0.0, 1.0, def(MIX)),
-        ];
+        let depth = param(p, DEPTH, 0.0, MAX_DEPTH, def(DEPTH));
+        let spread = param(p, SPREAD, 0.0, 1.0, def(SPREAD));
+        let mix = param(p, MIX, 0.0, 1.0, def(MIX));
+
+        // The sweep is at most 10 Hz, so the tap delays are computed for the call's last frame and ramped
+        // linearly from the last call's: over 16 frames the ramp is within 1e-5 samples of the sine.
+        self.phase = (self.phase + n as f64 * inc).fract();
+        let swing = 0.5 * depth * sr;
+        let mut target = [[0.0f32; TAPS]; 2];
+        for k in 0..TAPS {
+            let t = self.phase as f32 + k as f32 * (1.0 / TAPS as f32);
+            target[0][k] = CENTRES[k] * sr + swing * sin_turns(signed(t));
+            target[1][k] = CENTRES[k] * sr + swing * sin_turns(signed(t + 0.5 * spread));
+        }
         if !self.started {
             self.started = true;
-            self.ramped = target;
+            self.delays = target;
+            self.mix = mix;
         }
         let inv_n = 1.0 / n.max(1) as f32;
-        let step: [f32; 3] = std::array::from_fn(|i| (target[i] - self.ramped[i]) * inv_n);
-        let [mut depth, mut spread, mut mix] = self.ramped;
-        let centres = CENTRES.map(|c| c * sr);
+        let mut delays = self.delays;
+        let mut steps = [[0.0f32; TAPS]; 2];
+        for side in 0..2 {
+            for k in 0..TAPS {
+                steps[side][k] = (target[side][k] - delays[side][k]) * inv_n;
+            }
+        }
+        let mix_step = (mix - self.mix) * inv_n;
+        let mut mix = self.mix;
 
         let x = stereo_input(p, n);
-        let mut phase = self.phase;
         for (i, out) in p.outputs[0][..n].iter_mut().enumerate() {
-            depth += step[0];
-            spread += step[1];
-            mix += step[2];
+            mix += mix_step;
             let (in_l, in_r) = stereo_in(x, i);
-            // Half the swing in samples: a tap's delay is centre + swing·sin.
-            let swing = 0.5 * depth * sr;
             let (mut wet_l, mut wet_r) = (0.0, 0.0);
-            for (k, centre) in centres.iter().enumerate() {
-                let t = phase as f32 + k as f32 * (1.0 / TAPS as f32);
-                wet_l += self.left.hermite(centre + swing * sin_turns(signed(t)));
-                wet_r += self.right.hermite(centre + swing * sin_turns(signed(t + 0.5 * spread)));
+            for k in 0..TAPS {
+                delays[0][k] += steps[0][k];
+                delays[1][k] += steps[1][k];
+                wet_l += self.left.hermite(delays[0][k]);
+                wet_r += self.right.hermite(delays[1][k]);
             }
             self.left.push(flush(in_l));
             self.right.push(flush(in_r));
             let (wet_l, wet_r) = (wet_l * (1.0 / TAPS as f32), wet_r * (1.0 / TAPS as f32));
             *out = stereo_out(blend(in_l, wet_l, mix), blend(in_r, wet_r, mix));
-            phase += inc;
-            if phase >= 1.0 {
-                phase -= 1.0;
-            }
         }
-        self.phase = phase;
-        self.ramped = target;
+        self.delays = target;
+        self.mix = mix;
         LaneMask::ALL
     }
 }

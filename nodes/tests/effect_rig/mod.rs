@@ -99,56 +99,81 @@ pub fn assert_non_finite_reads_as_silence(kind: &str, sample_rate: f32, params: 
 
 /// Median ns per stereo sample of `kind` at 48 kHz with `params` set, fed stereo noise in calls of
 /// [`MAX_CHUNK`] frames with buffers allocated once, beside the `svf` kind's ns per voice-sample (8 voices
-/// per call) measured the same way in the same run. Print-only: the machine is shared, so no figure is
-/// asserted.
+/// per call) measured the same way, interleaved with it in the same run so that both see the same load.
+/// Print-only: the machine is shared, so no figure is asserted; the ratio to the reference is the figure that
+/// holds.
 pub fn print_cost(kind: &str, params: &[(&str, f32)]) {
-    let sample_rate = 48_000.0;
-    let frames = 48_000;
-    let input = stereo_noise(frames + MAX_CHUNK, 99);
-    let measure = |kind: &str, params: &[(&str, f32)]| -> f64 {
+    let mut effect = Timer::new(kind, params);
+    let mut svf = Timer::new("svf", &[]);
+    // Warm-up.
+    effect.pass();
+    svf.pass();
+    let (mut effect_ns, mut svf_ns) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        effect_ns.push(effect.pass());
+        svf_ns.push(svf.pass() / LANES as f64);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (cost, reference) = (median(effect_ns), median(svf_ns));
+    println!(
+        "{kind}: {cost:.1} ns per stereo sample at 48 kHz ({:.0}× real time on one core); reference svf in the \
+         same run: {reference:.2} ns per voice-sample; ratio {:.1}",
+        1e9 / (48_000.0 * cost),
+        cost / reference
+    );
+}
+
+/// One node driven over one second of stereo noise at 48 kHz per [`Timer::pass`].
+struct Timer {
+    processor: Processor,
+    values: Vec<Lanes>,
+    input: Vec<Lanes>,
+    bufs: [[Lanes; MAX_CHUNK]; MAX_OUTPUTS],
+}
+
+impl Timer {
+    fn new(kind: &str, params: &[(&str, f32)]) -> Timer {
         let (id, spec) = registry::find(kind).unwrap();
-        let mut processor = Processor::new(id, sample_rate);
         let mut values: Vec<Lanes> = spec.params.iter().map(|p| [p.default; LANES]).collect();
         for (name, value) in params {
             values[spec.param(name).unwrap()] = [*value; LANES];
         }
+        Timer {
+            processor: Processor::new(id, 48_000.0),
+            values,
+            input: stereo_noise(48_000, 99),
+            bufs: [[[0.0; LANES]; MAX_CHUNK]; MAX_OUTPUTS],
+        }
+    }
+
+    /// Runs one second of audio; returns ns per frame.
+    fn pass(&mut self) -> f64 {
         let voice = VoiceLanes { active: LaneMask::ALL, gate: LaneMask::ALL, ..VoiceLanes::IDLE };
         let transport = ferrule_nodes::Transport::DEFAULT;
-        let mut bufs = [[[0.0f32; LANES]; MAX_CHUNK]; MAX_OUTPUTS];
-        let mut times = Vec::new();
-        for _ in 0..9 {
-            let start = std::time::Instant::now();
-            let mut done = 0;
-            while done < frames {
-                let [a, b, c, d] = &mut bufs;
-                let outputs: [&mut [Lanes]; MAX_OUTPUTS] = [&mut a[..], &mut b[..], &mut c[..], &mut d[..]];
-                let mut inputs: [Option<&[Lanes]>; MAX_INPUTS] = [None; MAX_INPUTS];
-                inputs[0] = Some(&input[done..done + MAX_CHUNK]);
-                let mut p = Process {
-                    len: MAX_CHUNK,
-                    sample_rate,
-                    inputs,
-                    outputs,
-                    params: &values,
-                    voice: &voice,
-                    transport: &transport,
-                };
-                processor.process(&mut p);
-                std::hint::black_box(&bufs);
-                done += MAX_CHUNK;
-            }
-            times.push(start.elapsed().as_nanos() as f64 / frames as f64);
+        let frames = self.input.len();
+        let start = std::time::Instant::now();
+        let mut done = 0;
+        while done + MAX_CHUNK <= frames {
+            let [a, b, c, d] = &mut self.bufs;
+            let outputs: [&mut [Lanes]; MAX_OUTPUTS] = [&mut a[..], &mut b[..], &mut c[..], &mut d[..]];
+            let mut inputs: [Option<&[Lanes]>; MAX_INPUTS] = [None; MAX_INPUTS];
+            inputs[0] = Some(&self.input[done..done + MAX_CHUNK]);
+            let mut p = Process {
+                len: MAX_CHUNK,
+                sample_rate: 48_000.0,
+                inputs,
+                outputs,
+                params: &self.values,
+                voice: &voice,
+                transport: &transport,
+            };
+            self.processor.process(&mut p);
+            std::hint::black_box(&self.bufs);
+            done += MAX_CHUNK;
         }
-        times.sort_by(f64::total_cmp);
-        times[times.len() / 2]
-    };
-    // Warm-up, then the figures.
-    measure(kind, params);
-    let cost = measure(kind, params);
-    let svf = measure("svf", &[]) / LANES as f64;
-    println!(
-        "{kind}: {cost:.1} ns per stereo sample at 48 kHz ({:.0}× real time on one core); reference svf in the \
-         same run: {svf:.2} ns per voice-sample",
-        1e9 / (48_000.0 * cost)
-    );
+        start.elapsed().as_nanos() as f64 / done as f64
+    }
 }
