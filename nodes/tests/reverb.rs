@@ -218,4 +218,5 @@ fn a_size_change_glides_without_a_click() {
 #[test]
 fn cost_per_stereo_sample_is_printed() {
     print_cost("reverb", &[]);
+    print_cost("reverb", &[("modulation", 0.0)]);
 }

@@ -22,12 +22,18 @@
 //! # Size
 //! Line lengths scale with the sample rate and with `size`, and are whole samples while `size` holds still (a
 //! fractional read in the loop would low-pass every round trip). When `size` changes, each line glides to its
-//! new length (at most 0.05 samples per sample, so the tail bends by under a semitone) with linearly
-//! interpolated reads, which darken the tail slightly until the glide lands.
+//! new length (at most 0.05 samples per sample, so the tail bends by under a semitone).
+//!
+//! # Modulation
+//! Each line's length also wobbles slowly (`modulation`: up to ±1 ms, each line at its own rate between 0.31
+//! and 0.97 Hz), which spreads the network's resonances over time so a long tail does not ring metallically.
+//! While lengths move (wobbling or gliding) the lines are read with cubic Hermite interpolation; its slight
+//! high-frequency loss adds a little damping above 10 kHz.
 
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::allpass::Allpass;
+use crate::dsp::approx::sin_turns;
 use crate::dsp::delay_line::DelayLine;
 use crate::dsp::frames;
 use crate::effect::tone::one_pole_gain;
@@ -42,6 +48,7 @@ const DAMPING: usize = 2;
 const PREDELAY: usize = 3;
 const WIDTH: usize = 4;
 const MIX: usize = 5;
+const MODULATION: usize = 6;
 
 /// Lines in the network.
 const LINES: usize = 8;
@@ -66,6 +73,12 @@ const MAX_PREDELAY: f32 = 0.25;
 
 /// Output gain: with it, a steady noise at default settings comes out at roughly its input level.
 const OUTPUT_GAIN: f32 = 0.35;
+
+/// Each line's length swings by up to this many seconds either way at `modulation` 1.
+const MAX_MODULATION_SECONDS: f32 = 0.001;
+
+/// Each line's modulation rate in Hz: different, unrelated rates so the lines never wobble together.
+const MODULATION_HZ: [f64; LINES] = [0.31, 0.97, 0.43, 0.79, 0.57, 0.67, 0.89, 0.37];
 
 /// Time constant of the glides of `size` and `predelay`, in seconds.
 const GLIDE_SECONDS: f32 = 0.1;
@@ -126,6 +139,16 @@ pub const SPEC: NodeSpec = NodeSpec {
             20.0,
         ),
         ParamSpec::new("mix", "Dry/wet balance, 0..1: 0 dry only, 1 reverb only.", Unit::Linear, 0.0, 1.0, 0.25, 20.0),
+        ParamSpec::new(
+            "modulation",
+            "Slow wobble of the echo spacing, 0..1 (1 = ±1 ms at 0.3–1 Hz): smooths the metallic ringing of long \
+             tails with a faint chorus; 0 keeps the tail static.",
+            Unit::Linear,
+            0.0,
+            1.0,
+            0.4,
+            20.0,
+        ),
     ],
     role: NodeRole::Effect,
 };
@@ -171,6 +194,10 @@ pub struct Reverb {
     key: Key,
     /// Each line's current length in samples: whole while `size` holds, gliding after it changes.
     lengths: [f64; LINES],
+    /// Each line's modulation phase in cycles, `0..1`.
+    phases: [f64; LINES],
+    /// Each line's modulation offset in samples reached at the end of the last call.
+    offsets: [f32; LINES],
     /// Current pre-delay in samples, gliding.
     predelay_samples: f32,
     /// Width and mix reached at the end of the last call.
@@ -232,11 +259,13 @@ impl NodeKind for Reverb {
         Reverb {
             predelay: std::array::from_fn(|_| DelayLine::new(samples(MAX_PREDELAY) + 2)),
             diffusers,
-            lines: std::array::from_fn(|_| DelayLine::new(samples(longest) + 2)),
+            lines: std::array::from_fn(|_| DelayLine::new(samples(longest + MAX_MODULATION_SECONDS) + 4)),
             damp: [0.0; LINES],
             coefs: Loop::new(&key),
             key,
             lengths: [1.0; LINES],
+            phases: std::array::from_fn(|i| i as f64 / LINES as f64),
+            offsets: [0.0; LINES],
             predelay_samples: 1.0,
             ramped: [0.0; 2],
             started: false,
@@ -254,9 +283,18 @@ impl NodeKind for Reverb {
         let target_predelay =
             (param(p, PREDELAY, 0.0, MAX_PREDELAY, def(PREDELAY)) * sr).round().clamp(1.0, predelay_max);
         let target = [param(p, WIDTH, 0.0, 1.0, def(WIDTH)), param(p, MIX, 0.0, 1.0, def(MIX))];
+        // The wobble is below 1 Hz, so each offset is computed for the call's last frame and ramped.
+        let swing = param(p, MODULATION, 0.0, 1.0, def(MODULATION)) * MAX_MODULATION_SECONDS * sr;
+        let mut offsets = [0.0f32; LINES];
+        for l in 0..LINES {
+            self.phases[l] = (self.phases[l] + MODULATION_HZ[l] * n as f64 / sr as f64).fract();
+            let t = self.phases[l] as f32;
+            offsets[l] = swing * sin_turns(if t >= 0.5 { t - 1.0 } else { t });
+        }
         if !self.started {
             self.started = true;
             self.lengths = targets;
+            self.offsets = offsets;
             self.predelay_samples = target_predelay;
             self.ramped = target;
         }
@@ -271,12 +309,12 @@ impl NodeKind for Reverb {
             self.coefs = Loop::new(&key);
         }
         let settings =
-            Settings { targets, target_predelay, target, glide: smoothing_coefficient(GLIDE_SECONDS, sr), n };
+            Settings { targets, offsets, target_predelay, target, glide: smoothing_coefficient(GLIDE_SECONDS, sr), n };
         let x = stereo_input(p, n);
         let out = &mut p.outputs[0][..n];
-        // Two copies of the loop: whole-sample taps while the size holds (the common case, and exact),
-        // interpolated ones while it glides.
-        if self.lengths == targets {
+        // Two copies of the loop: whole-sample taps while the lengths hold still (exact, and cheaper),
+        // interpolated ones while they glide or wobble.
+        if self.lengths == targets && self.offsets == [0.0; LINES] && offsets == [0.0; LINES] {
             self.run::<false>(x, out, &settings);
         } else {
             self.run::<true>(x, out, &settings);
@@ -288,6 +326,8 @@ impl NodeKind for Reverb {
 /// What one call's loop needs besides the state.
 struct Settings {
     targets: [f64; LINES],
+    /// Modulation offsets (samples) at the call's end.
+    offsets: [f32; LINES],
     target_predelay: f32,
     /// Width and mix at the call's end.
     target: [f32; 2],
@@ -297,10 +337,12 @@ struct Settings {
 }
 
 impl Reverb {
-    /// Produces `s.n` frames into `out`. `GLIDING`: the line lengths move towards `s.targets` and are read
-    /// with linear interpolation; otherwise they are whole and read directly. Audio thread.
+    /// Produces `s.n` frames into `out`. `MOVING`: the line lengths glide towards `s.targets`, the modulation
+    /// offsets ramp to `s.offsets`, and the lines are read with cubic Hermite interpolation (within 0.6 dB of
+    /// flat to 10 kHz at 48 kHz, where linear would lose up to 2.4 dB per round trip); otherwise the lengths
+    /// are whole and read directly. Audio thread.
     #[inline(always)]
-    fn run<const GLIDING: bool>(
+    fn run<const MOVING: bool>(
         &mut self,
         x: Option<&[crate::lanes::Lanes]>,
         out: &mut [crate::lanes::Lanes],
@@ -312,7 +354,11 @@ impl Reverb {
         let mut predelay = self.predelay_samples;
         let coefs = self.coefs;
         let whole = self.lengths.map(|d| d as usize);
+        let mut lengths = self.lengths.map(|d| d as f32);
+        let gliding = self.lengths != s.targets;
         let glide = s.glide as f64;
+        let mut offsets = self.offsets;
+        let offset_steps: [f32; LINES] = std::array::from_fn(|l| (s.offsets[l] - offsets[l]) * inv_n);
         for (i, frame) in out.iter_mut().enumerate() {
             width += step[0];
             mix += step[1];
@@ -331,21 +377,31 @@ impl Reverb {
             }
 
             let mut taps = [0.0f32; LINES];
+            if MOVING {
+                if gliding {
+                    for l in 0..LINES {
+                        let gap = s.targets[l] - self.lengths[l];
+                        self.lengths[l] = if gap.abs() <= MIN_LENGTH_STEP {
+                            s.targets[l]
+                        } else {
+                            let step = (gap * glide).clamp(-MAX_LENGTH_RATE, MAX_LENGTH_RATE);
+                            self.lengths[l]
+                                + if step.abs() < MIN_LENGTH_STEP { MIN_LENGTH_STEP.copysign(gap) } else { step }
+                        };
+                        lengths[l] = self.lengths[l] as f32;
+                    }
+                }
+                for l in 0..LINES {
+                    offsets[l] += offset_steps[l];
+                    taps[l] = self.lines[l].hermite(lengths[l] + offsets[l]);
+                }
+            } else {
+                for l in 0..LINES {
+                    taps[l] = self.lines[l].tap(whole[l]);
+                }
+            }
             let mut feedback = [0.0f32; LINES];
             for l in 0..LINES {
-                taps[l] = if GLIDING {
-                    let gap = s.targets[l] - self.lengths[l];
-                    self.lengths[l] = if gap.abs() <= MIN_LENGTH_STEP {
-                        s.targets[l]
-                    } else {
-                        let step = (gap * glide).clamp(-MAX_LENGTH_RATE, MAX_LENGTH_RATE);
-                        self.lengths[l]
-                            + if step.abs() < MIN_LENGTH_STEP { MIN_LENGTH_STEP.copysign(gap) } else { step }
-                    };
-                    self.lines[l].linear(self.lengths[l] as f32)
-                } else {
-                    self.lines[l].tap(whole[l])
-                };
                 // High shelf: G·x + (1 − G)·lowpass(x), then the line's gain.
                 let v = (taps[l] - self.damp[l]) * coefs.corner;
                 let low = v + self.damp[l];
@@ -367,6 +423,7 @@ impl Reverb {
             *frame = stereo_out(blend(in_l, wet_l, mix), blend(in_r, wet_r, mix));
         }
         self.predelay_samples = predelay;
+        self.offsets = s.offsets;
         self.ramped = s.target;
     }
 }
