@@ -185,6 +185,21 @@ fn wet_level_is_close_to_the_input_level() {
 }
 
 #[test]
+fn the_longest_decay_stays_bounded_under_noise() {
+    // 20 s of full-scale noise at the longest decay, the deepest modulation and a size jumping every 2 s.
+    let sr = 48_000.0;
+    let mut rig = reverb(sr, &[("decay", 30.0), ("modulation", 1.0), ("damping", 20_000.0)]);
+    let mut peak = 0.0f64;
+    for second in 0..20 {
+        rig.set("size", [0.0, 1.0, 0.5, 0.9][second / 2 % 4]);
+        let (l, r) = run_stereo(&mut rig, &stereo_noise(sr as usize, second as u64));
+        peak = l.iter().chain(&r).fold(peak, |m, v| m.max(v.abs()));
+    }
+    println!("reverb decay 30 s, modulation 1: peak {peak:.2} ({:+.1} dBFS) over 20 s of full-scale noise", db(peak));
+    assert!(peak < 40.0, "peak {peak}");
+}
+
+#[test]
 fn no_nan_infinity_or_denormals_and_garbage_reads_as_silence() {
     assert_finite_at_extremes("reverb", extreme_input);
     let input = stereo(48_000, |i| (garbage(i), garbage(i + 5)));

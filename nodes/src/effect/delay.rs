@@ -162,7 +162,9 @@ fn delay_seconds(time: f32, sync: usize, tempo: f64) -> f32 {
     // Choices after `off` run in threes (straight, dotted, triplet) from a whole note down to a 1/32.
     let (value, feel) = ((sync - 1) / 3, (sync - 1) % 3);
     let quarters = 4.0 / (1u32 << value) as f64 * [1.0, 1.5, 2.0 / 3.0][feel];
-    (quarters * 60.0 / tempo.clamp(1.0, 1000.0)).clamp(MIN_TIME as f64, MAX_TIME as f64) as f32
+    // The engine promises 1..=1000 BPM; anything else (NaN included) plays at 120 rather than poisoning the glide.
+    let tempo = if (1.0..=1000.0).contains(&tempo) { tempo } else { 120.0 };
+    (quarters * 60.0 / tempo).clamp(MIN_TIME as f64, MAX_TIME as f64) as f32
 }
 
 impl NodeKind for Delay {
@@ -259,5 +261,6 @@ mod tests {
         assert_eq!(at("1/1", 120.0), 2.0);
         assert_eq!(at("1/32", 120.0), 0.0625);
         assert_eq!(at("1/1d", 30.0), MAX_TIME);
+        assert_eq!(at("1/8", f64::NAN), 0.25);
     }
 }

@@ -3,7 +3,7 @@
 //! # Signal flow
 //! Left and right pass a pre-delay, then four all-pass diffusers each (different lengths per side), which
 //! turn an attack into a dense burst. The left burst enters lines 0–3, the right lines 4–7. Every sample the
-//! eight line outputs are each damped by a one-pole low-pass and scaled by a gain, mixed by the orthogonal
+//! eight line outputs are each damped by a high shelf and scaled by a gain, mixed by the orthogonal
 //! 8×8 Hadamard matrix (a fast Walsh–Hadamard transform, 24 additions) and written back with the input. The
 //! outputs are two orthogonal sign patterns over the line outputs, so left and right are decorrelated;
 //! `width` blends them towards mono.
@@ -16,8 +16,9 @@
 //! frequencies four times faster, with the change centred on the `damping` frequency.
 //!
 //! # Stability
-//! An orthogonal matrix times per-line gains of at most `gᵢ < 1` is a contraction, so the network cannot blow
-//! up at any setting, and state below 1e-20 is flushed to 0 so a tail ends in exact silence, never denormals.
+//! An orthogonal matrix times per-line gains of at most `gᵢ < 1` is a contraction (the shelf and the Hermite
+//! interpolation never exceed unit gain at any frequency or fraction), so the network cannot blow up at any
+//! setting, and state below 1e-20 is flushed to 0 so a tail ends in exact silence, never denormals.
 //!
 //! # Size
 //! Line lengths scale with the sample rate and with `size`, and are whole samples while `size` holds still (a
