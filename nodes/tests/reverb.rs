@@ -184,6 +184,40 @@ fn wet_level_is_close_to_the_input_level() {
     assert!((wet - input).abs() < 6.0, "wet {wet} dB for {input} dB in");
 }
 
+/// Normalised echo density (Abel & Huang, 2006) of `x` in a 20 ms window centred on `at` (a frame): the
+/// fraction of samples further than one standard deviation from the mean, divided by that fraction for
+/// Gaussian noise (erfc(1/√2) = 0.3173). Near 0 a response is a sparse train of clicks (a flutter); near 1 it
+/// is as dense as noise (a smooth tail).
+fn echo_density(x: &[f64], at: usize, sample_rate: f64) -> f64 {
+    let half = (0.01 * sample_rate) as usize;
+    let w = &x[at - half..at + half];
+    let m = mean(w);
+    let sd = (w.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / w.len() as f64).sqrt();
+    w.iter().filter(|v| (*v - m).abs() > sd).count() as f64 / w.len() as f64 / 0.3173
+}
+
+#[test]
+fn the_tail_becomes_as_dense_as_noise() {
+    // A listener hears a sparse response as flutter or grain; a good reverb's impulse response is as dense as
+    // noise within about 100 ms. Default settings, impulse on the left only.
+    for sample_rate in [44_100.0f32, 48_000.0, 96_000.0] {
+        let mut rig = reverb(sample_rate, &[("predelay", 0.0)]);
+        let frames = (0.6 * sample_rate) as usize;
+        let (l, r) = run_stereo(&mut rig, &stereo(frames, |i| if i == 0 { (1.0, 0.0) } else { (0.0, 0.0) }));
+        let sr = sample_rate as f64;
+        let density: Vec<(f64, f64, f64)> = [0.03, 0.06, 0.1, 0.2, 0.4]
+            .iter()
+            .map(|&t| (t, echo_density(&l, (t * sr) as usize, sr), echo_density(&r, (t * sr) as usize, sr)))
+            .collect();
+        println!("reverb echo density at {sample_rate} Hz (time s, left, right): {density:.2?}");
+        for &(t, dl, dr) in &density {
+            if t >= 0.1 {
+                assert!(dl > 0.85 && dr > 0.85, "at {t} s the response is sparse: density {dl:.2} / {dr:.2}");
+            }
+        }
+    }
+}
+
 #[test]
 fn the_longest_decay_stays_bounded_under_noise() {
     // 20 s of full-scale noise at the longest decay, the deepest modulation and a size jumping every 2 s.
