@@ -83,3 +83,30 @@ pub(crate) fn stereo_input<'a>(p: &Process<'a>, len: usize) -> Option<&'a [Lanes
 pub(crate) fn smoothing_coefficient(seconds: f32, sample_rate: f32) -> f32 {
     1.0 - (-1.0 / (seconds * sample_rate).max(1.0)).exp()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn effects_do_not_grow_the_processor_enum() {
+        // Every voice node in the engine's arena is as large as the largest kind, so an effect (one per
+        // instrument) keeps its bulk behind a pointer.
+        let sizes = [
+            std::mem::size_of::<delay::Delay>(),
+            std::mem::size_of::<chorus::Chorus>(),
+            std::mem::size_of::<reverb::Reverb>(),
+        ];
+        assert!(sizes.iter().all(|&s| s <= 256), "effect sizes {sizes:?} bytes");
+    }
+
+    #[test]
+    fn garbage_input_is_made_safe() {
+        assert_eq!(sanitize(f32::NAN), 0.0);
+        assert_eq!(sanitize(f32::NEG_INFINITY), 0.0);
+        assert_eq!(sanitize(1e30), INPUT_LIMIT);
+        assert_eq!(sanitize(-0.5), -0.5);
+        assert_eq!(blend(0.3, f32::MAX, 0.0), 0.3);
+        assert_eq!(blend(0.3, 0.7, 1.0), 0.7);
+    }
+}

@@ -183,9 +183,16 @@ struct Loop {
     corner: f32,
 }
 
-/// The reverb's state.
+/// The reverb's state, boxed: it is about 1.2 KB, and the registry's `Processor` enum is as large as its
+/// largest variant, so an inline reverb would triple the size of every voice node in the engine's arena.
 #[derive(Clone, Debug)]
 pub struct Reverb {
+    state: Box<State>,
+}
+
+/// Everything the reverb remembers between calls.
+#[derive(Clone, Debug)]
+struct State {
     predelay: [DelayLine; 2],
     diffusers: [[Allpass; 4]; 2],
     lines: [DelayLine; LINES],
@@ -252,12 +259,24 @@ impl NodeKind for Reverb {
     const SPEC: NodeSpec = SPEC;
 
     fn new(sample_rate: f32) -> Self {
+        Reverb { state: Box::new(State::new(sample_rate)) }
+    }
+
+    fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
+        self.state.process(p);
+        LaneMask::ALL
+    }
+}
+
+impl State {
+    /// Silent state for `sample_rate` Hz, lines sized for the largest `size`. Allocates.
+    fn new(sample_rate: f32) -> State {
         let sr = sample_rate.max(1.0);
         let longest = LINE_SECONDS[LINES - 1] * 2f32.powf(0.5 * SIZE_OCTAVES);
         let samples = |s: f32| (s * sr).round() as usize;
         let diffusers = DIFFUSER_SECONDS.map(|side| side.map(|seconds| Allpass::new(samples(seconds), DIFFUSION)));
         let key = Key { lengths: [1; LINES], decay: 1.0, damping: 1000.0, sample_rate: sr };
-        Reverb {
+        State {
             predelay: std::array::from_fn(|_| DelayLine::new(samples(MAX_PREDELAY) + 2)),
             diffusers,
             lines: std::array::from_fn(|_| DelayLine::new(samples(longest + MAX_MODULATION_SECONDS) + 4)),
@@ -273,7 +292,8 @@ impl NodeKind for Reverb {
         }
     }
 
-    fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
+    /// One call: see [`NodeKind::process`]. Audio thread.
+    fn process(&mut self, p: &mut Process<'_>) {
         let n = frames(p);
         let sr = p.sample_rate.max(1.0);
         let def = |i: usize| SPEC.params[i].default;
@@ -320,7 +340,6 @@ impl NodeKind for Reverb {
         } else {
             self.run::<true>(x, out, &settings);
         }
-        LaneMask::ALL
     }
 }
 
@@ -337,7 +356,7 @@ struct Settings {
     n: usize,
 }
 
-impl Reverb {
+impl State {
     /// Produces `s.n` frames into `out`. `MOVING`: the line lengths glide towards `s.targets`, the modulation
     /// offsets ramp to `s.offsets`, and the lines are read with cubic Hermite interpolation (within 0.6 dB of
     /// flat to 10 kHz at 48 kHz, where linear would lose up to 2.4 dB per round trip); otherwise the lengths
