@@ -18,6 +18,7 @@
 
 pub mod context;
 pub(crate) mod dsp;
+pub mod effect;
 pub mod env;
 pub mod filter;
 pub mod lanes;

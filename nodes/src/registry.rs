@@ -70,6 +70,9 @@ node_kinds! {
     Svf => crate::filter::svf::Svf,
     Mixer => crate::util::mixer::Mixer,
     Lfo => crate::modulator::lfo::Lfo,
+    Delay => crate::effect::delay::Delay,
+    Chorus => crate::effect::chorus::Chorus,
+    Reverb => crate::effect::reverb::Reverb,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.
