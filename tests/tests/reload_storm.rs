@@ -16,8 +16,11 @@ ferrule_tests::install_alloc_trap!();
 
 const RATE: f32 = 48_000.0;
 const BLOCK: usize = 128;
-/// Blocks played between two reloads (10.7 ms).
+/// Blocks played between two reloads in the storm (10.7 ms: faster than a 10–20 ms crossfade finishes,
+/// so swaps also land mid-crossfade).
 const BLOCKS_PER_SWAP: usize = 4;
+/// Blocks between reloads when a crossfade must be heard whole (32 ms).
+const BLOCKS_PER_SLOW_SWAP: usize = 12;
 /// Blocks played before the first reload, so every envelope is past its attack.
 const PREROLL: usize = 200;
 const SWAPS: usize = 1000;
@@ -132,12 +135,12 @@ struct Storm {
 
 /// Plays the sixteen notes, reloading `swaps` times (none: the reference), then goes back to the base
 /// patch, measures the level, releases every note and collects the notes that end.
-fn storm(swaps: usize, only: Option<Edit>) -> Storm {
+fn storm(swaps: usize, only: Option<Edit>, blocks_per_swap: usize) -> Storm {
     let (mut engine, mut control) = Engine::new(BASE.compile().unwrap());
     let notes: Vec<Event> =
         NOTES.iter().map(|&note| Event { time: 0, kind: EventKind::NoteOn { note, velocity: 0.8 } }).collect();
     let mut s = Storm {
-        out: Vec::with_capacity((PREROLL + swaps * BLOCKS_PER_SWAP + 400) * BLOCK),
+        out: Vec::with_capacity((PREROLL + swaps * blocks_per_swap + 400) * BLOCK),
         swaps: Vec::with_capacity(swaps),
         allocations: 0,
         submitted: 0,
@@ -178,7 +181,7 @@ fn storm(swaps: usize, only: Option<Edit>) -> Storm {
             }
         }
         s.swaps.push((edit, before, version, s.out.len()));
-        for _ in 0..BLOCKS_PER_SWAP {
+        for _ in 0..blocks_per_swap {
             run(&mut engine, &mut s, &[]);
             s.retired += control.collect_retired();
         }
@@ -202,9 +205,9 @@ fn storm(swaps: usize, only: Option<Edit>) -> Storm {
     s
 }
 
-/// The largest step from just before a swap's block to the next swap.
-fn step_at(out: &[f32], frame: usize) -> f32 {
-    max_step(&out[frame.saturating_sub(8)..(frame + BLOCKS_PER_SWAP * BLOCK).min(out.len())])
+/// The largest step from just before a swap's block to the next swap, `blocks` later.
+fn step_at(out: &[f32], frame: usize, blocks: usize) -> f32 {
+    max_step(&out[frame.saturating_sub(8)..(frame + blocks * BLOCK).min(out.len())])
 }
 
 /// Click baselines: each patch version's own 99.9th-percentile step, from a render of the sixteen notes
@@ -244,9 +247,9 @@ impl Baselines {
 
 #[test]
 fn a_thousand_reloads_under_sixteen_held_voices() {
-    let reference = storm(0, None);
+    let reference = storm(0, None, BLOCKS_PER_SWAP);
     let mut baselines = Baselines::new();
-    let s = storm(SWAPS, None);
+    let s = storm(SWAPS, None, BLOCKS_PER_SWAP);
 
     assert_eq!(s.allocations, 0, "the audio path allocated or freed {} times", s.allocations);
     assert_eq!(s.rejected, SWAPS / CYCLE.len() + usize::from(SWAPS % CYCLE.len() > 6), "every broken save rejected");
@@ -264,7 +267,7 @@ fn a_thousand_reloads_under_sixteen_held_voices() {
     let mut worst = [0.0f32; CYCLE.len()];
     for &(edit, before, after, frame) in &s.swaps {
         let k = CYCLE.iter().position(|&e| e == edit).unwrap();
-        worst[k] = worst[k].max(step_at(&s.out, frame) / baselines.around(before, after));
+        worst[k] = worst[k].max(step_at(&s.out, frame, BLOCKS_PER_SWAP) / baselines.around(before, after));
     }
     println!("reload storm: {SWAPS} reloads, {} submitted, {} rejected", s.submitted, s.rejected);
     println!(
@@ -283,21 +286,30 @@ fn a_thousand_reloads_under_sixteen_held_voices() {
 }
 
 /// Needs the equal-power voice crossfade on shape change (issue 5); until it lands this test fails, which
-/// is why it is ignored. Expectation: every kind of reload, shape changes included, stays within
-/// [`CLICK_BOUND`] × the unswapped render's 99.9th-percentile step, and a polyphony change keeps all
-/// sixteen held notes. Run with `--ignored`.
+/// is why it is ignored. Expectation: each kind of shape change, repeated 70 times 32 ms apart (longer
+/// than the crossfade), stays within [`CLICK_BOUND`] × the larger 99.9th-percentile step of the patch
+/// versions before and after, and keeps all sixteen held notes. Run with `--ignored --nocapture`.
 #[test]
 #[ignore = "needs the voice crossfade on shape change (merging engineer's work on engine/src/play)"]
 fn shape_changes_crossfade_without_clicks() {
     let mut baselines = Baselines::new();
+    let mut failures = Vec::new();
     for edit in [Edit::AddNode, Edit::RemoveNode, Edit::ChangeKind, Edit::Rewire, Edit::Polyphony] {
-        let s = storm(70, Some(edit));
+        let s = storm(70, Some(edit), BLOCKS_PER_SLOW_SWAP);
         let worst = s
             .swaps
             .iter()
-            .map(|&(_, before, after, frame)| step_at(&s.out, frame) / baselines.around(before, after))
+            .map(|&(_, before, after, frame)| {
+                step_at(&s.out, frame, BLOCKS_PER_SLOW_SWAP) / baselines.around(before, after)
+            })
             .fold(0.0, f32::max);
-        assert!(worst <= CLICK_BOUND, "{edit:?} clicks: {worst:.2} × baseline");
-        assert_eq!(s.notes_ended, NOTES.to_vec(), "{edit:?} kept every held note");
+        println!("  {edit:?} alone, 32 ms apart: largest step at a swap = {worst:.2} × baseline");
+        if worst > CLICK_BOUND {
+            failures.push(format!("{edit:?} clicks: {worst:.2} × baseline"));
+        }
+        if s.notes_ended != NOTES {
+            failures.push(format!("{edit:?} lost held notes: {:?} ended", s.notes_ended));
+        }
     }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
