@@ -80,7 +80,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     }
     let mut keyboard = Keyboard::new(term.releases);
     if interactive {
-        term.say("keys: z s x d c v g b h n j m , = C..C   - = octave down/up   space = all off   q = quit");
+        term.say("keys: z s x d c v g b h n j m , play C3 to C4 (s d g h j are the black keys)   - = octave down   = = octave up   space = all notes off   q = quit");
     }
 
     let mut reported_drops = 0;
