@@ -1,10 +1,11 @@
-//! `ferrule`: check, render, graph and benchmark patches from the command line.
+//! `ferrule`: check, render, graph, benchmark and play patches from the command line.
 
 mod bench;
 mod check;
 mod graph;
 mod midi;
 mod notes;
+mod play;
 mod render;
 mod wav;
 
@@ -38,6 +39,8 @@ enum Command {
     },
     /// Measure how many voices of a patch one core plays in real time.
     Bench(bench::Args),
+    /// Play a patch live: audio out, MIDI and computer-keyboard in, reloaded on every save.
+    Play(play::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(&args),
         Command::Graph { patch } => graph::run(&patch),
         Command::Bench(args) => bench::run(&args),
+        Command::Play(args) => play::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -39,30 +39,35 @@ pub fn events(bytes: &[u8]) -> Result<Vec<TimedEvent>, String> {
                 tempo = t.as_int().max(1) as f64;
                 continue;
             }
-            TrackEventKind::Midi { message, .. } => match message {
-                MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
-                    EventKind::NoteOn { note: key.as_int(), velocity: vel.as_int() as f32 / 127.0 }
-                }
-                MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                    EventKind::NoteOff { note: key.as_int() }
-                }
-                MidiMessage::Aftertouch { key, vel } => {
-                    EventKind::PolyPressure { note: key.as_int(), value: vel.as_int() as f32 / 127.0 }
-                }
-                MidiMessage::Controller { controller, value } => {
-                    EventKind::ControlChange { cc: controller.as_int(), value: value.as_int() as f32 / 127.0 }
-                }
-                MidiMessage::ChannelAftertouch { vel } => {
-                    EventKind::ChannelPressure { value: vel.as_int() as f32 / 127.0 }
-                }
-                MidiMessage::PitchBend { bend } => EventKind::PitchBend { value: bend.as_f32().clamp(-1.0, 1.0) },
-                MidiMessage::ProgramChange { .. } => continue,
+            TrackEventKind::Midi { message, .. } => match kind_of(message) {
+                Some(kind) => kind,
+                None => continue,
             },
             _ => continue,
         };
         out.push(TimedEvent { seconds, kind });
     }
     Ok(out)
+}
+
+/// What a MIDI channel message means to the engine (any channel); `None` for messages it ignores
+/// (program change). Shared by MIDI files and live MIDI input.
+pub fn kind_of(message: MidiMessage) -> Option<EventKind> {
+    Some(match message {
+        MidiMessage::NoteOn { key, vel } if vel.as_int() > 0 => {
+            EventKind::NoteOn { note: key.as_int(), velocity: vel.as_int() as f32 / 127.0 }
+        }
+        MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => EventKind::NoteOff { note: key.as_int() },
+        MidiMessage::Aftertouch { key, vel } => {
+            EventKind::PolyPressure { note: key.as_int(), value: vel.as_int() as f32 / 127.0 }
+        }
+        MidiMessage::Controller { controller, value } => {
+            EventKind::ControlChange { cc: controller.as_int(), value: value.as_int() as f32 / 127.0 }
+        }
+        MidiMessage::ChannelAftertouch { vel } => EventKind::ChannelPressure { value: vel.as_int() as f32 / 127.0 },
+        MidiMessage::PitchBend { bend } => EventKind::PitchBend { value: bend.as_f32().clamp(-1.0, 1.0) },
+        MidiMessage::ProgramChange { .. } => return None,
+    })
 }
 
 #[cfg(test)]

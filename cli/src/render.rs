@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ferrule_engine::render::{RenderSettings, render};
-use ferrule_engine::{CompileSettings, EventKind, compile};
+use ferrule_engine::render::{RenderSettings, Rendered, TimedEvent, render};
+use ferrule_engine::{CompileSettings, Engine, Event, EventKind, Schedule, compile};
 
 /// Release tail rendered after the last note-off when `--seconds` is not given, in seconds.
 const TAIL_SECONDS: f64 = 2.0;
@@ -32,6 +32,30 @@ pub struct Args {
     /// Block size in frames.
     #[arg(long, default_value_t = 256)]
     block: usize,
+    /// Swap to another patch mid-render, as a hot reload would: SECONDS:PATCH (repeatable). Held notes
+    /// carry on; the new patch takes over at that frame, through the same engine path as a live reload.
+    #[arg(long = "swap-at", value_name = "SECONDS:PATCH")]
+    swap_at: Vec<String>,
+}
+
+/// One `--swap-at`: when, and which patch.
+struct Swap {
+    seconds: f64,
+    patch: PathBuf,
+}
+
+/// Parses `SECONDS:PATCH`.
+fn parse_swap(spec: &str) -> Result<Swap, String> {
+    let bad = |why: &str| format!("bad --swap-at \"{spec}\": {why} (write SECONDS:PATCH, e.g. 1.5:other.ron)");
+    let (seconds, patch) = spec.split_once(':').ok_or_else(|| bad("missing :PATCH"))?;
+    let seconds = match seconds.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.0 => s,
+        _ => return Err(bad(&format!("`{}` is not a number of seconds ≥ 0", seconds.trim()))),
+    };
+    if patch.is_empty() {
+        return Err(bad("missing PATCH"));
+    }
+    Ok(Swap { seconds, patch: PathBuf::from(patch) })
 }
 
 /// Renders and writes the WAV file.
@@ -54,16 +78,38 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         events.iter().filter(|e| matches!(e.kind, EventKind::NoteOff { .. })).map(|e| e.seconds).fold(0.0, f64::max);
     let seconds = args.seconds.unwrap_or(last + TAIL_SECONDS);
 
-    let source = crate::read_patch(&args.patch)?;
+    let mut swaps = args.swap_at.iter().map(|s| parse_swap(s)).collect::<Result<Vec<_>, _>>()?;
+    swaps.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+
     let settings = CompileSettings { sample_rate: args.rate as f32, max_block: args.block, polyphony: None };
-    let schedule = match compile(&source, &settings) {
-        Ok(schedule) => schedule,
-        Err(diagnostics) => {
-            eprint!("{}", diagnostics.render(crate::color()));
-            return Ok(ExitCode::from(1));
+    // Every patch is compiled before rendering starts, so a broken one stops the render with its errors.
+    let mut failed = false;
+    let mut compile_file = |path: &std::path::Path| -> Result<Option<Schedule>, String> {
+        match compile(&crate::read_patch(path)?, &settings) {
+            Ok(schedule) => Ok(Some(schedule)),
+            Err(diagnostics) => {
+                eprint!("{}", diagnostics.render(crate::color()));
+                failed = true;
+                Ok(None)
+            }
         }
     };
-    let audio = render(schedule, &events, &RenderSettings { block: args.block, seconds });
+    let schedule = compile_file(&args.patch)?;
+    let mut timed = Vec::with_capacity(swaps.len());
+    for swap in &swaps {
+        if let Some(schedule) = compile_file(&swap.patch)? {
+            timed.push((swap.seconds, schedule));
+        }
+    }
+    let Some(schedule) = schedule.filter(|_| !failed) else {
+        return Ok(ExitCode::from(1));
+    };
+    let settings = RenderSettings { block: args.block, seconds };
+    let audio = if timed.is_empty() {
+        render(schedule, &events, &settings)
+    } else {
+        render_with_swaps(schedule, timed, &events, &settings)
+    };
     crate::wav::write(&args.output, &audio, args.rate)?;
     let peak = audio.left.iter().chain(&audio.right).fold(0.0f32, |a, x| a.max(x.abs()));
     let peak_db = if peak > 0.0 { format!("{:.1} dBFS", 20.0 * peak.log10()) } else { "silent".into() };
@@ -80,4 +126,52 @@ pub fn check_rate_and_block(rate: u32, block: usize) -> Result<(), String> {
         return Err(format!("--block {block} must be 1 to 65536 frames"));
     }
     Ok(())
+}
+
+/// Renders like [`render`], handing each `(seconds, schedule)` to the engine's control side just before
+/// the block that starts at that frame (a block is cut short to start there), exactly as a hot reload does
+/// live: `EngineControl::submit`, then `Engine::process` takes it at its next block boundary.
+fn render_with_swaps(
+    schedule: Schedule,
+    swaps: Vec<(f64, Schedule)>,
+    events: &[TimedEvent],
+    settings: &RenderSettings,
+) -> Rendered {
+    let sample_rate = schedule.sample_rate() as f64;
+    let frames = (settings.seconds.max(0.0) * sample_rate).round() as usize;
+    let frame_of = |seconds: f64| (seconds.max(0.0) * sample_rate).round() as usize;
+    let mut timed: Vec<(usize, EventKind)> = events.iter().map(|e| (frame_of(e.seconds), e.kind)).collect();
+    timed.sort_by_key(|e| e.0);
+    let mut swaps: std::collections::VecDeque<(usize, Schedule)> =
+        swaps.into_iter().map(|(s, schedule)| (frame_of(s), schedule)).collect();
+
+    let (mut engine, mut control) = Engine::new(schedule);
+    let mut out = Rendered { left: vec![0.0; frames], right: vec![0.0; frames] };
+    let mut block_events: Vec<Event> = Vec::with_capacity(timed.len());
+    let mut next = 0;
+    let mut start = 0;
+    while start < frames {
+        // Of several swaps due at this frame only the last would be heard: submit just that one. The
+        // engine drained the queue last block, so there is room.
+        let mut due = None;
+        while swaps.front().is_some_and(|s| s.0 <= start) {
+            due = swaps.pop_front().map(|s| s.1);
+        }
+        if let Some(schedule) = due {
+            let _ = control.submit(schedule);
+        }
+        let mut end = (start + settings.block.max(1)).min(frames);
+        if let Some(&(at, _)) = swaps.front() {
+            end = end.min(at.max(start + 1));
+        }
+        block_events.clear();
+        while next < timed.len() && timed[next].0 < end {
+            block_events.push(Event { time: (timed[next].0.max(start) - start) as u32, kind: timed[next].1 });
+            next += 1;
+        }
+        engine.process(&block_events, &mut out.left[start..end], &mut out.right[start..end]);
+        control.collect_retired();
+        start = end;
+    }
+    out
 }

@@ -137,3 +137,108 @@ fn bench_ends_with_the_voices_it_plays_in_real_time() {
     let voices: u64 = last.strip_prefix("voices_realtime=").and_then(|n| n.parse().ok()).unwrap_or(0);
     assert!(voices > 0, "{text}");
 }
+
+#[test]
+fn render_swap_at_changes_the_patch_mid_note_without_restarting_it() {
+    let loud = scratch("swap-loud.ron");
+    std::fs::write(&loud, SINE).unwrap();
+    let quiet = scratch("swap-quiet.ron");
+    std::fs::write(&quiet, SINE.replace("0.5", "0.125")).unwrap();
+    let out = scratch("swap.wav");
+    let swap = format!("0.5:{}", quiet.display());
+    let run = ferrule(&[
+        "render",
+        loud.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--notes",
+        "A4@0+1",
+        "--seconds",
+        "1",
+        "--swap-at",
+        &swap,
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let (_, samples) = read_wav(&out);
+    let left: Vec<f32> = samples.iter().step_by(2).copied().collect();
+    let peak = |x: &[f32]| x.iter().fold(0.0f32, |a, s| a.max(s.abs()));
+    assert!((peak(&left[..24_000]) - 0.5).abs() < 0.01, "the first patch until 0.5 s");
+    assert!((peak(&left[25_000..48_000]) - 0.125).abs() < 0.01, "the second after it");
+    // The note carried on through the swap: the step there is no bigger than the sine's own.
+    let step = |x: &[f32]| x.windows(2).fold(0.0f32, |a, w| a.max((w[1] - w[0]).abs()));
+    assert!(step(&left[23_900..24_200]) <= step(&left[..23_900]) * 1.01);
+}
+
+#[test]
+fn render_swap_at_reports_a_broken_patch_and_a_bad_spec() {
+    let broken = scratch("swap-broken.ron");
+    std::fs::write(&broken, SINE.replace("\"vca\"", "\"vcaa\"")).unwrap();
+    let swap = format!("0.5:{}", broken.display());
+    let run = ferrule(&["render", "patches/default.ron", "-o", "/tmp/x.wav", "--swap-at", &swap]);
+    assert_eq!(run.status.code(), Some(1));
+    let first = stderr(&run).lines().next().unwrap_or_default().to_string();
+    assert_eq!(first, format!("{}:5:23: error: unknown node kind `vcaa`", broken.display()));
+    let bad = ferrule(&["render", "patches/default.ron", "-o", "/tmp/x.wav", "--swap-at", "soon:x.ron"]);
+    assert_eq!(
+        stderr(&bad),
+        "ferrule: error: bad --swap-at \"soon:x.ron\": `soon` is not a number of seconds ≥ 0 (write SECONDS:PATCH, e.g. 1.5:other.ron)\n"
+    );
+}
+
+#[test]
+fn play_without_the_audio_device_says_so_and_fails() {
+    let run = ferrule(&["play", "patches/default.ron", "--device", "nosuch"]);
+    assert_eq!(run.status.code(), Some(1));
+    let last = stderr(&run).lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("ferrule: error: no audio output device named `nosuch` (available: "), "{last}");
+}
+
+/// `ferrule play` on ALSA's `null` device (present wherever alsa-lib is): a save is reloaded, a broken
+/// save prints its error with file:line:col and keeps playing, the next good save recovers.
+#[cfg(target_os = "linux")]
+#[test]
+fn play_reloads_each_save_and_prints_errors_as_they_happen() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let patch = scratch("play.ron");
+    std::fs::write(&patch, SINE).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrule"))
+        .args(["play", patch.to_str().unwrap(), "--device", "alsa:null"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // Generous waits for each line; none of them is a timing assertion.
+    let wait_for = |wanted: &str| -> String {
+        loop {
+            match lines.recv_timeout(Duration::from_secs(20)) {
+                Ok(line) if line.contains(wanted) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("`ferrule play` never printed a line containing {wanted:?}"),
+            }
+        }
+    };
+    wait_for("watching for saves");
+    std::fs::write(&patch, SINE.replace("0.5", "0.25")).unwrap();
+    let reloaded = wait_for("reloaded");
+    assert!(reloaded.starts_with(&format!("{}: reloaded", patch.display())), "{reloaded}");
+    std::fs::write(&patch, SINE.replace("\"vca\"", "\"vcaa\"")).unwrap();
+    let error = wait_for("error");
+    assert_eq!(error, format!("{}:5:23: error: unknown node kind `vcaa`", patch.display()));
+    wait_for("still playing the last good patch");
+    std::fs::write(&patch, SINE.replace("0.5", "0.125")).unwrap();
+    wait_for("reloaded");
+    let _ = child.kill();
+    let _ = child.wait();
+}

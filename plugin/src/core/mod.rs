@@ -7,16 +7,19 @@
 pub mod audio;
 pub mod library;
 pub mod params;
+pub mod reload;
 pub mod state;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ferrule_engine::{CompileSettings, Engine, EngineControl, PatchSource, Schedule, compile};
+use ferrule_engine::{CompileSettings, Engine, PatchSource, Schedule, compile};
+use ferrule_reload::{EngineSlot, Reloader};
 
 pub use audio::{AudioCore, NoteTag};
 pub use library::{FolderError, PatchFolder};
 pub use params::{MACRO_COUNT, Param, SharedParams};
+pub use reload::{ReloadEvent, ReloadStatus};
 pub use state::{SavedState, StateError};
 
 /// The patch played when none is chosen.
@@ -37,8 +40,10 @@ pub struct PluginCore {
     macro_defaults: Vec<f32>,
     /// The last problem loading a patch or state, for display.
     last_error: Option<String>,
-    /// While active: the host's settings and the engine's control side.
-    active: Option<(CompileSettings, EngineControl)>,
+    /// The engine's control side while active (shared with the reload thread), and the host's settings.
+    slot: EngineSlot,
+    /// Watches the chosen patch file and reloads it on every save; see [`reload`].
+    watch: Option<Reloader>,
     latency: u32,
 }
 
@@ -55,7 +60,8 @@ impl PluginCore {
             macro_names: Vec::new(),
             macro_defaults: Vec::new(),
             last_error: None,
-            active: None,
+            slot: EngineSlot::new(),
+            watch: None,
             latency: 0,
         };
         core.adopt(&schedule, true);
@@ -131,29 +137,31 @@ impl PluginCore {
         let schedule = compile(&self.source, &settings).map_err(|d| d.to_string())?;
         self.latency = schedule.latency();
         let (engine, control) = Engine::new(schedule);
-        self.active = Some((settings, control));
+        self.slot.attach(settings, control);
         Ok(AudioCore::new(engine, self.params.clone(), settings.sample_rate))
     }
 
     /// Forgets the engine's control side after the host deactivated the plugin. Main thread.
     pub fn deactivate(&mut self) {
-        self.active = None;
+        self.slot.detach();
     }
 
     /// Drops schedules the engine has retired. Call from the main thread now and then.
     pub fn collect_garbage(&mut self) {
-        if let Some((_, control)) = &mut self.active {
-            control.collect_retired();
-        }
+        self.slot.collect_retired();
     }
 
-    /// Plays the patch file at `path`. On an error the old patch keeps playing and the error is kept for
+    /// Plays the patch file at `path` and watches it, reloading every save (poll with
+    /// [`PluginCore::poll_reload`]). On an error the old patch keeps playing and the error is kept for
     /// display. Main thread.
     pub fn load_patch_file(&mut self, path: &Path) -> Result<(), String> {
         let source = PatchSource::read(path).map_err(|e| format!("{}: error: {e}", path.display()));
         let result = source.and_then(|s| self.play(s, true));
         match &result {
-            Ok(()) => self.path = Some(path.to_path_buf()),
+            Ok(()) => {
+                self.path = Some(path.to_path_buf());
+                self.start_watching();
+            }
             Err(e) => self.last_error = Some(e.clone()),
         }
         result
@@ -161,12 +169,12 @@ impl PluginCore {
 
     /// Compiles `source` and, when active, hands it to the engine. Main thread.
     fn play(&mut self, source: PatchSource, reset_macros: bool) -> Result<(), String> {
-        let settings = self.active.as_ref().map_or(CHECK_SETTINGS, |(s, _)| *s);
+        let settings = self.slot.settings().unwrap_or(CHECK_SETTINGS);
         let schedule = compile(&source, &settings).map_err(|d| d.to_string())?;
         self.adopt(&schedule, reset_macros);
-        if let Some((_, control)) = &mut self.active {
-            control.collect_retired();
-            control.submit(schedule).map_err(|_| "the audio thread is not taking new patches".to_string())?;
+        match self.slot.submit(schedule, &settings) {
+            Ok(()) | Err(ferrule_reload::SubmitError::Detached) => {}
+            Err(e) => return Err(e.to_string()),
         }
         self.source = source;
         self.last_error = None;
@@ -196,6 +204,9 @@ impl PluginCore {
             return Err(error);
         }
         self.path = saved.patch_path.map(PathBuf::from);
+        // The project's embedded source is what plays, even if the file changed since: stop watching
+        // until a patch file is chosen again.
+        self.watch = None;
         for (i, &position) in saved.macros.iter().enumerate() {
             self.params.set(Param::Macro(i), position as f64);
         }

@@ -1,0 +1,129 @@
+//! Hot reload in the plugin: once a patch file is chosen, [`PluginCore`] watches it; every save is compiled
+//! on the reload thread (never the host's main or audio thread) and handed straight to the engine, so the
+//! new sound does not wait for the host's timer. The adapter polls [`PluginCore::poll_reload`] from its
+//! main-thread timer (CLAP: the timer-support extension, or `on_main_thread` after a callback request)
+//! to bring the core's view (source for the state, macro names, latency, error text) up to date.
+
+use ferrule_reload::{ReloadOptions, Reloader};
+
+pub use ferrule_reload::{ReloadEvent, Status as ReloadStatus};
+
+use super::{CHECK_SETTINGS, PluginCore};
+
+impl PluginCore {
+    /// Starts watching the chosen patch file, replacing any earlier watch. A watch that cannot start
+    /// (too many watches, folder gone) is reported through [`PluginCore::last_error`]; the patch still
+    /// plays. Main thread.
+    pub(super) fn start_watching(&mut self) {
+        self.watch = None; // Stop the old watch first: only one reload thread submits at a time.
+        let Some(path) = self.path.clone() else { return };
+        let options = ReloadOptions { detached_settings: CHECK_SETTINGS, ..ReloadOptions::default() };
+        match Reloader::watch(&path, self.slot.clone(), Some(self.source.clone()), options) {
+            Ok(reloader) => self.watch = Some(reloader),
+            Err(e) => self.last_error = Some(e.to_string()),
+        }
+    }
+
+    /// The next thing that happened to the watched patch file, applied to the core, or `None`. Call from
+    /// the main thread regularly (a 50–100 ms timer is plenty; the sound itself changes without it).
+    ///
+    /// - [`ReloadEvent::Reloaded`]: the new source is what the state saves; macro names and defaults are
+    ///   the new patch's (macro positions are kept); [`PluginCore::latency`] is the new schedule's. The
+    ///   adapter then asks the host to rescan parameter names, and, if the latency changed, tells the host
+    ///   as the format requires.
+    /// - [`ReloadEvent::Failed`] / [`ReloadEvent::Missing`]: the last good patch plays on; the message
+    ///   (`file:line:col: error: …` for a compile error) is [`PluginCore::last_error`].
+    pub fn poll_reload(&mut self) -> Option<ReloadEvent> {
+        let event = self.watch.as_ref()?.poll()?;
+        match &event {
+            ReloadEvent::Reloaded(r) => {
+                self.source = r.source.clone();
+                self.macro_names = r.macro_names.clone();
+                self.macro_defaults = r.macro_defaults.clone();
+                self.latency = r.latency;
+                self.last_error = None;
+            }
+            ReloadEvent::Failed(_) | ReloadEvent::Missing { .. } => self.last_error = Some(event.to_string()),
+        }
+        Some(event)
+    }
+
+    /// The watcher's state for the editor: the last good source (to return to), the newest event, counts.
+    /// `None` when no patch file is watched. Main thread.
+    pub fn reload_status(&self) -> Option<ReloadStatus> {
+        self.watch.as_ref().map(Reloader::status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::core::{NoteTag, Param, SharedParams};
+
+    fn patch(gain: f32, macro_name: &str) -> String {
+        format!(
+            r#"(
+    version: 1,
+    nodes: {{ "osc": (kind: "sine"), "amp": (kind: "vca", params: {{ "gain": {gain:?} }}) }},
+    connections: [("osc", "amp.in")],
+    macros: [(name: "{macro_name}", min: 0.0, max: 1.0, default: 0.5)],
+    output: Mono("amp.out"),
+)"#
+        )
+    }
+
+    /// Polls as a host timer would, until an event arrives (a generous wait, not a timing assertion).
+    fn poll(core: &mut PluginCore) -> ReloadEvent {
+        let end = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < end {
+            if let Some(event) = core.poll_reload() {
+                return event;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("no reload event");
+    }
+
+    fn peak(audio: &mut crate::core::AudioCore) -> f32 {
+        let (mut l, mut r) = ([0.0f32; 512], [0.0f32; 512]);
+        let mut peak = 0.0f32;
+        for _ in 0..10 {
+            audio.begin();
+            audio.render(&mut l, &mut r);
+            peak = l.iter().fold(0.0, |a, x| a.max(x.abs()));
+        }
+        peak
+    }
+
+    #[test]
+    fn a_saved_patch_file_is_heard_and_a_broken_save_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.ron");
+        std::fs::write(&path, patch(0.25, "Tone")).unwrap();
+        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+        core.load_patch_file(&path).unwrap();
+        let mut audio = core.activate(48_000.0, 512).unwrap();
+        audio.begin();
+        audio.note_on(0, 69, 1.0, NoteTag::UNKNOWN);
+        audio.render(&mut [0.0; 512], &mut [0.0; 512]);
+        assert!((peak(&mut audio) - 0.25).abs() < 0.01);
+
+        std::fs::write(&path, patch(0.5, "Colour")).unwrap();
+        assert!(matches!(poll(&mut core), ReloadEvent::Reloaded(_)));
+        assert!((peak(&mut audio) - 0.5).abs() < 0.01, "the engine plays the saved patch, note held");
+        assert_eq!(core.param_name(Param::Macro(0)), "Colour");
+        assert_eq!(core.last_error(), None);
+
+        std::fs::write(&path, patch(0.5, "Colour").replace("\"sine\"", "\"sien\"")).unwrap();
+        assert!(matches!(poll(&mut core), ReloadEvent::Failed(_)));
+        let error = core.last_error().unwrap().to_string();
+        assert!(error.starts_with(&format!("{}:3:28: error: unknown node kind `sien`", path.display())), "{error}");
+        assert!((peak(&mut audio) - 0.5).abs() < 0.01, "the last good patch plays on");
+        let status = core.reload_status().unwrap();
+        assert_eq!(status.last_good.unwrap().text, patch(0.5, "Colour"), "the rollback target");
+        core.deactivate();
+    }
+}
