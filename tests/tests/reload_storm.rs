@@ -279,18 +279,18 @@ fn a_thousand_reloads_under_sixteen_held_voices() {
     for (edit, w) in CYCLE.iter().zip(worst) {
         println!("  {edit:?}: largest step at a swap = {w:.2} × baseline");
     }
-    let parameter = worst[0];
-    assert!(parameter <= CLICK_BOUND, "a parameter edit clicks: {parameter:.2} × baseline");
-    let broken = worst[6];
-    assert!(broken <= CLICK_BOUND, "a broken save changed the sound: {broken:.2} × baseline");
+    // Parameter edits glide, broken saves change nothing, shape changes crossfade; swaps that arrive
+    // during a crossfade wait for it to end.
+    for (edit, &w) in CYCLE.iter().zip(&worst) {
+        assert!(w <= CLICK_BOUND, "{edit:?} clicks: {w:.2} × baseline");
+    }
 }
 
-/// Needs the equal-power voice crossfade on shape change (issue 5); until it lands this test fails, which
-/// is why it is ignored. Expectation: each kind of shape change, repeated 70 times 32 ms apart (longer
-/// than the crossfade), stays within [`CLICK_BOUND`] × the larger 99.9th-percentile step of the patch
-/// versions before and after, and keeps all sixteen held notes. Run with `--ignored --nocapture`.
+/// The engine's equal-power voice crossfade on shape change: each kind of shape change, repeated 70 times
+/// 32 ms apart (longer than the 15 ms crossfade), stays within [`CLICK_BOUND`] × the larger
+/// 99.9th-percentile step of the patch versions before and after, and keeps all sixteen held notes. (A
+/// hard switch measured 6.2× for a rewire.)
 #[test]
-#[ignore = "needs the voice crossfade on shape change (merging engineer's work on engine/src/play)"]
 fn shape_changes_crossfade_without_clicks() {
     let mut baselines = Baselines::new();
     let mut failures = Vec::new();
