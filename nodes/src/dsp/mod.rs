@@ -4,8 +4,10 @@
 
 pub(crate) mod approx;
 pub(crate) mod blep;
+pub(crate) mod guard;
 pub(crate) mod phasor;
 pub(crate) mod ramp;
+pub(crate) mod random;
 
 use crate::context::Process;
 use crate::lanes::Lanes;
