@@ -66,6 +66,13 @@ node_kinds! {
     Svf => crate::filter::svf::Svf,
     Mixer => crate::util::mixer::Mixer,
     Lfo => crate::modulator::lfo::Lfo,
+    Crossfade => crate::util::crossfade::Crossfade,
+    Math => crate::util::math::Math,
+    Slew => crate::util::slew::Slew,
+    SampleHold => crate::util::sample_hold::SampleHold,
+    Quantize => crate::util::quantize::Quantize,
+    Voice => crate::util::voice::Voice,
+    Controls => crate::util::controls::Controls,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

@@ -9,9 +9,9 @@ pub(crate) const LIMIT: f32 = 1e9;
 /// lane loops vectorise. Audio thread.
 #[inline(always)]
 pub(crate) fn audio(x: f32) -> f32 {
-    // `max`/`min` return the other operand when one is NaN: NaN → -LIMIT → then the select below makes it 0.
-    let y = x.max(-LIMIT).min(LIMIT);
-    if x.is_nan() { 0.0 } else { y }
+    // `clamp` passes NaN through (constant bounds, so it cannot panic); the select turns it into 0.
+    let y = x.clamp(-LIMIT, LIMIT);
+    if y.is_nan() { 0.0 } else { y }
 }
 
 #[cfg(test)]

@@ -1,32 +1,41 @@
-//! Four-input mixer with a gain per input.
+//! Eight-input mixer with a gain per input.
 
 use crate::NodeKind;
 use crate::context::Process;
+use crate::dsp::guard::audio;
 use crate::dsp::phasor::param;
 use crate::dsp::{frames, input, ramp};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// How many inputs the mixer has.
-const INPUTS: usize = 4;
+const INPUTS: usize = 8;
 
 /// The mixer's declaration.
 pub const SPEC: NodeSpec = NodeSpec {
     kind: "mixer",
-    doc: "Sums four inputs, each scaled by its own gain: out = in1·gain1 + … + in4·gain4. Unconnected inputs \
-          are silent. Gain changes ramp linearly across each call.",
+    doc: "Sums up to eight inputs, each scaled by its own gain: out = in1·gain1 + … + in8·gain8. Unconnected \
+          inputs are silent and cost nothing. Gain changes ramp linearly across each call.",
     inputs: &[
-        PortSpec { name: "in1", doc: "audio" },
-        PortSpec { name: "in2", doc: "audio" },
-        PortSpec { name: "in3", doc: "audio" },
-        PortSpec { name: "in4", doc: "audio" },
+        PortSpec { name: "in1", doc: "audio or control, scaled by gain1" },
+        PortSpec { name: "in2", doc: "audio or control, scaled by gain2" },
+        PortSpec { name: "in3", doc: "audio or control, scaled by gain3" },
+        PortSpec { name: "in4", doc: "audio or control, scaled by gain4" },
+        PortSpec { name: "in5", doc: "audio or control, scaled by gain5" },
+        PortSpec { name: "in6", doc: "audio or control, scaled by gain6" },
+        PortSpec { name: "in7", doc: "audio or control, scaled by gain7" },
+        PortSpec { name: "in8", doc: "audio or control, scaled by gain8" },
     ],
     outputs: &[PortSpec { name: "out", doc: "audio" }],
     params: &[
-        ParamSpec::new("gain1", "Gain of in1.", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
-        ParamSpec::new("gain2", "Gain of in2.", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
-        ParamSpec::new("gain3", "Gain of in3.", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
-        ParamSpec::new("gain4", "Gain of in4.", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
+        ParamSpec::new("gain1", "Gain of in1, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
+        ParamSpec::new("gain2", "Gain of in2, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
+        ParamSpec::new("gain3", "Gain of in3, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
+        ParamSpec::new("gain4", "Gain of in4, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
+        ParamSpec::new("gain5", "Gain of in5, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
+        ParamSpec::new("gain6", "Gain of in6, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
+        ParamSpec::new("gain7", "Gain of in7, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
+        ParamSpec::new("gain8", "Gain of in8, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
     ],
     role: NodeRole::Signal,
 };
@@ -63,9 +72,10 @@ impl NodeKind for Mixer {
                 for (frame, x) in out.iter_mut().zip(x) {
                     // Whole-array values in and out, so the lane loop becomes SIMD.
                     let (x, mut y) = (*x, *frame);
+                    // NaN reads as 0 and magnitudes are limited, so eight hot inputs cannot overflow.
                     for l in 0..LANES {
                         g[l] += step[l];
-                        y[l] += x[l] * g[l];
+                        y[l] += audio(x[l]) * g[l];
                     }
                     *frame = y;
                 }

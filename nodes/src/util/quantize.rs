@@ -1,0 +1,124 @@
+//! Pitch quantiser: snaps a pitch signal to the nearest note of a scale.
+
+use crate::NodeKind;
+use crate::context::Process;
+use crate::dsp::guard::audio;
+use crate::dsp::phasor::param;
+use crate::dsp::{clamp, frames, input};
+use crate::lanes::{LANES, LaneMask, splat};
+use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
+
+const SCALE: usize = 0;
+const ROOT: usize = 1;
+
+/// Scale names, in choice-index order; [`DEGREES`] holds their notes.
+pub const SCALES: &[&str] = &[
+    "chromatic",
+    "major",
+    "minor",
+    "harmonic_minor",
+    "dorian",
+    "mixolydian",
+    "pentatonic_major",
+    "pentatonic_minor",
+    "blues",
+    "whole_tone",
+];
+
+/// Each scale's notes in semitones above the root, ending with the next octave's root (12) so that the
+/// nearest note is always among them. Unused slots repeat 12.
+pub const DEGREES: [[f32; 13]; 10] = [
+    [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0],
+    [0.0, 2.0, 4.0, 5.0, 7.0, 9.0, 11.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+    [0.0, 2.0, 3.0, 5.0, 7.0, 8.0, 10.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+    [0.0, 2.0, 3.0, 5.0, 7.0, 8.0, 11.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+    [0.0, 2.0, 3.0, 5.0, 7.0, 9.0, 10.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+    [0.0, 2.0, 4.0, 5.0, 7.0, 9.0, 10.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+    [0.0, 2.0, 4.0, 7.0, 9.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+    [0.0, 3.0, 5.0, 7.0, 10.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+    [0.0, 3.0, 5.0, 6.0, 7.0, 10.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+    [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0, 12.0],
+];
+
+/// Largest input magnitude in octaves; beyond it the input is limited (a pitch ±100 octaves from C4 is
+/// already far outside hearing).
+const RANGE: f32 = 100.0;
+
+/// The quantiser's declaration.
+pub const SPEC: NodeSpec = NodeSpec {
+    kind: "quantize",
+    doc: "Snaps a pitch to the nearest note of a scale. Pitch is in octaves, 1.0 = 12 semitones (\"1 V/oct\"), \
+          with 0 = C4 — the convention of `voice.note` and of modulation depths on pitch parameters (a route of \
+          depth 1 from `out` to an oscillator's `pitch` moves it by exactly the quantised interval). \
+          `root` transposes the scale: 0 = C, 2 = D, 9 = A. Halfway between two notes it picks the lower. \
+          Use it on an LFO or a sample & hold to make melodies, or on `voice.note` to retune the keyboard.",
+    inputs: &[PortSpec { name: "in", doc: "pitch in octaves, 0 = C4 (limited to ±100)" }],
+    outputs: &[PortSpec { name: "out", doc: "the nearest scale note, in octaves, 0 = C4" }],
+    params: &[
+        ParamSpec::choice(
+            "scale",
+            "Scale: chromatic, major, minor, harmonic_minor, dorian, mixolydian, pentatonic_major, \
+             pentatonic_minor, blues, whole_tone.",
+            SCALES,
+            1,
+        ),
+        ParamSpec::new(
+            "root",
+            "Root note in semitones above C, 0..11 (rounded to a whole semitone).",
+            Unit::Linear,
+            0.0,
+            11.0,
+            0.0,
+            0.0,
+        ),
+    ],
+    role: NodeRole::Signal,
+};
+
+/// The quantiser keeps no state.
+#[derive(Clone, Debug)]
+pub struct Quantize;
+
+/// `octaves` snapped to the nearest note of scale `scale` (index into [`DEGREES`]) transposed by `root`
+/// semitones; ties go down. Audio thread.
+#[inline]
+pub fn quantize(octaves: f32, scale: usize, root: f32) -> f32 {
+    let degrees = &DEGREES[scale.min(DEGREES.len() - 1)];
+    let semis = clamp(octaves, -RANGE, RANGE) * 12.0 - root;
+    let octave = (semis * (1.0 / 12.0)).floor();
+    let within = semis - 12.0 * octave;
+    let mut best = degrees[0];
+    for &d in &degrees[1..] {
+        if (within - d).abs() < (within - best).abs() {
+            best = d;
+        }
+    }
+    (12.0 * octave + best + root) * (1.0 / 12.0)
+}
+
+impl NodeKind for Quantize {
+    const SPEC: NodeSpec = SPEC;
+
+    fn new(_sample_rate: f32) -> Self {
+        Quantize
+    }
+
+    fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
+        let n = frames(p);
+        let (scale, root) = (param(p, SCALE), param(p, ROOT));
+        let mut s = [0usize; LANES];
+        let mut r = [0.0f32; LANES];
+        for l in 0..LANES {
+            s[l] = clamp(scale[l].round(), 0.0, (SCALES.len() - 1) as f32) as usize;
+            r[l] = clamp(root[l].round(), 0.0, 11.0);
+        }
+        let x = input(p, 0, n);
+        for (i, frame) in p.outputs[0][..n].iter_mut().enumerate() {
+            let v = x.map_or(splat(0.0), |w| w[i]);
+            for l in 0..LANES {
+                frame[l] = quantize(audio(v[l]), s[l], r[l]);
+            }
+        }
+        LaneMask::ALL
+    }
+}
