@@ -25,6 +25,7 @@ pub mod modulator;
 pub mod osc;
 pub mod pitch;
 pub mod registry;
+pub mod shape;
 pub mod spec;
 pub mod util;
 

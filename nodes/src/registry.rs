@@ -73,6 +73,8 @@ node_kinds! {
     Quantize => crate::util::quantize::Quantize,
     Voice => crate::util::voice::Voice,
     Controls => crate::util::controls::Controls,
+    Saturator => crate::shape::saturator::Saturator,
+    Bitcrush => crate::shape::bitcrush::Bitcrush,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

@@ -2,6 +2,7 @@
 //! band-limiting residuals and per-call ramps. Crate-private; everything here is safe to call on the audio
 //! thread (no allocation, no panics, no division per sample).
 
+pub(crate) mod adaa;
 pub(crate) mod approx;
 pub(crate) mod blep;
 pub(crate) mod guard;
