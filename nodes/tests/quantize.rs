@@ -21,10 +21,10 @@ fn run(scale_name: &str, root: f32, semitones: &[f32]) -> Vec<f64> {
 
 #[test]
 fn c_major_snaps_to_its_white_keys() {
-    // C4 + 1.4 st → D (2); + 0.4 → C; Eb (3, a tie) → D, ties go down; F# + 0.1 → G (7); −0.6 (below C4) → B3 (−1);
-    // A#1 (−26, halfway between A and B) → A1 (−27).
+    // C4 + 1.4 st → D (2); + 0.4 → C; Eb (3, a tie) → E, ties go up; F# + 0.1 → G (7); −0.6 (below C4) → B3 (−1);
+    // A#1 (−26, halfway between A and B) → B1 (−25).
     let got = run("major", 0.0, &[1.4, 0.4, 3.0, 6.1, -0.6, 11.6, 24.0 + 4.2, -36.0 + 10.0]);
-    let want = [2.0, 0.0, 2.0, 7.0, -1.0, 12.0, 28.0, -27.0];
+    let want = [2.0, 0.0, 4.0, 7.0, -1.0, 12.0, 28.0, -25.0];
     for (g, w) in got.iter().zip(want) {
         assert!((g - w).abs() < 1e-4, "{got:?} vs {want:?}");
     }

@@ -141,6 +141,72 @@ pub struct Lfo {
     fresh: bool,
 }
 
+/// What one call's frames need besides the state: per lane, the increment's per-frame change, the phase
+/// offset (global mode), the fade's per-frame change and the shape weights.
+struct Ramp {
+    step: [f64; LANES],
+    offset: [f64; LANES],
+    fade_step: [f64; LANES],
+    weight: [[f32; LANES]; SHAPE_COUNT],
+}
+
+impl Lfo {
+    /// Produces `out.len()` frames and advances the state. `RANDOM` is whether any lane plays a random shape:
+    /// without one the loop does no hashing. No `floor` (a libm call on baseline x86-64): the position
+    /// `phase + offset` is below 2, so one compare wraps it. Audio thread.
+    #[inline(always)]
+    fn run<const RANDOM: bool>(&mut self, out: &mut [Lanes], r: &Ramp) {
+        let (mut phase, mut cycle, mut inc, mut fade) = (self.phase, self.cycle, self.inc, self.fade);
+        // The random values of the current cycle and the two after it, per lane (only read when RANDOM).
+        let mut values = [[0.0f32; LANES]; 3];
+        if RANDOM {
+            for l in 0..LANES {
+                for (j, v) in values.iter_mut().enumerate() {
+                    v[l] = uniform(cycle[l].wrapping_add(j as u64));
+                }
+            }
+        }
+        let w = &r.weight;
+        for frame in out.iter_mut() {
+            let mut y: Lanes = [0.0; LANES];
+            for l in 0..LANES {
+                let pos = phase[l] + r.offset[l];
+                let over = pos >= 1.0;
+                let t = (if over { pos - 1.0 } else { pos }) as f32;
+                // Signed phase in [-0.5, 0.5): 0 at the rising zero crossing.
+                let s = if t >= 0.5 { t - 1.0 } else { t };
+                let a = s.abs();
+                let folded = if a > 0.25 { (0.5 - a).copysign(s) } else { s };
+                let square = if s >= 0.0 { 1.0 } else { -1.0 };
+                let mut value = w[0][l] * sin_turns(s) + w[1][l] * 4.0 * folded + w[2][l] * 2.0 * s + w[3][l] * square;
+                if RANDOM {
+                    let (from, to) = if over { (values[1][l], values[2][l]) } else { (values[0][l], values[1][l]) };
+                    let smooth = from + (to - from) * (t * t * (3.0 - 2.0 * t));
+                    value += w[4][l] * from + w[5][l] * smooth;
+                }
+                y[l] = value * fade[l] as f32;
+                fade[l] = (fade[l] + r.fade_step[l]).min(1.0);
+                inc[l] += r.step[l];
+                let next = phase[l] + inc[l];
+                let wrapped = next >= 1.0;
+                phase[l] = if wrapped { next - 1.0 } else { next };
+                cycle[l] = cycle[l].wrapping_add(wrapped as u64);
+                if RANDOM && wrapped {
+                    // Rare (once per cycle): move the window of values on.
+                    values[0][l] = values[1][l];
+                    values[1][l] = values[2][l];
+                    values[2][l] = uniform(cycle[l].wrapping_add(2));
+                }
+            }
+            *frame = y;
+        }
+        self.phase = phase;
+        self.cycle = cycle;
+        self.inc = inc;
+        self.fade = fade;
+    }
+}
+
 impl NodeKind for Lfo {
     const SPEC: NodeSpec = SPEC;
 
@@ -165,7 +231,6 @@ impl NodeKind for Lfo {
         let frame = t.frame;
         let tempo = if t.tempo.is_finite() { t.tempo.clamp(1.0, 1000.0) } else { 120.0 };
         let beats0 = if t.beats.is_finite() { t.beats } else { 0.0 };
-        let beat_inc = tempo / 60.0 * inv_sr;
         // Frames the global accumulators missed since this node's last call (0 when called every period).
         let gap = if self.fresh {
             frame as f64
@@ -182,8 +247,6 @@ impl NodeKind for Lfo {
         let mut target = [0.0f64; LANES];
         let mut step = [0.0f64; LANES];
         let mut offset = [0.0f64; LANES];
-        // Cycles per beat in global-synced lanes, 0 elsewhere (those lanes accumulate instead).
-        let mut per_beat = [0.0f64; LANES];
         let mut fade_step = [0.0f64; LANES];
         // One-hot weights of the shapes, per lane: every shape is computed and one kept, so the lane loop has
         // no branch on the choice.
@@ -203,7 +266,13 @@ impl NodeKind for Lfo {
             if global {
                 offset[l] = start;
                 if let Some(b) = beats {
-                    per_beat[l] = 1.0 / b;
+                    // Locked to the host: the phase is where the beat position puts it, every call; within the
+                    // call it advances at the tempo (the engine's `beats` does the same).
+                    let c = beats0 / b;
+                    let whole = c.floor();
+                    self.phase[l] = c - whole;
+                    self.cycle[l] = whole as i64 as u64;
+                    self.inc[l] = target[l];
                 } else {
                     if self.fresh {
                         self.inc[l] = target[l];
@@ -227,53 +296,13 @@ impl NodeKind for Lfo {
             let index = clamp(shape[l].round(), 0.0, (SHAPE_COUNT - 1) as f32) as usize;
             weight[index.min(SHAPE_COUNT - 1)][l] = 1.0;
         }
-
-        let (mut phase, mut cycle, mut inc, mut fade) = (self.phase, self.cycle, self.inc, self.fade);
-        for (i, frame_out) in p.outputs[0][..n].iter_mut().enumerate() {
-            let beats = beats0 + i as f64 * beat_inc;
-            let mut out: Lanes = [0.0; LANES];
-            for l in 0..LANES {
-                // Where this lane is: its own accumulator, or the beat position for a global synced lane.
-                let (here, index) = if per_beat[l] > 0.0 {
-                    let c = beats * per_beat[l];
-                    let whole = c.floor();
-                    (c - whole, whole as i64 as u64)
-                } else {
-                    (phase[l], cycle[l])
-                };
-                let pos = here + offset[l];
-                let wrap = pos.floor();
-                let k = index.wrapping_add(wrap as u64);
-                let t = (pos - wrap) as f32;
-                // Signed phase in [-0.5, 0.5): 0 at the rising zero crossing.
-                let s = if t >= 0.5 { t - 1.0 } else { t };
-                let a = s.abs();
-                let folded = if a > 0.25 { (0.5 - a).copysign(s) } else { s };
-                let square = if s >= 0.0 { 1.0 } else { -1.0 };
-                let (from, to) = (uniform(k), uniform(k.wrapping_add(1)));
-                let smooth = from + (to - from) * (t * t * (3.0 - 2.0 * t));
-                let value = weight[0][l] * sin_turns(s)
-                    + weight[1][l] * 4.0 * folded
-                    + weight[2][l] * 2.0 * s
-                    + weight[3][l] * square
-                    + weight[4][l] * from
-                    + weight[5][l] * smooth;
-                out[l] = value * fade[l] as f32;
-                fade[l] = (fade[l] + fade_step[l]).min(1.0);
-                inc[l] += step[l];
-                let next = phase[l] + inc[l];
-                if next >= 1.0 {
-                    phase[l] = next - 1.0;
-                    cycle[l] = cycle[l].wrapping_add(1);
-                } else {
-                    phase[l] = next;
-                }
-            }
-            *frame_out = out;
+        let random = weight[4].iter().chain(&weight[5]).any(|w| *w != 0.0);
+        let ramp = Ramp { step, offset, fade_step, weight };
+        if random {
+            self.run::<true>(&mut p.outputs[0][..n], &ramp);
+        } else {
+            self.run::<false>(&mut p.outputs[0][..n], &ramp);
         }
-        self.phase = phase;
-        self.cycle = cycle;
-        self.fade = fade;
         self.inc = target;
         self.next_frame = frame.wrapping_add(n as u64);
         self.fresh = false;

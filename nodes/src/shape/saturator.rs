@@ -47,13 +47,15 @@ pub const SPEC: NodeSpec = NodeSpec {
 #[derive(Clone, Debug)]
 pub struct Saturator {
     /// The last driven input per lane (the ADAA segment's start).
-    last: [f64; LANES],
+    last: Lanes,
     /// The last dry input per lane (for the half-sample-delayed dry path).
     last_dry: Lanes,
     /// Drive, mix and output gain (linear) reached at the end of the last call, for ramping.
     drive: Lanes,
     mix: Lanes,
     output: Lanes,
+    /// Per lane, whether the current call's wet signal is ADAA (so the dry path is delayed by half a sample).
+    aligned: [bool; LANES],
 }
 
 /// Decibels to a gain factor.
@@ -66,7 +68,14 @@ impl NodeKind for Saturator {
     const SPEC: NodeSpec = SPEC;
 
     fn new(_sample_rate: f32) -> Self {
-        Saturator { last: [0.0; LANES], last_dry: splat(0.0), drive: splat(1.0), mix: splat(1.0), output: splat(1.0) }
+        Saturator {
+            last: splat(0.0),
+            last_dry: splat(0.0),
+            drive: splat(1.0),
+            mix: splat(1.0),
+            output: splat(1.0),
+            aligned: [true; LANES],
+        }
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
@@ -90,41 +99,112 @@ impl NodeKind for Saturator {
                 self.output[l] = output_to[l];
             }
         }
-        let (drive_step, mix_step, output_step) = (
-            ramp::step(&self.drive, &drive_to, n),
-            ramp::step(&self.mix, &mix, n),
-            ramp::step(&self.output, &output_to, n),
-        );
-        let (mut d, mut m, mut o) = (self.drive, self.mix, self.output);
-        let (mut last, mut last_dry) = (self.last, self.last_dry);
+        let ramps = Ramps {
+            drive: ramp::step(&self.drive, &drive_to, n),
+            mix: ramp::step(&self.mix, &mix, n),
+            output: ramp::step(&self.output, &output_to, n),
+        };
+        self.aligned = adaa;
         let x = input(p, 0, n);
-        // Per lane and frame, not vectorised: the curves branch and the ADAA quotient is f64; a saturator is one
-        // node per voice, so clarity wins here over lanes in SIMD.
-        for (i, frame) in p.outputs[0][..n].iter_mut().enumerate() {
-            let v = x.map_or(splat(0.0), |w| w[i]);
-            let mut out = [0.0f32; LANES];
-            for l in 0..LANES {
-                d[l] += drive_step[l];
-                m[l] += mix_step[l];
-                o[l] += output_step[l];
-                let dry = audio(v[l]);
-                let driven = (dry as f64 * d[l] as f64).clamp(-RANGE, RANGE);
-                let (wet, dry_aligned) = if adaa[l] {
-                    (curve[l].adaa(last[l], driven), 0.5 * (dry + last_dry[l]))
-                } else {
-                    (curve[l].apply(driven), dry)
-                };
-                last[l] = driven;
-                last_dry[l] = dry;
-                out[l] = (dry_aligned + m[l] * (wet as f32 - dry_aligned)) * o[l];
+        let out = &mut p.outputs[0][..n];
+        // One loop per curve and anti-aliasing setting, so each lane loop is straight-line code that vectorises;
+        // choices are the same in every voice in practice, and the general loop covers lanes that differ.
+        let same = (0..LANES).all(|l| curve[l] == curve[0] && adaa[l] == adaa[0]);
+        match (same, curve[0], adaa[0]) {
+            (true, c, true) => match c {
+                Curve::Tanh => self.run_adaa(out, x, &ramps, |_| Curve::Tanh),
+                Curve::SoftClip => self.run_adaa(out, x, &ramps, |_| Curve::SoftClip),
+                Curve::Fold => self.run_adaa(out, x, &ramps, |_| Curve::Fold),
+            },
+            (true, Curve::Tanh, false) => self.run(out, x, &ramps, |_, _, b| Curve::Tanh.apply(b)),
+            (true, Curve::SoftClip, false) => self.run(out, x, &ramps, |_, _, b| Curve::SoftClip.apply(b)),
+            (true, Curve::Fold, false) => self.run(out, x, &ramps, |_, _, b| Curve::Fold.apply(b)),
+            (false, ..) => {
+                self.run(out, x, &ramps, |l, a, b| if adaa[l] { curve[l].adaa(a, b) } else { curve[l].apply(b) })
             }
-            *frame = out;
         }
-        self.last = last;
-        self.last_dry = last_dry;
         self.drive = drive_to;
         self.mix = mix;
         self.output = output_to;
         LaneMask::ALL
+    }
+}
+
+/// One call's per-frame changes of drive, mix and output gain.
+struct Ramps {
+    drive: Lanes,
+    mix: Lanes,
+    output: Lanes,
+}
+
+impl Saturator {
+    /// Produces `out.len()` frames with `shape(lane, last driven input, driven input)` as the wet signal, and
+    /// advances the state. The dry path is delayed by half a sample for lanes whose shape is ADAA. Audio thread.
+    #[inline(always)]
+    fn run(&mut self, out: &mut [Lanes], x: Option<&[Lanes]>, r: &Ramps, shape: impl Fn(usize, f32, f32) -> f32) {
+        let (mut d, mut m, mut o) = (self.drive, self.mix, self.output);
+        let (mut last, mut last_dry) = (self.last, self.last_dry);
+        let half = self.half_delay();
+        for (i, frame) in out.iter_mut().enumerate() {
+            let v = x.map_or(splat(0.0), |w| w[i]);
+            let mut y = [0.0f32; LANES];
+            for l in 0..LANES {
+                d[l] += r.drive[l];
+                m[l] += r.mix[l];
+                o[l] += r.output[l];
+                let dry = audio(v[l]);
+                let driven = (dry * d[l]).clamp(-RANGE, RANGE);
+                let wet = shape(l, last[l], driven);
+                let aligned = dry + half[l] * (last_dry[l] - dry);
+                last[l] = driven;
+                last_dry[l] = dry;
+                y[l] = (aligned + m[l] * (wet - aligned)) * o[l];
+            }
+            *frame = y;
+        }
+        self.drive = d;
+        self.mix = m;
+        self.output = o;
+        self.last = last;
+        self.last_dry = last_dry;
+    }
+
+    /// [`Saturator::run`] for lanes that all use ADAA with the curve `curve(lane)`: each sample's antiderivative
+    /// is computed once and kept for the next segment (half the work of [`Curve::adaa`]). Audio thread.
+    #[inline(always)]
+    fn run_adaa(&mut self, out: &mut [Lanes], x: Option<&[Lanes]>, r: &Ramps, curve: impl Fn(usize) -> Curve) {
+        let (mut d, mut m, mut o) = (self.drive, self.mix, self.output);
+        let (mut last, mut last_dry) = (self.last, self.last_dry);
+        let mut parts: [(f32, f32); LANES] = std::array::from_fn(|l| curve(l).parts(last[l]));
+        for (i, frame) in out.iter_mut().enumerate() {
+            let v = x.map_or(splat(0.0), |w| w[i]);
+            let mut y = [0.0f32; LANES];
+            for l in 0..LANES {
+                d[l] += r.drive[l];
+                m[l] += r.mix[l];
+                o[l] += r.output[l];
+                let dry = audio(v[l]);
+                let driven = (dry * d[l]).clamp(-RANGE, RANGE);
+                let now = curve(l).parts(driven);
+                let wet = curve(l).adaa_from(last[l], parts[l], driven, now);
+                let aligned = 0.5 * (dry + last_dry[l]);
+                parts[l] = now;
+                last[l] = driven;
+                last_dry[l] = dry;
+                y[l] = (aligned + m[l] * (wet - aligned)) * o[l];
+            }
+            *frame = y;
+        }
+        self.drive = d;
+        self.mix = m;
+        self.output = o;
+        self.last = last;
+        self.last_dry = last_dry;
+    }
+
+    /// Per lane, 0.5 where the wet signal is ADAA's (half a sample late, so the dry is averaged to match) and 0
+    /// where it is not.
+    fn half_delay(&self) -> Lanes {
+        std::array::from_fn(|l| if self.aligned[l] { 0.5 } else { 0.0 })
     }
 }

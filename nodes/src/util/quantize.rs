@@ -50,7 +50,7 @@ pub const SPEC: NodeSpec = NodeSpec {
     doc: "Snaps a pitch to the nearest note of a scale. Pitch is in octaves, 1.0 = 12 semitones (\"1 V/oct\"), \
           with 0 = C4 — the convention of `voice.note` and of modulation depths on pitch parameters (a route of \
           depth 1 from `out` to an oscillator's `pitch` moves it by exactly the quantised interval). \
-          `root` transposes the scale: 0 = C, 2 = D, 9 = A. Halfway between two notes it picks the lower. \
+          `root` transposes the scale: 0 = C, 2 = D, 9 = A. Halfway between two notes it picks the upper. \
           Use it on an LFO or a sample & hold to make melodies, or on `voice.note` to retune the keyboard.",
     inputs: &[PortSpec { name: "in", doc: "pitch in octaves, 0 = C4 (limited to ±100)" }],
     outputs: &[PortSpec { name: "out", doc: "the nearest scale note, in octaves, 0 = C4" }],
@@ -79,21 +79,47 @@ pub const SPEC: NodeSpec = NodeSpec {
 #[derive(Clone, Debug)]
 pub struct Quantize;
 
+/// For each scale, the nearest scale note for each half-semitone bin above the root: entry `k` covers
+/// `[k/2, (k+1)/2)` semitones. Scale notes are whole semitones, so the midpoints between neighbours (where the
+/// nearest note changes) fall on bin edges and the table is exact. Built at compile time from [`DEGREES`].
+const NEAREST: [[f32; 24]; 10] = {
+    let mut table = [[0.0f32; 24]; 10];
+    let mut s = 0;
+    while s < 10 {
+        let mut k = 0;
+        while k < 24 {
+            // The bin's centre, in quarter semitones to stay in integers: (2k + 1) / 4 semitones.
+            let centre4 = 2 * k as i32 + 1;
+            let mut best = 0i32;
+            let mut i = 0;
+            while i < 13 {
+                let d4 = 4 * DEGREES[s][i] as i32;
+                if (centre4 - d4).abs() < (centre4 - 4 * best).abs() {
+                    best = DEGREES[s][i] as i32;
+                }
+                i += 1;
+            }
+            table[s][k] = best as f32;
+            k += 1;
+        }
+        s += 1;
+    }
+    table
+};
+
 /// `octaves` snapped to the nearest note of scale `scale` (index into [`DEGREES`]) transposed by `root`
-/// semitones; ties go down. Audio thread.
+/// semitones; exactly halfway between two notes it takes the upper one. A table lookup and integer
+/// conversions only (no `floor`, a libm call on baseline x86-64). Audio thread.
 #[inline]
 pub fn quantize(octaves: f32, scale: usize, root: f32) -> f32 {
-    let degrees = &DEGREES[scale.min(DEGREES.len() - 1)];
-    let semis = clamp(octaves, -RANGE, RANGE) * 12.0 - root;
-    let octave = (semis * (1.0 / 12.0)).floor();
-    let within = semis - 12.0 * octave;
-    let mut best = degrees[0];
-    for &d in &degrees[1..] {
-        if (within - d).abs() < (within - best).abs() {
-            best = d;
-        }
-    }
-    (12.0 * octave + best + root) * (1.0 / 12.0)
+    let table = &NEAREST[scale.min(NEAREST.len() - 1)];
+    // Semitones above the root, shifted by 2400 (200 octaves) so that truncation is floor.
+    let semis = clamp(octaves, -RANGE, RANGE) * 12.0 - root + 2400.0;
+    let octave = (semis * (1.0 / 12.0)) as i32;
+    let within = semis - 12.0 * octave as f32;
+    // `within` is in [0, 12) up to rounding; the clamp keeps the index in the table either way.
+    let bin = ((within * 2.0) as i32).clamp(0, 23) as usize;
+    (12.0 * octave as f32 + table[bin] + root - 2400.0) * (1.0 / 12.0)
 }
 
 impl NodeKind for Quantize {
