@@ -72,7 +72,7 @@ node_kinds! {
     SampleHold => crate::util::sample_hold::SampleHold,
     Quantize => crate::util::quantize::Quantize,
     Voice => crate::util::voice::Voice,
-    Controls => crate::util::controls::Controls,
+    Controls => crate::util::controls::ControlSignals,
     Saturator => crate::shape::saturator::Saturator,
     Bitcrush => crate::shape::bitcrush::Bitcrush,
 }

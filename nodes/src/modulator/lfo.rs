@@ -85,7 +85,7 @@ pub const SPEC: NodeSpec = NodeSpec {
             1.0,
             5.0,
         ),
-        ParamSpec::choice("shape", "Waveform.", SHAPES, 0),
+        ParamSpec::choice("shape", "Waveform: sine, triangle, saw, square, sample_hold, smooth_random.", SHAPES, 0),
         ParamSpec::new(
             "phase",
             "Start phase in cycles, 0..1: where a note's trigger restarts a `voice` LFO; a fixed offset on a \

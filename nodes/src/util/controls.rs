@@ -28,15 +28,15 @@ const OUTPUTS: usize = 3;
 
 /// Per-group state: each output's value at the end of the last call, for ramping; `None` before the first.
 #[derive(Clone, Debug)]
-pub struct Controls {
+pub struct ControlSignals {
     last: Option<[Lanes; OUTPUTS]>,
 }
 
-impl NodeKind for Controls {
+impl NodeKind for ControlSignals {
     const SPEC: NodeSpec = SPEC;
 
     fn new(_sample_rate: f32) -> Self {
-        Controls { last: None }
+        ControlSignals { last: None }
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {

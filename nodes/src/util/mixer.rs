@@ -26,7 +26,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         PortSpec { name: "in7", doc: "audio or control, scaled by gain7" },
         PortSpec { name: "in8", doc: "audio or control, scaled by gain8" },
     ],
-    outputs: &[PortSpec { name: "out", doc: "audio" }],
+    outputs: &[PortSpec { name: "out", doc: "the sum of each input times its gain" }],
     params: &[
         ParamSpec::new("gain1", "Gain of in1, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
         ParamSpec::new("gain2", "Gain of in2, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
