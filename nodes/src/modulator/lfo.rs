@@ -20,7 +20,7 @@ use crate::dsp::approx::sin_turns;
 use crate::dsp::phasor::param;
 use crate::dsp::random::{seed, uniform};
 use crate::dsp::{clamp, frames};
-use crate::lanes::{LANES, LaneMask, Lanes};
+use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
@@ -156,23 +156,90 @@ impl Lfo {
     /// `phase + offset` is below 2, so one compare wraps it. Audio thread.
     #[inline(always)]
     fn run<const RANDOM: bool>(&mut self, out: &mut [Lanes], r: &Ramp) {
+        let n = out.len().min(MAX_CHUNK);
         let (mut phase, mut cycle, mut inc, mut fade) = (self.phase, self.cycle, self.inc, self.fade);
-        // The random values of the current cycle and the two after it, per lane (only read when RANDOM).
-        let mut values = [[0.0f32; LANES]; 3];
-        if RANDOM {
+        // Two passes, so that each lane loop has one float width and vectorises: first the f64 phase walk,
+        // writing each frame's position in the cycle (and the fade, and the random pair) as f32; then the f32
+        // shapes (`shapes`).
+        let mut at = [[0.0f32; LANES]; MAX_CHUNK];
+        let mut depth = [[0.0f32; LANES]; MAX_CHUNK];
+        if !RANDOM {
+            // Wraps are counted in f64 and added to the cycle index after the loop, so that the loop is f64
+            // arithmetic and selects only.
+            let mut wraps = [0.0f64; LANES];
+            for i in 0..n {
+                for l in 0..LANES {
+                    let pos = phase[l] + r.offset[l];
+                    at[i][l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
+                    depth[i][l] = fade[l] as f32;
+                    fade[l] = (fade[l] + r.fade_step[l]).min(1.0);
+                    inc[l] += r.step[l];
+                    let next = phase[l] + inc[l];
+                    let wrapped = next >= 1.0;
+                    phase[l] = if wrapped { next - 1.0 } else { next };
+                    wraps[l] += if wrapped { 1.0 } else { 0.0 };
+                }
+            }
+            for l in 0..LANES {
+                cycle[l] = cycle[l].wrapping_add(wraps[l] as u64);
+            }
+            self.shapes::<false>(&mut out[..n], &at, &depth, &[[[0.0; LANES]; 2]; 0], &r.weight);
+        } else {
+            // Each frame's pair of random values (this cycle's and the next), and a window of the current
+            // cycle's value and the two after it, moved on at each wrap.
+            let mut pair = [[[0.0f32; LANES]; 2]; MAX_CHUNK];
+            let mut values = [[0.0f32; LANES]; 3];
             for l in 0..LANES {
                 for (j, v) in values.iter_mut().enumerate() {
                     v[l] = uniform(cycle[l].wrapping_add(j as u64));
                 }
             }
+            for i in 0..n {
+                for l in 0..LANES {
+                    let pos = phase[l] + r.offset[l];
+                    let over = pos >= 1.0;
+                    at[i][l] = (if over { pos - 1.0 } else { pos }) as f32;
+                    depth[i][l] = fade[l] as f32;
+                    pair[i][0][l] = if over { values[1][l] } else { values[0][l] };
+                    pair[i][1][l] = if over { values[2][l] } else { values[1][l] };
+                    fade[l] = (fade[l] + r.fade_step[l]).min(1.0);
+                    inc[l] += r.step[l];
+                    let next = phase[l] + inc[l];
+                    if next >= 1.0 {
+                        phase[l] = next - 1.0;
+                        cycle[l] = cycle[l].wrapping_add(1);
+                        values[0][l] = values[1][l];
+                        values[1][l] = values[2][l];
+                        values[2][l] = uniform(cycle[l].wrapping_add(2));
+                    } else {
+                        phase[l] = next;
+                    }
+                }
+            }
+            self.shapes::<true>(&mut out[..n], &at, &depth, &pair[..n], &r.weight);
         }
-        let w = &r.weight;
-        for frame in out.iter_mut() {
+        self.phase = phase;
+        self.cycle = cycle;
+        self.inc = inc;
+        self.fade = fade;
+    }
+
+    /// The f32 pass of [`Lfo::run`]: each frame's shape value at position `at` (cycles, `0..1`) times the fade
+    /// `depth`; `pair` holds the random values when `RANDOM`. Audio thread.
+    #[inline(always)]
+    fn shapes<const RANDOM: bool>(
+        &self,
+        out: &mut [Lanes],
+        at: &[Lanes; MAX_CHUNK],
+        depth: &[Lanes; MAX_CHUNK],
+        pair: &[[Lanes; 2]],
+        w: &[[f32; LANES]; SHAPE_COUNT],
+    ) {
+        for (i, frame) in out.iter_mut().enumerate() {
+            let (t, g) = (at[i], depth[i]);
             let mut y: Lanes = [0.0; LANES];
             for l in 0..LANES {
-                let pos = phase[l] + r.offset[l];
-                let over = pos >= 1.0;
-                let t = (if over { pos - 1.0 } else { pos }) as f32;
+                let t = t[l];
                 // Signed phase in [-0.5, 0.5): 0 at the rising zero crossing.
                 let s = if t >= 0.5 { t - 1.0 } else { t };
                 let a = s.abs();
@@ -180,30 +247,14 @@ impl Lfo {
                 let square = if s >= 0.0 { 1.0 } else { -1.0 };
                 let mut value = w[0][l] * sin_turns(s) + w[1][l] * 4.0 * folded + w[2][l] * 2.0 * s + w[3][l] * square;
                 if RANDOM {
-                    let (from, to) = if over { (values[1][l], values[2][l]) } else { (values[0][l], values[1][l]) };
+                    let (from, to) = (pair[i][0][l], pair[i][1][l]);
                     let smooth = from + (to - from) * (t * t * (3.0 - 2.0 * t));
                     value += w[4][l] * from + w[5][l] * smooth;
                 }
-                y[l] = value * fade[l] as f32;
-                fade[l] = (fade[l] + r.fade_step[l]).min(1.0);
-                inc[l] += r.step[l];
-                let next = phase[l] + inc[l];
-                let wrapped = next >= 1.0;
-                phase[l] = if wrapped { next - 1.0 } else { next };
-                cycle[l] = cycle[l].wrapping_add(wrapped as u64);
-                if RANDOM && wrapped {
-                    // Rare (once per cycle): move the window of values on.
-                    values[0][l] = values[1][l];
-                    values[1][l] = values[2][l];
-                    values[2][l] = uniform(cycle[l].wrapping_add(2));
-                }
+                y[l] = value * g[l];
             }
             *frame = y;
         }
-        self.phase = phase;
-        self.cycle = cycle;
-        self.inc = inc;
-        self.fade = fade;
     }
 }
 
