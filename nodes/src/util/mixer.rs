@@ -15,7 +15,8 @@ const INPUTS: usize = 8;
 pub const SPEC: NodeSpec = NodeSpec {
     kind: "mixer",
     doc: "Sums up to eight inputs, each scaled by its own gain: out = in1·gain1 + … + in8·gain8. Unconnected \
-          inputs are silent and cost nothing. Gain changes ramp linearly across each call.",
+          inputs are silent and cost nothing. Gain changes ramp linearly across each call. A sum that is not a \
+          number comes out as 0, and one beyond ±1e9 as ±1e9.",
     inputs: &[
         PortSpec { name: "in1", doc: "audio or control, scaled by gain1" },
         PortSpec { name: "in2", doc: "audio or control, scaled by gain2" },
@@ -72,15 +73,21 @@ impl NodeKind for Mixer {
                 for (frame, x) in out.iter_mut().zip(x) {
                     // Whole-array values in and out, so the lane loop becomes SIMD.
                     let (x, mut y) = (*x, *frame);
-                    // NaN reads as 0 and magnitudes are limited, so eight hot inputs cannot overflow.
                     for l in 0..LANES {
                         g[l] += step[l];
-                        y[l] += audio(x[l]) * g[l];
+                        y[l] += x[l] * g[l];
                     }
                     *frame = y;
                 }
             }
             *gain = *target;
+        }
+        // One guard on the sum rather than one per input: a NaN or infinite input (or a sum that overflows)
+        // leaves the mixer as 0 or ±1e9, never as NaN or infinity.
+        for frame in out.iter_mut() {
+            for l in 0..LANES {
+                frame[l] = audio(frame[l]);
+            }
         }
         LaneMask::ALL
     }
