@@ -68,6 +68,8 @@ fn main() {
         ("controls", &[]),
         ("saturator", &[("mode", 0.0)]),
         ("saturator", &[("mode", 0.0), ("antialias", 1.0)]),
+        ("saturator", &[("mode", 0.0), ("antialias", 2.0)]),
+        ("saturator", &[("mode", 1.0), ("antialias", 2.0)]),
         ("saturator", &[("mode", 1.0)]),
         ("saturator", &[("mode", 2.0)]),
         ("bitcrush", &[]),

@@ -11,6 +11,7 @@ const SR: f32 = 48_000.0;
 const MODES: [&str; 3] = ["tanh", "soft_clip", "fold"];
 const ADAA: f32 = 0.0;
 const OFF: f32 = 1.0;
+const TWICE: f32 = 2.0;
 
 /// Renders `frames` of a sine at `hz` and amplitude `amp` through a saturator set by `settings`, after a
 /// 4096-frame warm-up, and returns lane 0.
@@ -49,7 +50,8 @@ fn alias_power_db(x: &[f64], f0: f64) -> f64 {
 /// sub-multiples of 48 kHz, so that aliases fall between harmonics. Beside that worst-alias figure, the total
 /// alias power (`alias_power_db`). First-order ADAA must lower the worst alias by at least 4 dB and the alias
 /// power by at least 6 dB for every curve and tone, and the worst alias by at least 5 dB on average per curve;
-/// the figures are printed (see the report in the commit for the measured values).
+/// ADAA at 2× (`adaa_2x`) must lower the worst alias by at least 20 dB for every tone and 25 dB on average.
+/// The figures are printed.
 #[test]
 fn adaa_lowers_aliasing_of_a_hard_driven_tone() {
     let frames = 1 << 16;
@@ -57,10 +59,16 @@ fn adaa_lowers_aliasing_of_a_hard_driven_tone() {
     // folds) is where it is played.
     for ((m, name), drive) in MODES.iter().enumerate().zip([24.0, 24.0, 12.0]) {
         let mut gains = Vec::new();
+        let mut twice_gains = Vec::new();
         for f0 in [2093.0, 2637.02, 3520.0, 4186.01] {
             let naive_out = render(&[("mode", m as f32), ("drive", drive), ("antialias", OFF)], f0, 1.0, frames);
             let adaa_out = render(&[("mode", m as f32), ("drive", drive), ("antialias", ADAA)], f0, 1.0, frames);
+            let twice_out = render(&[("mode", m as f32), ("drive", drive), ("antialias", TWICE)], f0, 1.0, frames);
             let (naive, adaa) = (aliasing_db(&naive_out, SR as f64, f0), aliasing_db(&adaa_out, SR as f64, f0));
+            let twice = aliasing_db(&twice_out, SR as f64, f0);
+            println!("{name} {f0} Hz, drive {drive} dB: worst alias with ADAA at 2× {twice:.1} dB");
+            assert!(twice < naive - 20.0, "{name} {f0} Hz: ADAA at 2× {twice:.1} dB vs naive {naive:.1} dB");
+            twice_gains.push(naive - twice);
             let (naive_power, adaa_power) = (alias_power_db(&naive_out, f0), alias_power_db(&adaa_out, f0));
             println!(
                 "{name} {f0} Hz, drive {drive} dB: worst alias naive {naive:.1} dB, ADAA {adaa:.1} dB ({:.1} dB better); \
@@ -76,8 +84,10 @@ fn adaa_lowers_aliasing_of_a_hard_driven_tone() {
             gains.push(naive - adaa);
         }
         let average = gains.iter().sum::<f64>() / gains.len() as f64;
-        println!("{name}: ADAA lowers aliasing by {average:.1} dB on average");
+        let twice_average = twice_gains.iter().sum::<f64>() / twice_gains.len() as f64;
+        println!("{name}: ADAA lowers aliasing by {average:.1} dB on average, ADAA at 2× by {twice_average:.1} dB");
         assert!(average > 5.0, "{name}: average improvement {average:.1} dB");
+        assert!(twice_average > 25.0, "{name}: average improvement at 2× {twice_average:.1} dB");
     }
 }
 
@@ -86,19 +96,24 @@ fn adaa_lowers_aliasing_of_a_hard_driven_tone() {
 #[test]
 fn small_signals_pass_at_unity_and_no_dc_appears() {
     for (m, name) in MODES.iter().enumerate() {
-        for aa in [ADAA, OFF] {
+        for aa in [ADAA, OFF, TWICE] {
             let quiet = render(&[("mode", m as f32), ("drive", 0.0), ("antialias", aa)], 1000.0, 0.01, 48_000);
             let level = db(rms(&quiet) / (0.01 / 2f64.sqrt()));
             assert!(level.abs() < 0.05, "{name} aa {aa}: small-signal gain {level:+.3} dB");
-            // ADAA's two-sample average: cos(π·f/fs), −2.0 dB at 10 kHz; flat without it.
+            // ADAA's two-sample average: cos(π·f/rate), −2.0 dB at 10 kHz at 48 kHz, −0.5 dB at 2×; flat without.
             let treble = render(&[("mode", m as f32), ("drive", 0.0), ("antialias", aa)], 10_000.0, 0.01, 48_000);
             let droop = db(rms(&treble) / (0.01 / 2f64.sqrt()));
-            let want = if aa == ADAA { db((std::f64::consts::PI * 10_000.0 / SR as f64).cos()) } else { 0.0 };
+            let rate = if aa == TWICE { 2.0 * SR as f64 } else { SR as f64 };
+            let want = if aa == OFF { 0.0 } else { db((std::f64::consts::PI * 10_000.0 / rate).cos()) };
             assert!((droop - want).abs() < 0.05, "{name} aa {aa}: 10 kHz at {droop:+.2} dB, want {want:+.2}");
             let hot = render(&[("mode", m as f32), ("drive", 36.0), ("antialias", aa)], 1000.0, 1.0, 48_000);
             let dc = db(mean(&hot).abs());
             assert!(dc < -80.0, "{name} aa {aa}: DC {dc:.1} dBFS");
-            assert!(hot.iter().all(|v| v.abs() <= 1.0 + 1e-5), "{name}: peaks stay within ±1");
+            // At 2× the decimation filter rings on the clipped edges (as any band-limited clip does), so peaks
+            // may overshoot ±1 slightly: by at most 1 dB.
+            let peak = hot.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let bound = if aa == TWICE { 1.122 } else { 1.0 + 1e-5 };
+            assert!(peak <= bound, "{name} aa {aa}: peak {peak:.4}");
         }
     }
 }
@@ -136,12 +151,32 @@ fn mix_and_output_behave() {
     rig.set("mix", 0.0);
     let out = lane(&rig.run_with(256, &[Some(&x)])[0], 0);
     assert!((1..256).all(|i| (out[i] - 0.5 * (x[i][0] + x[i - 1][0]) as f64).abs() < 1e-6));
+    // At 2× the dry path is delayed like the wet one (18.75 samples), to the nearest sample: 19.
+    let mut rig = Rig::new("saturator", SR);
+    rig.set("mix", 0.0).set("antialias", TWICE);
+    let out = lane(&rig.run_with(256, &[Some(&x)])[0], 0);
+    assert!((0..256).all(|i| out[i] == if i < 19 { 0.0 } else { x[i - 19][0] as f64 }));
+}
+
+/// With ADAA at 2×, wet and dry line up: a small signal at mix 0.5 comes out at the mean level of mix 0 and 1
+/// (no comb filtering from a misaligned dry path), within 0.05 dB at 1 kHz and 0.1 dB at 8 kHz.
+#[test]
+fn oversampled_wet_and_dry_line_up() {
+    for (hz, tolerance) in [(1000.0, 0.05), (8000.0, 0.1)] {
+        let level = |mix: f32| {
+            let out = render(&[("mode", 0.0), ("drive", 0.0), ("antialias", TWICE), ("mix", mix)], hz, 0.01, 48_000);
+            db(rms(&out) / (0.01 / 2f64.sqrt()))
+        };
+        let (dry, half, wet) = (level(0.0), level(0.5), level(1.0));
+        println!("{hz} Hz at 2×: dry {dry:+.3} dB, half {half:+.3} dB, wet {wet:+.3} dB");
+        assert!((half - 0.5 * (dry + wet)).abs() < tolerance, "{hz} Hz: {dry} {half} {wet}");
+    }
 }
 
 #[test]
 fn stays_finite_at_extreme_parameters() {
     for m in 0..3 {
-        for aa in [ADAA, OFF] {
+        for aa in [ADAA, OFF, TWICE] {
             let mut rig = Rig::new("saturator", SR);
             rig.set("mode", m as f32).set("antialias", aa).set("drive", 48.0).set("output", 12.0);
             for input in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, 1e-30] {

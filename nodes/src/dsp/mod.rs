@@ -6,6 +6,7 @@ pub(crate) mod adaa;
 pub(crate) mod approx;
 pub(crate) mod blep;
 pub(crate) mod guard;
+pub(crate) mod halfband;
 pub(crate) mod phasor;
 pub(crate) mod ramp;
 pub(crate) mod random;

@@ -4,6 +4,7 @@ use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::adaa::{Curve, RANGE};
 use crate::dsp::guard::audio;
+use crate::dsp::halfband::{LATENCY, Oversampler};
 use crate::dsp::phasor::param;
 use crate::dsp::{clamp, frames, input, ramp};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
@@ -21,11 +22,13 @@ pub const SPEC: NodeSpec = NodeSpec {
     doc: "Drives its input into a curve: `tanh` (smooth, warm), `soft_clip` (a cubic that is clean at low level \
           and flat at ±1 above 1.5), `fold` (a triangle wavefolder: signals above ±1 fold back, adding bright, \
           moving overtones as drive rises). Every curve has unity gain for small signals and stays within ±1, \
-          so `drive` sets how hard it bites, not how loud it gets. Anti-aliasing by first-order ADAA (the \
-          curve's average between samples): at 48 kHz, on a full-scale 2–4.2 kHz tone driven by 24 dB, it lowers \
-          the worst alias by 6–7.6 dB and the total alias power by 9–11 dB, for half a sample of delay and \
-          −2.0 dB at 10 kHz (−0.5 dB at 5 kHz); `off` is the plain curve. The dry signal \
-          is delayed to match, so `mix` does not comb-filter.",
+          so `drive` sets how hard it bites, not how loud it gets. Anti-aliasing: `adaa` (first-order \
+          antiderivative anti-aliasing: the curve's average between samples) lowers the worst alias of a \
+          full-scale 2–4.2 kHz tone driven by 24 dB at 48 kHz by 6–7.6 dB and the total alias power by 9–11 dB, \
+          for half a sample of delay and −2.0 dB at 10 kHz; `adaa_2x` runs ADAA at twice the rate between \
+          half-band filters and lowers the worst alias by 30 dB (to −45..−59 dB), for 19 samples of delay, \
+          −0.5 dB at 10 kHz and about twice the CPU; `off` is the plain curve. The dry signal is delayed to \
+          match, so `mix` does not comb-filter.",
     inputs: &[PortSpec { name: "in", doc: "audio, ±1 nominal (NaN reads as 0)" }],
     outputs: &[PortSpec { name: "out", doc: "audio: dry × (1 − mix) + curve(in × drive) × mix, then × output" }],
     params: &[
@@ -56,7 +59,15 @@ pub struct Saturator {
     output: Lanes,
     /// Per lane, whether the current call's wet signal is ADAA (so the dry path is delayed by half a sample).
     aligned: [bool; LANES],
+    /// The 2× oversampler's filter histories (used by `adaa_2x`).
+    oversampler: Oversampler,
+    /// Recent dry input, newest at `dry_pos`, for delaying the dry path to match `adaa_2x`.
+    dry_ring: [Lanes; DRY_RING],
+    dry_pos: usize,
 }
+
+/// Length of the dry delay ring: more than the oversampled path's delay.
+const DRY_RING: usize = 32;
 
 /// Decibels to a gain factor.
 #[inline]
@@ -75,6 +86,9 @@ impl NodeKind for Saturator {
             mix: splat(1.0),
             output: splat(1.0),
             aligned: [true; LANES],
+            oversampler: Oversampler::new(),
+            dry_ring: [splat(0.0); DRY_RING],
+            dry_pos: 0,
         }
     }
 
@@ -85,13 +99,19 @@ impl NodeKind for Saturator {
         let (mut drive_to, mut mix, mut output_to) = ([0.0f32; LANES], [0.0f32; LANES], [0.0f32; LANES]);
         let mut curve = [Curve::Tanh; LANES];
         let mut adaa = [true; LANES];
+        let mut twice = true;
         for l in 0..LANES {
             drive_to[l] = gain(clamp(drive_db[l], 0.0, 48.0));
             mix[l] = clamp(mix_to[l], 0.0, 1.0);
             output_to[l] = gain(clamp(output_db[l], -48.0, 12.0));
             curve[l] = Curve::from_index(clamp(mode[l].round(), 0.0, 2.0) as usize);
-            adaa[l] = aa[l] < 0.5;
+            adaa[l] = aa[l] < 0.5 || aa[l] >= 1.5;
+            twice &= aa[l] >= 1.5;
             if p.voice.start.contains(l) {
+                self.oversampler.reset_lane(l);
+                for frame in self.dry_ring.iter_mut() {
+                    frame[l] = 0.0;
+                }
                 self.last[l] = 0.0;
                 self.last_dry[l] = 0.0;
                 self.drive[l] = drive_to[l];
@@ -111,6 +131,11 @@ impl NodeKind for Saturator {
         // choices are the same in every voice in practice, and the general loop covers lanes that differ.
         let same = (0..LANES).all(|l| curve[l] == curve[0] && adaa[l] == adaa[0]);
         match (same, curve[0], adaa[0]) {
+            (true, c, true) if twice => match c {
+                Curve::Tanh => self.run_2x(out, x, &ramps, Curve::Tanh),
+                Curve::SoftClip => self.run_2x(out, x, &ramps, Curve::SoftClip),
+                Curve::Fold => self.run_2x(out, x, &ramps, Curve::Fold),
+            },
             (true, c, true) => match c {
                 Curve::Tanh => self.run_adaa(out, x, &ramps, |_| Curve::Tanh),
                 Curve::SoftClip => self.run_adaa(out, x, &ramps, |_| Curve::SoftClip),
@@ -200,6 +225,58 @@ impl Saturator {
         self.output = o;
         self.last = last;
         self.last_dry = last_dry;
+    }
+
+    /// [`Saturator::run_adaa`] at twice the sample rate: each input frame is upsampled to two, each of those
+    /// goes through ADAA (the segment from the previous one), and the pair is filtered back down. The dry path
+    /// is delayed to match, to the nearest sample. Audio thread.
+    #[inline(always)]
+    fn run_2x(&mut self, out: &mut [Lanes], x: Option<&[Lanes]>, r: &Ramps, curve: Curve) {
+        let (mut d, mut m, mut o) = (self.drive, self.mix, self.output);
+        let mut last = self.last;
+        let mut parts: [(f32, f32); LANES] = std::array::from_fn(|l| curve.parts(last[l]));
+        // The wet path is LATENCY + 0.25 samples late (ADAA adds half a sample at the doubled rate). The dry path
+        // is delayed by the nearest whole number of samples, 19: interpolating the last quarter would dull the
+        // dry signal (−0.9 dB at 8 kHz), while a quarter-sample mismatch costs at most −0.07 dB at 8 kHz and
+        // −0.3 dB at 16 kHz at mix 0.5.
+        let delay = (LATENCY + 0.25).round() as usize;
+        for (i, frame) in out.iter_mut().enumerate() {
+            let v = x.map_or(splat(0.0), |w| w[i]);
+            let mut driven = [0.0f32; LANES];
+            let mut dry = [0.0f32; LANES];
+            for l in 0..LANES {
+                d[l] += r.drive[l];
+                dry[l] = audio(v[l]);
+                driven[l] = (dry[l] * d[l]).clamp(-RANGE, RANGE);
+            }
+            let (u0, u1) = self.oversampler.up(driven);
+            let (mut w0, mut w1) = ([0.0f32; LANES], [0.0f32; LANES]);
+            for l in 0..LANES {
+                let p0 = curve.parts(u0[l]);
+                let p1 = curve.parts(u1[l]);
+                w0[l] = curve.adaa_from(last[l], parts[l], u0[l], p0);
+                w1[l] = curve.adaa_from(u0[l], p0, u1[l], p1);
+                last[l] = u1[l];
+                parts[l] = p1;
+            }
+            let wet = self.oversampler.down(w0, w1);
+            self.dry_pos = (self.dry_pos + DRY_RING - 1) % DRY_RING;
+            self.dry_ring[self.dry_pos] = dry;
+            let aligned = self.dry_ring[(self.dry_pos + delay) % DRY_RING];
+            let mut y = [0.0f32; LANES];
+            for l in 0..LANES {
+                m[l] += r.mix[l];
+                o[l] += r.output[l];
+                y[l] = (aligned[l] + m[l] * (wet[l] - aligned[l])) * o[l];
+            }
+            *frame = y;
+        }
+        self.drive = d;
+        self.mix = m;
+        self.output = o;
+        self.last = last;
+        // Keep the single-rate dry state current too, for a switch back to `adaa` or `off`.
+        self.last_dry = self.dry_ring[self.dry_pos];
     }
 
     /// Per lane, 0.5 where the wet signal is ADAA's (half a sample late, so the dry is averaged to match) and 0
