@@ -26,6 +26,15 @@ pub(crate) fn seed(a: u64, b: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The seed of a per-voice random sequence for the voice starting in lane `lane` at engine frame `frame` with
+/// pitch `pitch` (MIDI semitones): different for every note (voices in different lane groups can share a lane
+/// and a start frame, never a key, since a repeated key retriggers its voice), and the same when a render is
+/// repeated. Audio thread.
+#[inline]
+pub(crate) fn voice_seed(frame: u64, lane: usize, pitch: f32) -> u64 {
+    seed(frame ^ ((pitch.to_bits() as u64) << 32), lane as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

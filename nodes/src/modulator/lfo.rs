@@ -12,13 +12,13 @@
 //!
 //! The random shapes take their values from a counter-based hash of the cycle index (`dsp::random`): a global
 //! LFO's cycle index is absolute, so every voice draws the same values; a per-voice LFO's index is seeded at
-//! the trigger from the frame clock and the lane, so each note gets its own sequence and a render repeats.
+//! the trigger from the frame clock, the lane and the pitch, so each note gets its own sequence and a render repeats.
 
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::approx::sin_turns;
 use crate::dsp::phasor::param;
-use crate::dsp::random::{seed, uniform};
+use crate::dsp::random::{uniform, voice_seed};
 use crate::dsp::{clamp, frames};
 use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
@@ -335,7 +335,7 @@ impl NodeKind for Lfo {
                 }
             } else if triggered.contains(l) {
                 self.phase[l] = start;
-                self.cycle[l] = seed(frame, l as u64);
+                self.cycle[l] = voice_seed(frame, l, p.voice.pitch[l]);
                 self.inc[l] = target[l];
             }
             let fade = clamp(fade_time[l], 0.0, 30.0);

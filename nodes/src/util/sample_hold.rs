@@ -4,7 +4,7 @@ use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::guard::audio;
 use crate::dsp::phasor::param;
-use crate::dsp::random::{seed, uniform};
+use crate::dsp::random::{seed, uniform, voice_seed};
 use crate::dsp::{clamp, frames, input};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
@@ -62,8 +62,8 @@ impl NodeKind for SampleHold {
         for l in 0..LANES {
             th[l] = clamp(threshold[l], -1.0, 1.0);
             if p.voice.start.contains(l) {
-                // Each note its own noise sequence, from the frame clock and the lane.
-                self.noise[l] = seed(p.transport.frame, l as u64);
+                // Each note its own noise sequence, from the frame clock, the lane and the pitch.
+                self.noise[l] = voice_seed(p.transport.frame, l, p.voice.pitch[l]);
                 self.last[l] = trig.map_or(0.0, |w| audio(w[0][l]));
             }
         }
