@@ -37,8 +37,8 @@ const SHAPES: &[&str] = &["sine", "triangle", "saw", "square", "sample_hold", "s
 const SHAPE_COUNT: usize = 6;
 
 /// Sync choices: `off`, then each note value plain, dotted (`d`, 1.5×) and triplet (`t`, 2/3×), from four
-/// whole notes down to a thirty-second. Index `i ≥ 1` is value `(i − 1) / 3` of [`NOTE_BEATS`], variant
-/// `(i − 1) % 3`.
+/// whole notes down to a thirty-second (4/1, 2/1, 1/1, 1/2, 1/4, 1/8, 1/16, 1/32). Index `i ≥ 1` is note value
+/// `(i − 1) / 3` in that order, variant `(i − 1) % 3`. Any thread.
 pub const SYNC_CHOICES: &[&str] = &[
     "off", "4/1", "4/1d", "4/1t", "2/1", "2/1d", "2/1t", "1/1", "1/1d", "1/1t", "1/2", "1/2d", "1/2t", "1/4", "1/4d",
     "1/4t", "1/8", "1/8d", "1/8t", "1/16", "1/16d", "1/16t", "1/32", "1/32d", "1/32t",
@@ -51,7 +51,7 @@ const NOTE_BEATS: [f64; 8] = [16.0, 8.0, 4.0, 2.0, 1.0, 0.5, 0.25, 0.125];
 const MODES: &[&str] = &["voice", "global"];
 
 /// The length in quarter-note beats of one cycle for sync choice `index` (`1..=24`); `None` for `off` or an
-/// index out of range.
+/// index out of range. Any thread.
 pub fn sync_beats(index: usize) -> Option<f64> {
     let i = index.checked_sub(1)?;
     let base = *NOTE_BEATS.get(i / 3)?;
@@ -123,7 +123,7 @@ pub const SPEC: NodeSpec = NodeSpec {
     role: NodeRole::Signal,
 };
 
-/// Per-group state. Audio thread only (created off it).
+/// Per-group state. Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct Lfo {
     /// Each lane's phase within the current cycle, `0..1` (without the global `phase` offset).

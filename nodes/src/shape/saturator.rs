@@ -47,6 +47,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 };
 
 /// Per-group state.
+/// Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct Saturator {
     /// The last driven input per lane (the ADAA segment's start).

@@ -27,6 +27,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 const OUTPUTS: usize = 3;
 
 /// Per-group state: each output's value at the end of the last call, for ramping; `None` before the first.
+/// Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct ControlSignals {
     last: Option<[Lanes; OUTPUTS]>,

@@ -32,6 +32,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 };
 
 /// Per-group state: the mix reached at the end of the last call, for ramping.
+/// Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct Crossfade {
     mix: Lanes,

@@ -37,6 +37,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 };
 
 /// Per-group state: scale and offset reached at the end of the last call, for ramping.
+/// Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct Math {
     scale: Lanes,

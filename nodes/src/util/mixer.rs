@@ -42,6 +42,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 };
 
 /// Per-group state: each input's gain reached at the end of the last call, for ramping.
+/// Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct Mixer {
     gain: [Lanes; INPUTS],

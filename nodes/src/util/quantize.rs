@@ -11,7 +11,7 @@ use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 const SCALE: usize = 0;
 const ROOT: usize = 1;
 
-/// Scale names, in choice-index order; [`DEGREES`] holds their notes.
+/// Scale names, in choice-index order; [`DEGREES`] holds their notes. Any thread.
 pub const SCALES: &[&str] = &[
     "chromatic",
     "major",
@@ -75,7 +75,7 @@ pub const SPEC: NodeSpec = NodeSpec {
     role: NodeRole::Signal,
 };
 
-/// The quantiser keeps no state.
+/// The quantiser keeps no state. Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct Quantize;
 

@@ -36,6 +36,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 };
 
 /// Per-group state.
+/// Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct SampleHold {
     /// The held value per lane.

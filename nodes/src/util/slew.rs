@@ -55,6 +55,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 };
 
 /// Per-group state: each lane's output value.
+/// Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct Slew {
     y: Lanes,

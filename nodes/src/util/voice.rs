@@ -47,6 +47,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 const OUTPUTS: usize = 4;
 
 /// Per-group state: each output's value at the end of the last call, for ramping.
+/// Created off the audio thread ([`NodeKind::new`]), processed on it.
 #[derive(Clone, Debug)]
 pub struct Voice {
     last: [Lanes; OUTPUTS],
