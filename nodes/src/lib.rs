@@ -27,6 +27,7 @@ pub mod osc;
 pub mod pitch;
 pub mod reference;
 pub mod registry;
+pub mod shape;
 pub mod spec;
 pub mod util;
 

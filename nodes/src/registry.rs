@@ -73,6 +73,15 @@ node_kinds! {
     Delay => crate::effect::delay::Delay,
     Chorus => crate::effect::chorus::Chorus,
     Reverb => crate::effect::reverb::Reverb,
+    Crossfade => crate::util::crossfade::Crossfade,
+    Math => crate::util::math::Math,
+    Slew => crate::util::slew::Slew,
+    SampleHold => crate::util::sample_hold::SampleHold,
+    Quantize => crate::util::quantize::Quantize,
+    Voice => crate::util::voice::Voice,
+    Controls => crate::util::controls::ControlSignals,
+    Saturator => crate::shape::saturator::Saturator,
+    Bitcrush => crate::shape::bitcrush::Bitcrush,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

@@ -40,7 +40,23 @@ fn a_gain_change_ramps_across_one_call() {
 }
 
 #[test]
+fn all_eight_inputs_sum_with_their_gains() {
+    let mut rig = Rig::new("mixer", 48_000.0);
+    for i in 1..=8 {
+        rig.set(&format!("gain{i}"), i as f32 * 0.25);
+    }
+    let wires: Vec<_> = (0..8).map(|k| wire(64, move |i| ((i * (k + 1)) as f32 * 0.01).sin())).collect();
+    let inputs: Vec<Option<&[ferrule_nodes::Lanes]>> = wires.iter().map(|w| Some(&w[..])).collect();
+    let out = rig.run_with(64, &inputs).swap_remove(0);
+    for i in 0..64 {
+        let want: f32 = (0..8).map(|k| wires[k][i][0] * (k + 1) as f32 * 0.25).sum();
+        assert!((out[i][7] - want).abs() < 1e-5, "frame {i}");
+    }
+}
+
+#[test]
 fn stays_finite_at_extreme_parameters() {
     assert_finite_at_extremes("mixer", extreme_input);
     assert_finite_at_extremes("mixer", |_| 0.0);
+    assert_finite_at_extremes("mixer", |_| f32::NAN);
 }

@@ -145,7 +145,7 @@ const SOURCES: &[&str] =
     &["velocity", "key", "aftertouch", "pressure", "modwheel", "bend", "note_vibrato", "timbre", "cc74"];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn random_patches_compile_and_play_finite_without_allocating(

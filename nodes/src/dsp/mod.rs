@@ -2,12 +2,16 @@
 //! band-limiting residuals and per-call ramps. Crate-private; everything here is safe to call on the audio
 //! thread (no allocation, no panics, no division per sample).
 
+pub(crate) mod adaa;
 pub(crate) mod allpass;
 pub(crate) mod approx;
 pub(crate) mod blep;
 pub(crate) mod delay_line;
+pub(crate) mod guard;
+pub(crate) mod halfband;
 pub(crate) mod phasor;
 pub(crate) mod ramp;
+pub(crate) mod random;
 
 use crate::context::Process;
 use crate::lanes::Lanes;

@@ -18,7 +18,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         PortSpec { name: "cv", doc: "gain factor, usually an envelope 0..1; 1 when unconnected" },
     ],
     outputs: &[PortSpec { name: "out", doc: "audio" }],
-    params: &[ParamSpec::new("gain", "Gain factor.", Unit::Linear, 0.0, 4.0, 1.0, 5.0)],
+    params: &[ParamSpec::new("gain", "Gain factor, 0..4 (1 = unity).", Unit::Linear, 0.0, 4.0, 1.0, 5.0)],
     role: NodeRole::Signal,
 };
 
