@@ -38,6 +38,17 @@ fn cargo(step: &str, args: &[&str]) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("{step} failed")) }
 }
 
+/// Installs the system packages the build needs (ALSA headers and pkg-config for `ferrule play`) if they are
+/// missing, through `.ci/setup-deps`, so a fresh machine needs nothing beyond Rust.
+fn system_packages() -> Result<(), String> {
+    println!("==> system packages: .ci/setup-deps");
+    let status = Command::new("bash")
+        .arg(root().join(".ci/setup-deps"))
+        .status()
+        .map_err(|e| format!("cannot run .ci/setup-deps: {e}"))?;
+    if status.success() { Ok(()) } else { Err("installing system packages failed (see above)".into()) }
+}
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
@@ -46,6 +57,7 @@ fn root() -> PathBuf {
 /// test (built with the release profile: the DSP tests run much faster). The pedalboard test makes its
 /// Python venv under `target/` on its first run (from PyPI) and reuses it after.
 fn test() -> Result<(), String> {
+    system_packages()?;
     cargo("format", &["fmt", "--all", "--", "--check"])?;
     cargo("lint", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     bundle()?;
@@ -94,6 +106,7 @@ fn home() -> Result<PathBuf, String> {
 /// Builds the plugin and installs it into `~/.clap` and `~/.vst3`, builds the `ferrule` CLI and installs it into
 /// `~/.local/bin`, and renders the demo so a machine without speakers shows it works.
 fn install() -> Result<(), String> {
+    system_packages()?;
     let bundles = bundle()?;
     let installed_clap = home()?.join(".clap/Ferrule.clap");
     copy(&bundles.clap, &installed_clap)?;

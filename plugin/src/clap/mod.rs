@@ -1,7 +1,7 @@
 //! The CLAP adapter (clack): translates CLAP calls and events to the plugin core and back. No logic of
 //! its own beyond translation.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::CStr;
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
@@ -19,6 +19,8 @@ use clack_extensions::params::{
     PluginAudioProcessorParams, PluginMainThreadParams, PluginParams,
 };
 use clack_extensions::state::{PluginState, PluginStateImpl};
+use clack_extensions::timer::{HostTimer, PluginTimer, PluginTimerImpl, TimerId};
+use ferrule_reload::ReloadEvent;
 use clack_plugin::events::event_types::{NoteEndEvent, NoteExpressionType, TransportFlags};
 use clack_plugin::events::spaces::CoreEventSpace;
 use clack_plugin::events::{Match, Pckn};
@@ -45,7 +47,8 @@ impl Plugin for FerruleClap {
             .register::<PluginNotePorts>()
             .register::<PluginParams>()
             .register::<PluginState>()
-            .register::<PluginLatency>();
+            .register::<PluginLatency>()
+            .register::<PluginTimer>();
     }
 }
 
@@ -69,7 +72,13 @@ impl DefaultPluginFactory for FerruleClap {
     ) -> Result<ClapMainThread<'a>, PluginError> {
         let core = crate::guard(|| PluginCore::new(shared.params.clone()))
             .ok_or(PluginError::Message("Ferrule failed to start"))?;
-        Ok(ClapMainThread { host, core: RefCell::new(core) })
+        let mut host = host;
+        // A main-thread tick brings hot-reload results to the host; hosts without timers still get them
+        // through `on_main_thread` whenever the plugin asks for a callback.
+        let timer = host
+            .get_extension::<HostTimer>()
+            .and_then(|timer| timer.register_timer(&mut host, RELOAD_POLL_MS).ok());
+        Ok(ClapMainThread { host, core: RefCell::new(core), timer, latency: Cell::new(0) })
     }
 }
 
@@ -80,15 +89,58 @@ pub struct ClapShared {
 
 impl PluginShared<'_> for ClapShared {}
 
+/// How often the main thread looks for hot-reload results, in milliseconds.
+const RELOAD_POLL_MS: u32 = 50;
+
 /// The main-thread side: the plugin core.
 pub struct ClapMainThread<'a> {
     host: HostMainThreadHandle<'a>,
     core: RefCell<PluginCore>,
+    /// The reload-poll timer, when the host has timers.
+    timer: Option<TimerId>,
+    /// The latency last reported to the host, in samples.
+    latency: Cell<u32>,
+}
+
+impl ClapMainThread<'_> {
+    /// Brings hot-reload results to the host: parameter names and values are rescanned after a reload, and
+    /// a latency change asks the host to restart the plugin (it then reads the new latency while the
+    /// plugin is deactivated, as the latency extension requires). Main thread.
+    fn poll(&self) {
+        let mut core = self.core.borrow_mut();
+        core.collect_garbage();
+        let mut reloaded = false;
+        while let Some(event) = core.poll_reload() {
+            reloaded |= matches!(event, ReloadEvent::Reloaded(_));
+        }
+        if reloaded && let Some(params) = self.host.get_extension::<HostParams>() {
+            params.rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);
+        }
+        if core.latency() != self.latency.get() {
+            self.host.request_restart();
+        }
+    }
 }
 
 impl<'a> PluginMainThread<'a, ClapShared> for ClapMainThread<'a> {
     fn on_main_thread(&self) {
-        self.core.borrow_mut().collect_garbage();
+        let _ = crate::guard(|| self.poll());
+    }
+}
+
+impl Drop for ClapMainThread<'_> {
+    fn drop(&mut self) {
+        if let (Some(id), Some(timer)) = (self.timer, self.host.get_extension::<HostTimer>()) {
+            let _ = timer.unregister_timer(&mut self.host, id);
+        }
+    }
+}
+
+impl PluginTimerImpl for ClapMainThread<'_> {
+    fn on_timer(&self, timer_id: TimerId) {
+        if Some(timer_id) == self.timer {
+            let _ = crate::guard(|| self.poll());
+        }
     }
 }
 
@@ -285,7 +337,9 @@ impl PluginStateImpl for ClapMainThread<'_> {
 
 impl PluginLatencyImpl for ClapMainThread<'_> {
     fn get(&self) -> u32 {
-        self.core.borrow().latency()
+        let latency = self.core.borrow().latency();
+        self.latency.set(latency);
+        latency
     }
 }
 
