@@ -41,6 +41,12 @@ enum Command {
     Bench(bench::Args),
     /// Play a patch live: audio out, MIDI and computer-keyboard in, reloaded on every save.
     Play(play::Args),
+    /// List every node kind with its ports and parameters (units, ranges, defaults).
+    Nodes {
+        /// Print the patch-language reference in Markdown (what `docs/nodes.md` holds).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -51,6 +57,12 @@ fn main() -> ExitCode {
         Command::Graph { patch } => graph::run(&patch),
         Command::Bench(args) => bench::run(&args),
         Command::Play(args) => play::run(&args),
+        Command::Nodes { markdown } => {
+            let reference =
+                if markdown { ferrule_nodes::reference::markdown() } else { ferrule_nodes::reference::text() };
+            print!("{reference}");
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -242,3 +242,15 @@ fn play_reloads_each_save_and_prints_errors_as_they_happen() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn nodes_lists_every_kind_and_markdown_is_the_committed_reference() {
+    let out = ferrule(&["nodes"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Oscillators") && text.contains("  saw  "), "{text}");
+    assert!(text.contains("par  cutoff"), "parameters are listed");
+    let md = ferrule(&["nodes", "--markdown"]);
+    let committed = std::fs::read_to_string(repo().join("docs/nodes.md")).unwrap();
+    assert_eq!(String::from_utf8(md.stdout).unwrap(), committed, "`ferrule nodes --markdown` writes docs/nodes.md");
+}

@@ -20,12 +20,12 @@ use clack_extensions::params::{
 };
 use clack_extensions::state::{PluginState, PluginStateImpl};
 use clack_extensions::timer::{HostTimer, PluginTimer, PluginTimerImpl, TimerId};
-use ferrule_reload::ReloadEvent;
 use clack_plugin::events::event_types::{NoteEndEvent, NoteExpressionType, TransportFlags};
 use clack_plugin::events::spaces::CoreEventSpace;
 use clack_plugin::events::{Match, Pckn};
 use clack_plugin::prelude::*;
 use clack_plugin::stream::{InputStream, OutputStream};
+use ferrule_reload::ReloadEvent;
 
 use ferrule_engine::{EventKind, Expression};
 
@@ -72,12 +72,10 @@ impl DefaultPluginFactory for FerruleClap {
     ) -> Result<ClapMainThread<'a>, PluginError> {
         let core = crate::guard(|| PluginCore::new(shared.params.clone()))
             .ok_or(PluginError::Message("Ferrule failed to start"))?;
-        let mut host = host;
         // A main-thread tick brings hot-reload results to the host; hosts without timers still get them
         // through `on_main_thread` whenever the plugin asks for a callback.
-        let timer = host
-            .get_extension::<HostTimer>()
-            .and_then(|timer| timer.register_timer(&mut host, RELOAD_POLL_MS).ok());
+        let timer =
+            host.get_extension::<HostTimer>().and_then(|timer| timer.register_timer(&host, RELOAD_POLL_MS).ok());
         Ok(ClapMainThread { host, core: RefCell::new(core), timer, latency: Cell::new(0) })
     }
 }
@@ -131,7 +129,7 @@ impl<'a> PluginMainThread<'a, ClapShared> for ClapMainThread<'a> {
 impl Drop for ClapMainThread<'_> {
     fn drop(&mut self) {
         if let (Some(id), Some(timer)) = (self.timer, self.host.get_extension::<HostTimer>()) {
-            let _ = timer.unregister_timer(&mut self.host, id);
+            let _ = timer.unregister_timer(&self.host, id);
         }
     }
 }
