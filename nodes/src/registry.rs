@@ -45,6 +45,22 @@ macro_rules! node_kinds {
                 }
             }
 
+            /// Copies `other`'s state into this processor when both are of the same kind (made at the same
+            /// sample rate); returns whether it did. Audio thread: for voice kinds it never allocates, because
+            /// their `Clone::clone_from` copies into the memory they already have (kinds that own heap
+            /// memory implement it field by field; a test holds every voice kind to it under an allocation
+            /// trap). Effects are moved between schedules, never copied.
+            pub fn copy_from(&mut self, other: &Processor) -> bool {
+                match (self, other) {
+                    $((Processor::$variant(a), Processor::$variant(b)) => {
+                        a.clone_from(b);
+                        true
+                    })*
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                }
+            }
+
             /// This processor's kind.
             pub fn kind(&self) -> KindId {
                 let mut index = 0u16;

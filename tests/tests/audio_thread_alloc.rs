@@ -134,3 +134,21 @@ fn crossfading_to_a_new_shape_does_not_allocate() {
     assert_eq!(engine.active_voices(), 2, "both held notes survive thirty shape changes");
     assert!(left.iter().any(|&x| x != 0.0));
 }
+
+#[test]
+fn every_node_kind_copies_its_state_without_allocating() {
+    // A shape-changing swap copies matched voice nodes' state into the new schedule on the audio thread, so
+    // the old and new voices crossfade from the same point. Every voice kind, whatever it owns, must copy
+    // in place. (Effects are never copied: their state moves to the new schedule.)
+    for (i, spec) in ferrule_nodes::registry::all().iter().enumerate() {
+        if spec.role == ferrule_nodes::NodeRole::Effect {
+            continue;
+        }
+        let kind = ferrule_nodes::KindId(i as u16);
+        let from = ferrule_nodes::Processor::new(kind, 48_000.0);
+        let mut to = ferrule_nodes::Processor::new(kind, 48_000.0);
+        let (copied, caught) = count_allocations(|| to.copy_from(&from));
+        assert!(copied, "{}: same kinds copy", spec.kind);
+        assert_eq!(caught, 0, "`{}` allocated {caught} times copying its state", spec.kind);
+    }
+}

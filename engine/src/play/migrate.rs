@@ -14,7 +14,7 @@ pub(crate) enum Carry {
     /// The old schedule stops at once: matched nodes' state moves into the new one.
     Move,
     /// The old schedule keeps playing through a crossfade: matched nodes' state is copied, so both go on
-    /// from the same point. Voice node kinds are plain data (no heap), so the copy never allocates.
+    /// from the same point. `Processor::copy_from` copies into memory the new node already has.
     Copy,
 }
 
@@ -90,7 +90,9 @@ fn move_node(old: &mut Schedule, new: &mut Schedule, from: usize, to: usize, car
         let (a, b) = (&mut old.processors[group * old_nodes + from], &mut new.processors[group * new_nodes + to]);
         match carry {
             Carry::Move => std::mem::swap(a, b),
-            Carry::Copy => b.clone_from(a),
+            Carry::Copy => {
+                b.copy_from(a);
+            }
         }
     }
     let (old_params, new_params) = (before.params.clone(), after.params.clone());
