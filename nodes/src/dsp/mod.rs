@@ -4,6 +4,7 @@
 
 pub(crate) mod approx;
 pub(crate) mod blep;
+pub(crate) mod cutoff;
 pub(crate) mod phasor;
 pub(crate) mod ramp;
 
