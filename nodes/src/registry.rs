@@ -66,6 +66,7 @@ node_kinds! {
     Svf => crate::filter::svf::Svf,
     Mixer => crate::util::mixer::Mixer,
     Lfo => crate::modulator::lfo::Lfo,
+    Ladder => crate::filter::ladder::Ladder,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

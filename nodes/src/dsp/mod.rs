@@ -7,6 +7,7 @@ pub(crate) mod blep;
 pub(crate) mod cutoff;
 pub(crate) mod phasor;
 pub(crate) mod ramp;
+pub(crate) mod saturate;
 
 use crate::context::Process;
 use crate::lanes::Lanes;
