@@ -67,6 +67,9 @@ node_kinds! {
     Mixer => crate::util::mixer::Mixer,
     Lfo => crate::modulator::lfo::Lfo,
     Ladder => crate::filter::ladder::Ladder,
+    Dahdsr => crate::env::dahdsr::Dahdsr,
+    Ad => crate::env::ad::Ad,
+    Ar => crate::env::ar::Ar,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.
