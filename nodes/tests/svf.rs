@@ -249,3 +249,29 @@ fn broken_inputs_never_reach_the_output() {
     assert_clean(&out, "svf after broken input");
     assert!(out[LP].last().unwrap()[0].abs() < 1e-6, "still ringing after a second of silence");
 }
+
+#[test]
+fn peak_and_allpass_outputs_once_declared() {
+    // A node may declare at most MAX_OUTPUTS outputs; the svf declares peak and allpass once that allows six.
+    // Until then their responses are tested in the module's unit tests (src/filter/svf.rs).
+    let (_, spec) = ferrule_nodes::registry::find("svf").unwrap();
+    assert_eq!(spec.outputs.len(), ferrule_nodes::MAX_OUTPUTS.min(6));
+    let (Some(peak), Some(allpass)) = (spec.output("peak"), spec.output("allpass")) else {
+        println!("svf: peak and allpass not declared (MAX_OUTPUTS = {})", ferrule_nodes::MAX_OUTPUTS);
+        return;
+    };
+    let n = 1 << 15;
+    for (cutoff, q) in [(300.0, 0.707), (1000.0, 4.0), (5000.0, 10.0)] {
+        let ir = impulse_responses(48_000.0, cutoff, q, n);
+        let bin = |hz: f64| (hz * n as f64 / 48_000.0).round() as usize;
+        let peak_mag = response(&ir[peak]);
+        let at_cutoff = db(peak_mag[bin(cutoff as f64)]);
+        let want = db(2.0 * q as f64);
+        println!("svf peak output at {cutoff} Hz, q {q}: {at_cutoff:+.2} dB, want {want:+.2}");
+        assert!((at_cutoff - want).abs() < 0.2, "peak {at_cutoff} dB at the cutoff, want {want}");
+        assert!(db(peak_mag[bin(cutoff as f64 / 20.0)]).abs() < 0.1, "peak changes the band below");
+        let worst = response(&ir[allpass])[bin(20.0)..bin(20_000.0)].iter().map(|m| db(*m).abs()).fold(0.0, f64::max);
+        println!("svf allpass output at {cutoff} Hz, q {q}: within {worst:.4} dB of unity");
+        assert!(worst < 0.1, "allpass deviates {worst} dB");
+    }
+}

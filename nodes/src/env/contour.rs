@@ -170,7 +170,9 @@ impl Contour {
             let amount = (s.velocity[l] as f64).clamp(0.0, 1.0);
             let vel = (p.voice.velocity[l] as f64).clamp(0.0, 1.0);
             peak[l] = 1.0 - amount * (1.0 - vel);
+            // A sustain below −120 dB is silence; taken as 0 so the output never holds a denormal.
             let sustain = (s.sustain[l] as f64).clamp(0.0, 1.0) * peak[l];
+            let sustain = if sustain < 1e-6 { 0.0 } else { sustain };
             sustain_target[l] = sustain;
             let delay = frames(s.delay[l], fs);
             hold[l] = frames(s.hold[l], fs);

@@ -22,7 +22,7 @@
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::approx::tan_pi;
-use crate::dsp::cutoff::{keytracked_ratio, modulated_ratio, sanitize};
+use crate::dsp::cutoff::{MAX_RATIO, MIN_RATIO, keytracked_ratio, modulated_ratio, sanitize};
 use crate::dsp::phasor::param;
 use crate::dsp::saturate::tanh;
 use crate::dsp::{clamp, frames_for, input};
@@ -145,7 +145,7 @@ impl NodeKind for Ladder {
     const SPEC: NodeSpec = SPEC;
 
     fn new(sample_rate: f32) -> Self {
-        let ratio = clamp(SPEC.params[CUTOFF].default / sample_rate.max(1.0), 1e-5, 0.48);
+        let ratio = clamp(SPEC.params[CUTOFF].default / sample_rate.max(1.0), MIN_RATIO, MAX_RATIO);
         let mut seed = [0; LANES];
         for (l, s) in seed.iter_mut().enumerate() {
             *s = 0x9E37_79B9u32.wrapping_mul(l as u32 + 1);

@@ -26,7 +26,7 @@
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::approx::tan_pi;
-use crate::dsp::cutoff::{keytracked_ratio, modulated_ratio, sanitize};
+use crate::dsp::cutoff::{MAX_RATIO, MIN_RATIO, keytracked_ratio, modulated_ratio, sanitize};
 use crate::dsp::phasor::param;
 use crate::dsp::{clamp, frames_for, input};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
@@ -228,7 +228,7 @@ impl NodeKind for Svf {
     const SPEC: NodeSpec = SPEC;
 
     fn new(sample_rate: f32) -> Self {
-        let ratio = splat(clamp(SPEC.params[CUTOFF].default / sample_rate.max(1.0), 0.0, 0.48));
+        let ratio = splat(clamp(SPEC.params[CUTOFF].default / sample_rate.max(1.0), MIN_RATIO, MAX_RATIO));
         let coefs = Coefs::new(&ratio, &splat(SPEC.params[Q].default));
         Svf { ic1: splat(0.0), ic2: splat(0.0), coefs, ratio }
     }
@@ -281,7 +281,7 @@ mod tests {
         for _ in 0..20_000 {
             let sr = [44_100.0, 48_000.0, 96_000.0, 192_000.0][(random() * 4.0) as usize % 4];
             let setting = |u: f32, v: f32| {
-                let ratio = clamp(20.0 * 1000f32.powf(u) / sr, 1e-5, 0.48);
+                let ratio = clamp(20.0 * 1000f32.powf(u) / sr, MIN_RATIO, MAX_RATIO);
                 Coefs::new(&splat(ratio), &splat(0.5 + 24.5 * v * v))
             };
             let (from, to) = (setting(random(), random()), setting(random(), random()));
