@@ -1,8 +1,8 @@
 //! AD envelope: a one-shot attack and decay to silence that ignores the key, for percussion and plucks.
 //!
-//! The attack, curves, timing and smoothness guarantees are those of [`super::contour`]; the decay falls from
-//! the peak to silence (the contour's release), and the lane reports idle once it is silent, even with the key
-//! still down, so an AD used as the amplitude envelope frees its voice. A retrigger restarts the attack from
+//! The attack, curves, timing and smoothness guarantees are those of the shared stage machine (`env/contour.rs`); the
+//! decay falls from the peak to silence (the contour's release), and the lane reports idle once it is silent, even with
+//! the key still down, so an AD used as the amplitude envelope frees its voice. A retrigger restarts the attack from
 //! the current level; legato notes carry on.
 
 use crate::NodeKind;

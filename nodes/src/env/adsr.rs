@@ -1,8 +1,8 @@
 //! ADSR envelope: attack, decay, sustain, release, with exponential or linear segments.
 //!
-//! The stages, curves, timing and smoothness guarantees are those of [`super::contour`] with no delay and no
-//! hold: a linear attack, a decay and release that end exactly on time, retriggers (`voice.trigger`) that
-//! restart the attack from the current level, legato notes (gate held, no trigger) that carry on, and releases
+//! The stages, curves, timing and smoothness guarantees are those of the shared stage machine (`env/contour.rs`) with
+//! no delay and no hold: a linear attack, a decay and release that end exactly on time, retriggers (`voice.trigger`)
+//! that restart the attack from the current level, legato notes (gate held, no trigger) that carry on, and releases
 //! from wherever the envelope is.
 
 use crate::NodeKind;

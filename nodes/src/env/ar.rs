@@ -1,8 +1,8 @@
 //! AR envelope: attack to the peak, stay there while the key is held, release.
 //!
-//! The attack, release, curves, timing and smoothness guarantees are those of [`super::contour`] with the
-//! sustain at the peak: retriggers restart the attack from the current level, legato notes carry on, and a
-//! key-up releases from wherever the envelope is.
+//! The attack, release, curves, timing and smoothness guarantees are those of the shared stage machine
+//! (`env/contour.rs`) with the sustain at the peak: retriggers restart the attack from the current level, legato notes
+//! carry on, and a key-up releases from wherever the envelope is.
 
 use crate::NodeKind;
 use crate::context::Process;

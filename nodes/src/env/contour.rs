@@ -23,12 +23,12 @@
 //! - `linear` ([`CURVE_LINEAR`]): every segment is a straight line.
 //!
 //! # Timing and smoothness
-//! Frame `i` of a note holds the level after `i + 1` samples: the attack reaches the peak on frame
-//! `attack × fs − 1`, delay and hold last `round(time × fs)` frames. The level is kept in f64, so 30-second
-//! stages at 192 kHz keep their times. No stage change ever steps: the largest sample-to-sample change of an
-//! envelope is the steepest slope its segments have (`peak / (attack·fs)`, and the start of the decay and the
-//! release), whatever the key does and when. Times of 0 are allowed: a delay or hold of 0 is skipped, an attack, decay or release of 0 takes one
-//! sample (a deliberate step).
+//! Frame `i` of a note holds the level after `i + 1` samples: the attack reaches the peak on frame `attack × fs − 1`,
+//! delay and hold last `round(time × fs)` frames. The level is kept in f64, so 30-second stages at 192 kHz keep their
+//! times. No stage change ever steps: the largest sample-to-sample change of an envelope is the steepest slope its
+//! segments have (`peak / (attack·fs)`, and the start of the decay and the release), whatever the key does and when.
+//! Times of 0 are allowed: a delay or hold of 0 is skipped, an attack, decay or release of 0 takes one sample (a
+//! deliberate step).
 
 use crate::context::Process;
 use crate::lanes::{LANES, LaneMask, Lanes};

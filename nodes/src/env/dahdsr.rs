@@ -1,7 +1,7 @@
 //! DAHDSR envelope: delay, attack, hold, decay, sustain, release, with exponential or linear segments.
 //!
-//! The stages, curves, timing and smoothness guarantees are those of [`super::contour`]. A retrigger
-//! (`voice.trigger`) runs the delay again holding the current level, then attacks from it; legato notes (gate
+//! The stages, curves, timing and smoothness guarantees are those of the shared stage machine (`env/contour.rs`). A
+//! retrigger (`voice.trigger`) runs the delay again holding the current level, then attacks from it; legato notes (gate
 //! held, no trigger) carry on; a key-up releases from wherever the envelope is, the delay included.
 
 use crate::NodeKind;

@@ -1,5 +1,5 @@
 //! Envelopes: per-voice contours started by note-on and ended by note-off. Every kind runs the one stage
-//! machine in [`contour`].
+//! machine in `contour.rs`.
 
 pub mod ad;
 pub mod adsr;

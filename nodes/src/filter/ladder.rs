@@ -215,6 +215,7 @@ impl NodeKind for Ladder {
             }
             for l in 0..LANES {
                 fb[l] += k_step[l];
+                // xorshift32 noise: shifts and xors only, so the lane loop stays vectorised with SSE2.
                 let mut z = seed[l];
                 z ^= z << 13;
                 z ^= z >> 17;
