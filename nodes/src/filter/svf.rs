@@ -357,7 +357,8 @@ mod tests {
             let low = response_at(ir, cutoff as f64 / 20.0).0;
             let high = response_at(ir, (cutoff as f64 * 4.0).min(16_000.0)).0;
             println!(
-                "svf peak at {cutoff} Hz, q {q}: {at_cutoff:+.2} dB (want {want:+.2}), {low:+.2} dB below, {high:+.2} dB above"
+                "svf peak at {cutoff} Hz, q {q}: {at_cutoff:+.2} dB (want {want:+.2}), {low:+.2} dB below, \
+                 {high:+.2} dB above"
             );
             assert!((at_cutoff - want).abs() < 0.1, "peak gain {at_cutoff} dB, want {want}");
             assert!(low.abs() < 0.1, "peak changes the band far below by {low} dB");
