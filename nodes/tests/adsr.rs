@@ -78,7 +78,7 @@ fn release_reaches_silence_on_time_and_the_lane_goes_idle() {
                 idle_at = Some(call);
             }
         }
-        // Silence is set once below −100 dB, a fraction of a percent before the nominal end.
+        // Silence is set once 140 dB below the release's start, 0.002 % before the nominal end.
         let silent = first(&x, |v| v == 0.0);
         assert_time(&format!("release {release} s"), silent + 1, (release * SR) as f64);
         assert!(x[silent..].iter().all(|v| *v == 0.0), "stays exactly 0");
@@ -258,4 +258,17 @@ fn a_legato_note_carries_on_without_restarting() {
     rig.voice.velocity = [0.3; 8];
     let x = lane(&rig.run(4800), 0);
     assert!(x.iter().all(|v| *v == 0.5), "legato restarted the envelope");
+}
+
+#[test]
+fn a_release_from_a_quiet_level_takes_its_full_time() {
+    // Key-up 1 % into a 1 s attack (level 0.01, −40 dB): the release still lasts its time, not less.
+    for (curve, c) in CURVES {
+        let mut rig = envelope("adsr", SR, &[("attack", 1.0), ("release", 0.5), ("curve", c)]);
+        let x = play(&mut rig, 480);
+        assert!((x[479] - 0.01).abs() < 1e-6);
+        let y = release(&mut rig, 48_000);
+        let silent = envelope::first(&y, |v| v == 0.0);
+        envelope::assert_time(&format!("adsr {curve} release from −40 dB"), silent + 1, 0.5 * SR as f64);
+    }
 }

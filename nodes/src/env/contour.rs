@@ -11,7 +11,9 @@
 //! - **Sustain** holds `sustain × peak` while the key is down, following changes of `sustain` linearly
 //!   across each call.
 //! - **Release** falls from the level at key-up (whatever the stage) to silence in exactly `release` seconds.
-//!   Once below −100 dB (1e-5) the level is set to exactly 0 and the lane reports idle.
+//!   Once 140 dB below the level it started from the level is set to exactly 0 and the lane reports idle:
+//!   0.002 % before the nominal end for the exponential curve, on the sample for the linear one, from any
+//!   starting level.
 //!
 //! A one-shot envelope ([`Settings::one_shot`]) ignores the key: after attack and hold it falls straight to
 //! silence in `release` seconds.
@@ -43,8 +45,17 @@ pub(crate) const CURVES: &[&str] = &["exponential", "linear"];
 /// The exponential stages aim this fraction of their span past their end (−60 dB).
 pub(crate) const OVERSHOOT: f64 = 1e-3;
 
-/// Below this level (−100 dB) a release ends and the lane goes idle.
-const SILENCE: f64 = 1e-5;
+/// A release ends, and the lane goes idle, once its level is this fraction (−140 dB) of where it started.
+/// Relative, so a release from a quiet level takes its full time too; far above denormals for any level
+/// above the −120 dB sustain floor.
+const SILENCE: f64 = 1e-7;
+
+/// An attack within this fraction of the peak (−120 dB) has arrived: covers the rounding of f64 sums and of
+/// attack times given in f32 seconds, either of which could otherwise add a sample to the attack.
+const ARRIVED: f64 = 1e-6;
+
+/// A release from a level below this is silent at once.
+const SILENCE_FLOOR: f64 = 1e-30;
 
 /// Stages, in the order a note passes through them.
 const DELAY: u8 = 0;
@@ -250,6 +261,9 @@ impl Contour {
                         let ceiling = peak.max(y);
                         while i < n {
                             y = (y + attack_add[l]).min(ceiling);
+                            if y >= peak - ARRIVED * peak {
+                                y = y.max(peak);
+                            }
                             out[i][l] = y as f32;
                             i += 1;
                             if y >= peak {
@@ -279,9 +293,10 @@ impl Contour {
                     }
                     RELEASE => {
                         let add = release_from * release_coef[l];
+                        let silence = release_from * SILENCE + SILENCE_FLOOR;
                         while i < n {
                             y = (y * release_factor[l] + add).max(0.0);
-                            if y < SILENCE {
+                            if y < silence {
                                 y = 0.0;
                                 st = IDLE;
                             }
