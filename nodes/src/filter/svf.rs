@@ -79,15 +79,23 @@ pub const SPEC: NodeSpec = NodeSpec {
     params: &[
         ParamSpec::new(
             "cutoff",
-            "Cutoff frequency (−3 dB point of lp and hp at q = 0.707) for a voice at C4; limited to 0.48 × \
-             sample rate.",
+            "Cutoff frequency, 20 Hz..20 kHz (−3 dB point of lp and hp at q = 0.707) for a voice at C4; \
+             limited to 0.48 × sample rate.",
             Unit::Hertz,
             20.0,
             20_000.0,
             1000.0,
             5.0,
         ),
-        ParamSpec::new("q", "Resonance: 0.707 is flat (Butterworth), 25 rings.", Unit::Linear, 0.5, 25.0, 0.707, 5.0),
+        ParamSpec::new(
+            "q",
+            "Resonance, 0.5..25: 0.707 is flat (Butterworth), 25 rings.",
+            Unit::Linear,
+            0.5,
+            25.0,
+            0.707,
+            5.0,
+        ),
         ParamSpec::new(
             "keytrack",
             "How far the cutoff follows the voice pitch from C4 (MIDI 60), 0..1: 1 moves it an octave per octave.",
