@@ -4,7 +4,9 @@
 //!
 //! `cargo run --release -p ferrule-nodes --example node_cost`
 
-use ferrule_nodes::{LANES, LaneMask, Lanes, MAX_INPUTS, Process, Processor, Transport, VoiceLanes, registry};
+use ferrule_nodes::{
+    LANES, LaneMask, Lanes, MAX_INPUTS, MAX_OUTPUTS, Process, Processor, Transport, VoiceLanes, registry,
+};
 use std::time::Instant;
 
 /// ns per voice-sample of kind `kind` with parameters `set` (the rest at their defaults), every input fed a sine.
@@ -23,8 +25,7 @@ fn cost(kind: &str, set: &[(&str, f32)]) -> f64 {
     for _ in 0..7 {
         let start = Instant::now();
         for _ in 0..calls {
-            let mut out = [[[0.0f32; LANES]; 16]; 4];
-            let [a, b, c, d] = &mut out;
+            let mut out = [[[0.0f32; LANES]; 16]; MAX_OUTPUTS];
             let mut inputs = [None; MAX_INPUTS];
             for wire in inputs.iter_mut().take(spec.inputs.len()) {
                 *wire = Some(&input[..]);
@@ -35,7 +36,13 @@ fn cost(kind: &str, set: &[(&str, f32)]) -> f64 {
                 len: 16,
                 sample_rate: 48_000.0,
                 inputs,
-                outputs: [&mut a[..len(0)], &mut b[..len(1)], &mut c[..len(2)], &mut d[..len(3)]],
+                outputs: {
+                    let mut each = out.iter_mut().enumerate();
+                    std::array::from_fn(|_| {
+                        let (i, buf) = each.next().unwrap();
+                        &mut buf[..len(i)]
+                    })
+                },
                 params: &params,
                 voice: &voice,
                 transport: &transport,

@@ -98,6 +98,10 @@ node_kinds! {
     Controls => crate::util::controls::ControlSignals,
     Saturator => crate::shape::saturator::Saturator,
     Bitcrush => crate::shape::bitcrush::Bitcrush,
+    Ladder => crate::filter::ladder::Ladder,
+    Dahdsr => crate::env::dahdsr::Dahdsr,
+    Ad => crate::env::ad::Ad,
+    Ar => crate::env::ar::Ar,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

@@ -198,7 +198,7 @@ impl NodeSpec {
 /// Most audio inputs a node kind may declare.
 pub const MAX_INPUTS: usize = 8;
 /// Most audio outputs a node kind may declare.
-pub const MAX_OUTPUTS: usize = 4;
+pub const MAX_OUTPUTS: usize = 6;
 /// Most parameters a node kind may declare.
 pub const MAX_PARAMS: usize = 16;
 

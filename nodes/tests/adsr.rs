@@ -1,8 +1,11 @@
-//! The ADSR envelope: stage times, sustain level, releases and retriggers without jumps, idling, velocity.
+//! The ADSR envelope: stage times, sustain level, releases and retriggers without jumps, idling, velocity,
+//! curves, legato.
 
 mod common;
+mod envelope;
 
 use common::*;
+use envelope::{CURVES, RATES, Segments, assert_smooth, envelope, play, release, retrigger};
 use ferrule_nodes::LaneMask;
 
 const SR: f32 = 48_000.0;
@@ -75,7 +78,7 @@ fn release_reaches_silence_on_time_and_the_lane_goes_idle() {
                 idle_at = Some(call);
             }
         }
-        // Silence is set once below −100 dB, a fraction of a percent before the nominal end.
+        // Silence is set once 140 dB below the release's start, 0.002 % before the nominal end.
         let silent = first(&x, |v| v == 0.0);
         assert_time(&format!("release {release} s"), silent + 1, (release * SR) as f64);
         assert!(x[silent..].iter().all(|v| *v == 0.0), "stays exactly 0");
@@ -162,4 +165,110 @@ fn lanes_are_independent() {
 #[test]
 fn stays_finite_at_extreme_parameters() {
     assert_finite_at_extremes("adsr", |_| 0.0);
+}
+
+#[test]
+fn every_stage_takes_its_time_at_every_rate_and_curve() {
+    for sr in RATES {
+        for (curve, c) in CURVES {
+            for (a, d, sustain, r) in [(0.01, 0.1, 0.5, 0.2), (0.5, 1.0, 0.0, 0.05), (0.0, 0.0, 0.3, 0.0)] {
+                let mut rig = envelope(
+                    "adsr",
+                    sr,
+                    &[("attack", a), ("decay", d), ("sustain", sustain), ("release", r), ("curve", c)],
+                );
+                let held = ((a + d) * sr) as usize + 500;
+                let x = play(&mut rig, held);
+                let what = |stage: &str| format!("adsr {curve} at {sr} Hz: {stage}");
+                let peak = envelope::first(&x, |v| v >= 1.0);
+                envelope::assert_time(&what(&format!("attack {a} s")), peak + 1, (a * sr).max(1.0) as f64);
+                let end = peak + envelope::first(&x[peak..], |v| v as f32 == sustain);
+                envelope::assert_time(&what(&format!("decay {d} s")), end - peak, (d * sr).max(1.0) as f64);
+                assert!(x[end..].iter().all(|v| *v as f32 == sustain), "sustain holds");
+                let y = release(&mut rig, (r * sr) as usize + 500);
+                let silent = envelope::first(&y, |v| v == 0.0);
+                if sustain > 0.0 {
+                    envelope::assert_time(&what(&format!("release {r} s")), silent + 1, (r * sr).max(1.0) as f64);
+                } else {
+                    assert_eq!(silent, 0, "a release from silence is silent at once");
+                }
+                assert!(rig.sounding.is_empty(), "idle after the release");
+            }
+        }
+    }
+}
+
+#[test]
+fn linear_segments_are_straight_lines() {
+    let mut rig =
+        envelope("adsr", SR, &[("attack", 0.0), ("decay", 0.5), ("sustain", 0.2), ("release", 0.4), ("curve", 1.0)]);
+    let x = play(&mut rig, 48_000);
+    // Frame i holds the level after i + 1 samples: the decay's frame 1 + k is k samples into it.
+    for k in [6000usize, 12_000, 18_000] {
+        let want = 1.0 - 0.8 * k as f64 / (0.5 * SR as f64);
+        assert!((x[k] - want).abs() < 1e-4, "linear decay at {k}: {} want {want}", x[k]);
+    }
+    let y = release(&mut rig, 24_000);
+    for k in [4800usize, 9600, 14_400] {
+        let want = 0.2 * (1.0 - (k + 1) as f64 / (0.4 * SR as f64));
+        assert!((y[k] - want).abs() < 1e-4, "linear release at {k}: {} want {want}", y[k]);
+    }
+}
+
+#[test]
+fn no_stage_change_steps_further_than_the_steepest_segment() {
+    // The bound: the steepest slope the segments have (attack, start of decay, start of release from the
+    // peak); every stage change and every key event, at any moment, must stay within it.
+    for sr in RATES {
+        for (curve, c) in CURVES {
+            let seg = Segments { attack: 0.02, decay: 0.1, sustain: 0.4, release: 0.15, linear: c == 1.0 };
+            let params = [("attack", 0.02), ("decay", 0.1), ("sustain", 0.4), ("release", 0.15), ("curve", c)];
+            let ms = |t: f64| (t * sr as f64 / 1000.0) as usize;
+            let scenarios: [(&str, Vec<(bool, usize)>); 5] = [
+                ("whole note", vec![(true, ms(300.0)), (false, ms(300.0))]),
+                ("release during attack", vec![(true, ms(10.0)), (false, ms(300.0))]),
+                ("release during decay", vec![(true, ms(50.0)), (false, ms(300.0))]),
+                ("retrigger during release", vec![(true, ms(200.0)), (false, ms(40.0)), (true, ms(300.0))]),
+                ("retrigger during decay", vec![(true, ms(40.0)), (true, ms(300.0)), (false, ms(300.0))]),
+            ];
+            for (name, events) in scenarios {
+                let mut rig = envelope("adsr", sr, &params);
+                let mut x = Vec::new();
+                for (i, (gate, frames)) in events.into_iter().enumerate() {
+                    x.extend(if !gate {
+                        release(&mut rig, frames)
+                    } else if i == 0 {
+                        play(&mut rig, frames)
+                    } else {
+                        retrigger(&mut rig, frames)
+                    });
+                }
+                assert_smooth(&format!("adsr {curve} at {sr} Hz, {name}"), &x, seg, sr);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_legato_note_carries_on_without_restarting() {
+    // Gate held and no trigger (the engine's legato): the envelope stays at the sustain level.
+    let mut rig = adsr(0.01, 0.05, 0.5, 0.1);
+    rig.run(9600);
+    rig.voice.pitch = [72.0; 8];
+    rig.voice.velocity = [0.3; 8];
+    let x = lane(&rig.run(4800), 0);
+    assert!(x.iter().all(|v| *v == 0.5), "legato restarted the envelope");
+}
+
+#[test]
+fn a_release_from_a_quiet_level_takes_its_full_time() {
+    // Key-up 1 % into a 1 s attack (level 0.01, −40 dB): the release still lasts its time, not less.
+    for (curve, c) in CURVES {
+        let mut rig = envelope("adsr", SR, &[("attack", 1.0), ("release", 0.5), ("curve", c)]);
+        let x = play(&mut rig, 480);
+        assert!((x[479] - 0.01).abs() < 1e-6);
+        let y = release(&mut rig, 48_000);
+        let silent = envelope::first(&y, |v| v == 0.0);
+        envelope::assert_time(&format!("adsr {curve} release from −40 dB"), silent + 1, 0.5 * SR as f64);
+    }
 }

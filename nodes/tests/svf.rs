@@ -1,4 +1,6 @@
-//! The state-variable filter: cutoff accuracy, the four responses, and stability under any sweep.
+//! The state-variable filter: cutoff accuracy, the responses, key tracking, the audio-rate cutoff input, and
+//! stability under any sweep or modulation. (The `peak` and `allpass` responses are tested in the module's unit
+//! tests while a node may declare only four outputs.)
 
 mod common;
 
@@ -15,8 +17,21 @@ const NOTCH: usize = 3;
 fn impulse_responses(sample_rate: f32, cutoff: f32, q: f32, frames: usize) -> Vec<Vec<f64>> {
     let mut rig = Rig::new("svf", sample_rate);
     rig.set("cutoff", cutoff).set("q", q);
+    impulse_responses_of(&mut rig, frames, None)
+}
+
+/// Impulse responses of every output (lane 0) of `rig`, with a constant `octaves` on the cutoff input.
+fn impulse_responses_of(rig: &mut Rig, frames: usize, octaves: Option<f32>) -> Vec<Vec<f64>> {
     let x = wire(frames, |i| if i == 0 { 1.0 } else { 0.0 });
-    rig.run_with(frames, &[Some(&x)]).iter().map(|o| lane(o, 0)).collect()
+    let cv = octaves.map(|o| wire(frames, |_| o));
+    rig.run_with(frames, &[Some(&x), cv.as_deref()]).iter().map(|o| lane(o, 0)).collect()
+}
+
+/// The low-pass −3 dB frequency (Hz) of `rig` at 48 kHz.
+fn lowpass_corner(rig: &mut Rig, octaves: Option<f32>) -> f64 {
+    let n = 1 << 16;
+    let ir = impulse_responses_of(rig, n, octaves);
+    crossing(&response(&ir[LP]), 48_000.0 / n as f64, 0.5f64.sqrt(), true)
 }
 
 /// Magnitude response of an impulse response at bins `0..=n/2` (no window: the response has decayed).
@@ -39,7 +54,7 @@ fn crossing(mag: &[f64], bin_hz: f64, level: f64, falling: bool) -> f64 {
 fn lowpass_and_highpass_are_3_db_down_at_the_cutoff() {
     let sr = 48_000.0;
     let n = 1 << 17;
-    for cutoff in [100.0, 1000.0, 10_000.0] {
+    for cutoff in [50.0, 100.0, 300.0, 1000.0, 3000.0, 10_000.0, 15_000.0] {
         let ir = impulse_responses(sr, cutoff, 0.707, n);
         let half_power = 0.5f64.sqrt();
         let lp = crossing(&response(&ir[LP]), sr as f64 / n as f64, half_power, true);
@@ -160,4 +175,103 @@ fn fast_cutoff_modulation_is_click_free() {
 fn stays_finite_at_extreme_parameters() {
     common::assert_finite_at_extremes("svf", extreme_input);
     common::assert_finite_at_extremes("svf", |_| 0.0);
+}
+
+#[test]
+fn keytracking_moves_the_cutoff_with_the_voice_pitch_from_c4() {
+    // (keytrack, voice pitch, expected factor on the cutoff)
+    for (keytrack, pitch, factor) in
+        [(0.0, 84.0, 1.0), (1.0, 60.0, 1.0), (1.0, 72.0, 2.0), (1.0, 48.0, 0.5), (0.5, 84.0, 2.0)]
+    {
+        let mut rig = Rig::new("svf", 48_000.0);
+        rig.set("cutoff", 1000.0).set("keytrack", keytrack).pitch(pitch);
+        let corner = lowpass_corner(&mut rig, None);
+        let want = 1000.0 * factor;
+        println!("svf keytrack {keytrack} at note {pitch}: −3 dB at {corner:.1} Hz, want {want}");
+        assert!((corner / want - 1.0).abs() < 0.02, "corner {corner} Hz, want {want}");
+    }
+}
+
+#[test]
+fn the_cutoff_input_moves_the_cutoff_in_octaves() {
+    for (octaves, want) in [(0.0, 1000.0), (1.0, 2000.0), (-2.0, 250.0), (3.5, 1000.0 * 2f64.powf(3.5))] {
+        let mut rig = Rig::new("svf", 48_000.0);
+        rig.set("cutoff", 1000.0);
+        let corner = lowpass_corner(&mut rig, Some(octaves));
+        println!("svf cutoff input {octaves:+} octaves: −3 dB at {corner:.1} Hz, want {want:.1}");
+        assert!((corner / want - 1.0).abs() < 0.02, "corner {corner} Hz, want {want}");
+    }
+}
+
+#[test]
+fn audio_rate_cutoff_modulation_stays_bounded_up_to_nyquist() {
+    // Cutoff at the top of its range, q 25, a full-scale square in, and the cutoff input swinging ±12 octaves
+    // with a sine or a square (between the lowest cutoff and just below Nyquist every few samples).
+    for sr in [44_100.0f32, 48_000.0, 192_000.0] {
+        for (name, cv) in [
+            (
+                "sine 5 kHz",
+                wire(48_000, |i| 12.0 * (std::f64::consts::TAU * 5000.0 * i as f64 / sr as f64).sin() as f32),
+            ),
+            ("square 3 samples", wire(48_000, |i| if (i / 3) % 2 == 0 { 12.0 } else { -12.0 })),
+            ("random", wire(48_000, |i| ((i * 7919 + 13) % 97) as f32 / 4.0 - 12.0)),
+        ] {
+            let mut rig = Rig::new("svf", sr);
+            rig.set("cutoff", 20_000.0).set("q", 25.0).chunks(&[16, 5, 1, 16, 11]);
+            let x = wire(48_000, |i| if (i / 50) % 2 == 0 { 1.0 } else { -1.0 });
+            let out = rig.run_with(48_000, &[Some(&x), Some(&cv)]);
+            assert_clean(&out, &format!("svf under {name} cutoff modulation at {sr} Hz"));
+            let peak = out.iter().flatten().flatten().fold(0.0f32, |m, v| m.max(v.abs()));
+            println!("svf, cutoff modulated by {name} at {sr} Hz: peak {peak:.2}");
+            assert!(peak < 100.0, "peak {peak}");
+        }
+    }
+}
+
+#[test]
+fn broken_inputs_never_reach_the_output() {
+    let mut rig = Rig::new("svf", 48_000.0);
+    rig.set("q", 25.0);
+    let nan = wire(4096, |i| {
+        if i % 3 == 0 {
+            f32::NAN
+        } else if i % 3 == 1 {
+            f32::INFINITY
+        } else {
+            -1e6
+        }
+    });
+    let out = rig.run_with(4096, &[Some(&nan), Some(&nan)]);
+    assert_clean(&out, "svf fed NaN, infinity and ±1e6 on every input");
+    // And it recovers: silence in, silence out soon after.
+    let silence = wire(48_000, |_| 0.0);
+    let out = rig.run_with(48_000, &[Some(&silence), Some(&silence)]);
+    assert_clean(&out, "svf after broken input");
+    assert!(out[LP].last().unwrap()[0].abs() < 1e-6, "still ringing after a second of silence");
+}
+
+#[test]
+fn peak_and_allpass_outputs_once_declared() {
+    // A node may declare at most MAX_OUTPUTS outputs; the svf declares peak and allpass once that allows six.
+    // Until then their responses are tested in the module's unit tests (src/filter/svf.rs).
+    let (_, spec) = ferrule_nodes::registry::find("svf").unwrap();
+    assert_eq!(spec.outputs.len(), ferrule_nodes::MAX_OUTPUTS.min(6));
+    let (Some(peak), Some(allpass)) = (spec.output("peak"), spec.output("allpass")) else {
+        println!("svf: peak and allpass not declared (MAX_OUTPUTS = {})", ferrule_nodes::MAX_OUTPUTS);
+        return;
+    };
+    let n = 1 << 15;
+    for (cutoff, q) in [(300.0, 0.707), (1000.0, 4.0), (5000.0, 10.0)] {
+        let ir = impulse_responses(48_000.0, cutoff, q, n);
+        let bin = |hz: f64| (hz * n as f64 / 48_000.0).round() as usize;
+        let peak_mag = response(&ir[peak]);
+        let at_cutoff = db(peak_mag[bin(cutoff as f64)]);
+        let want = db(2.0 * q as f64);
+        println!("svf peak output at {cutoff} Hz, q {q}: {at_cutoff:+.2} dB, want {want:+.2}");
+        assert!((at_cutoff - want).abs() < 0.2, "peak {at_cutoff} dB at the cutoff, want {want}");
+        assert!(db(peak_mag[bin(cutoff as f64 / 20.0)]).abs() < 0.1, "peak changes the band below");
+        let worst = response(&ir[allpass])[bin(20.0)..bin(20_000.0)].iter().map(|m| db(*m).abs()).fold(0.0, f64::max);
+        println!("svf allpass output at {cutoff} Hz, q {q}: within {worst:.4} dB of unity");
+        assert!(worst < 0.1, "allpass deviates {worst} dB");
+    }
 }

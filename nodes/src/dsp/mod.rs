@@ -6,12 +6,14 @@ pub(crate) mod adaa;
 pub(crate) mod allpass;
 pub(crate) mod approx;
 pub(crate) mod blep;
+pub(crate) mod cutoff;
 pub(crate) mod delay_line;
 pub(crate) mod guard;
 pub(crate) mod halfband;
 pub(crate) mod phasor;
 pub(crate) mod ramp;
 pub(crate) mod random;
+pub(crate) mod saturate;
 
 use crate::context::Process;
 use crate::lanes::Lanes;

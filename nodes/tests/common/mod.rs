@@ -89,8 +89,8 @@ impl Rig {
             *w = *i;
         }
         let outputs = self.spec.outputs.len();
-        let [a, b, c, d] = &mut bufs;
-        let mut outs: [&mut [Lanes]; MAX_OUTPUTS] = [&mut a[..], &mut b[..], &mut c[..], &mut d[..]];
+        let mut each = bufs.iter_mut();
+        let mut outs: [&mut [Lanes]; MAX_OUTPUTS] = std::array::from_fn(|_| &mut each.next().unwrap()[..]);
         for (i, o) in outs.iter_mut().enumerate() {
             let full = std::mem::take(o);
             *o = if i < outputs { &mut full[..len] } else { &mut full[..0] };

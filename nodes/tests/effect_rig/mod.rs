@@ -159,8 +159,8 @@ impl Timer {
         let start = std::time::Instant::now();
         let mut done = 0;
         while done + MAX_CHUNK <= frames {
-            let [a, b, c, d] = &mut self.bufs;
-            let outputs: [&mut [Lanes]; MAX_OUTPUTS] = [&mut a[..], &mut b[..], &mut c[..], &mut d[..]];
+            let mut each = self.bufs.iter_mut();
+            let outputs: [&mut [Lanes]; MAX_OUTPUTS] = std::array::from_fn(|_| &mut each.next().unwrap()[..]);
             let mut inputs: [Option<&[Lanes]>; MAX_INPUTS] = [None; MAX_INPUTS];
             inputs[0] = Some(&self.input[done..done + MAX_CHUNK]);
             let mut p = Process {

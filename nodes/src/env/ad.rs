@@ -1,0 +1,80 @@
+//! AD envelope: a one-shot attack and decay to silence that ignores the key, for percussion and plucks.
+//!
+//! The attack, curves, timing and smoothness guarantees are those of the shared stage machine (`env/contour.rs`); the
+//! decay falls from the peak to silence (the contour's release), and the lane reports idle once it is silent, even with
+//! the key still down, so an AD used as the amplitude envelope frees its voice. A retrigger restarts the attack from
+//! the current level; legato notes carry on.
+
+use crate::NodeKind;
+use crate::context::Process;
+use crate::dsp::frames;
+use crate::dsp::phasor::param;
+use crate::env::contour::{CURVES, Contour, Settings};
+use crate::lanes::{LaneMask, splat};
+use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
+
+/// Parameter indices, in [`SPEC`] order.
+const ATTACK: usize = 0;
+const DECAY: usize = 1;
+const VELOCITY: usize = 2;
+const CURVE: usize = 3;
+
+/// The AD's declaration.
+pub const SPEC: NodeSpec = NodeSpec {
+    kind: "ad",
+    doc: "Attack-decay envelope, 0..1: a one-shot that rises to its peak and falls to silence, each exactly on \
+          time, whether or not the key is still held. Retriggers restart the attack from the current level.",
+    inputs: &[],
+    outputs: &[PortSpec { name: "out", doc: "envelope, 0..1" }],
+    params: &[
+        ParamSpec::new("attack", "Time from 0 to the peak, 0..30 s.", Unit::Seconds, 0.0, 30.0, 0.002, 0.0),
+        ParamSpec::new("decay", "Time from the peak to silence, 0..30 s.", Unit::Seconds, 0.0, 30.0, 0.3, 0.0),
+        ParamSpec::new(
+            "velocity",
+            "How much note velocity scales the peak, 0..1: 0 always full, 1 peak = velocity.",
+            Unit::Linear,
+            0.0,
+            1.0,
+            0.0,
+            5.0,
+        ),
+        ParamSpec::choice(
+            "curve",
+            "Decay shape: `exponential` (analog-like) or `linear` (a straight line); both end exactly on time. \
+             The attack is linear.",
+            CURVES,
+            0,
+        ),
+    ],
+    role: NodeRole::Envelope,
+};
+
+/// Per-group state: the shared stage machine.
+#[derive(Clone, Debug)]
+pub struct Ad {
+    contour: Contour,
+}
+
+impl NodeKind for Ad {
+    const SPEC: NodeSpec = SPEC;
+
+    fn new(_sample_rate: f32) -> Self {
+        Ad { contour: Contour::new() }
+    }
+
+    fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
+        let settings = Settings {
+            delay: splat(0.0),
+            attack: param(p, ATTACK),
+            hold: splat(0.0),
+            decay: splat(0.0),
+            sustain: splat(0.0),
+            release: param(p, DECAY),
+            velocity: param(p, VELOCITY),
+            curve: param(p, CURVE),
+            one_shot: true,
+        };
+        let n = frames(p);
+        self.contour.process(p, n, &settings)
+    }
+}
