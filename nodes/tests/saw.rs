@@ -32,19 +32,21 @@ fn pitch_is_within_a_tenth_of_a_cent() {
     }
 }
 
+/// The aliasing bar of issue 3, measured as MEASURING.md defines it: 2^16 samples of lane 0 at 48 kHz after a
+/// 256-sample settle, Blackman window, one 2^16-point FFT (0.73 Hz bins); bins within ±6 of any harmonic k·f0
+/// are the tone, everything else between 20 Hz and 0.4·fs (19.2 kHz) counts as aliasing. The band stops at
+/// 0.4·fs because above it lie only inaudible partials and the kernel's transition band (it passes 0.4·fs and
+/// stops 0.6·fs, so what folds into 0.4..0.5·fs is only partly suppressed). The figure is the loudest such bin
+/// in dB relative to the loudest bin. A naive saw's figure is printed beside ours.
 #[test]
-fn aliasing_beats_polyblep_reference_and_naive_saw() {
-    // MEASURING.md's two-point PolyBLEP figures with 1 dB of margin, at 440, 880, 1760 and 2637 Hz.
-    let cases = [(69.0, -48.0), (81.0, -41.0), (93.0, -37.0), (100.0, -32.0)];
+fn aliasing_meets_the_bar_up_to_5_khz() {
     let sr = 48_000.0;
-    for (note, bound) in cases {
-        let f0 = note_hz(note);
-        let x = render(note, sr as f32, 1 << 16);
+    for (f0, bar) in ALIASING_BARS {
+        let x = render(hz_note(f0), sr as f32, 1 << 16);
         let ours = aliasing_db(&x, sr, f0);
         let naive = aliasing_db(&naive_saw(1 << 16, sr, f0), sr, f0);
-        println!("saw {f0:.0} Hz: aliasing {ours:.1} dB (naive {naive:.1} dB)");
-        assert!(ours <= bound, "saw at {f0} Hz: aliasing {ours:.1} dB, want ≤ {bound} dB");
-        assert!(ours <= naive - 10.0, "saw at {f0} Hz: {ours:.1} dB is not 10 dB better than naive {naive:.1} dB");
+        println!("saw {f0:6.1} Hz: aliasing {ours:6.1} dB (bar {bar} dB, naive saw {naive:6.1} dB)");
+        assert!(ours <= bar, "saw at {f0} Hz: aliasing {ours:.1} dB, want ≤ {bar} dB");
     }
 }
 

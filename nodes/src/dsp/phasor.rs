@@ -131,3 +131,23 @@ pub(crate) fn param(p: &Process<'_>, index: usize) -> [f32; LANES] {
 pub(crate) fn unit(phase: u32) -> f32 {
     (phase >> 8) as i32 as f32 * (1.0 / 16_777_216.0)
 }
+
+/// A phase as a signed fraction of a cycle in `[-0.5, 0.5)`. Audio thread.
+#[inline(always)]
+pub(crate) fn signed(phase: u32) -> f32 {
+    phase as i32 as f32 * (1.0 / CYCLE as f32)
+}
+
+/// `x` rounded towards zero to an `i32`, saturating at ±2³¹ (about), NaN giving the lower bound.
+///
+/// Hand-written because `f32 as i32` must saturate and map NaN to 0, which stops the conversion from
+/// vectorising (it becomes eight scalar conversions with branches per lane-sample); clamping first in float
+/// keeps one SIMD conversion. Audio thread.
+#[inline(always)]
+pub(crate) fn to_i32(x: f32) -> i32 {
+    // The largest f32 below 2³¹.
+    const LIMIT: f32 = 2_147_483_520.0;
+    let x = crate::dsp::clamp(x, -LIMIT, LIMIT);
+    // SAFETY: `x` is finite and within i32's range after the clamp (NaN maps to −LIMIT).
+    unsafe { x.to_int_unchecked::<i32>() }
+}

@@ -14,7 +14,7 @@
 
 use crate::context::Process;
 use crate::dsp::blep::{BlepRing, BlepTable, table};
-use crate::dsp::phasor::{CYCLE, MAX_RATIO, Phasor, Tuning, param, unit};
+use crate::dsp::phasor::{CYCLE, MAX_RATIO, Phasor, Tuning, param, to_i32};
 use crate::dsp::{clamp, input, ramp};
 use crate::lanes::{LANES, Lanes, MAX_CHUNK};
 
@@ -27,10 +27,10 @@ pub(crate) trait Shape {
     /// How many edges (discontinuities in value or slope inside the cycle, the wrap at phase 0 included)
     /// [`Shape::edge`] describes.
     const EDGES: usize;
-    /// The naive value at phase `t` (cycles, `[0, 1)`). Must compile to selects, not branches.
-    fn value(t: f32, aux: f32) -> f32;
-    /// The naive slope at phase `t`, in value per cycle.
-    fn slope(t: f32, aux: f32) -> f32;
+    /// The naive value at `phase` (2⁻³² cycles). Must compile to selects, not branches.
+    fn value(phase: u32, aux: f32) -> f32;
+    /// The naive slope at `phase`, in value per cycle.
+    fn slope(phase: u32, aux: f32) -> f32;
     /// Edge `i` (`0..EDGES`): its phase in 2⁻³² cycles, and the jumps in value and in slope (per cycle) as the
     /// phase passes it going forward.
     fn edge(i: usize, aux: f32) -> (u32, f32, f32);
@@ -75,8 +75,96 @@ struct Scratch {
     inc: [[i32; LANES]; MAX_CHUNK],
     /// For a sync reset in this frame: how long before the frame it happened, in samples `(0, 1]`; else −1.
     reset: [Lanes; MAX_CHUNK],
-    /// Whether the lane needs pass 2 in this frame.
-    flag: [[bool; LANES]; MAX_CHUNK],
+    /// Whether the lane needs pass 2 in this frame (0 = no).
+    flag: [[u32; LANES]; MAX_CHUNK],
+}
+
+/// The whole of a direct call (see [`Core::run`]): advance the phase, write the naive value. `FM` says whether
+/// `fm` holds a wire. Audio thread.
+#[inline(always)]
+fn direct_walk<S: Shape, const FM: bool>(
+    phase: &mut [u32; LANES],
+    mut base: [u32; LANES],
+    sweep: &crate::dsp::phasor::Sweep,
+    fm: &[Lanes],
+    fm_scale: Lanes,
+    aux: &[Lanes],
+    out: &mut [Lanes],
+) {
+    let max_inc = (MAX_RATIO as f64 * CYCLE) as f32;
+    for ((frame, aux_k), k) in out.iter_mut().zip(aux).zip(0..) {
+        for l in 0..LANES {
+            base[l] = base[l].wrapping_add(sweep.inc_step[l]);
+            let mut inc = base[l] as i32;
+            if FM {
+                // In float, so it vectorises (f32 keeps the increment to 0.001 cent); NaN clamps to −max: bounded.
+                let hz = inc as f32 + fm[k][l] * fm_scale[l];
+                inc = to_i32(clamp(hz, -max_inc, max_inc));
+            }
+            phase[l] = phase[l].wrapping_add(inc as u32);
+            frame[l] = S::value(phase[l], aux_k[l]);
+        }
+    }
+}
+
+/// Pass 1's running state.
+struct Walk {
+    phase: [u32; LANES],
+    base: [u32; LANES],
+    inc_step: [u32; LANES],
+    aux_prev: Lanes,
+    sync_prev: Lanes,
+    fm_scale: Lanes,
+    start_phase: u32,
+}
+
+impl Walk {
+    /// Pass 1 over `aux.len()` frames: advances the phases, writes the naive values into `naive` and fills
+    /// `s`. `FM` and `SYNC` say whether `fm` and `sync` hold a wire (else they are empty). Audio thread.
+    #[inline(always)]
+    fn run<S: Shape, const FM: bool, const SYNC: bool>(
+        &mut self,
+        aux: &[Lanes],
+        fm: &[Lanes],
+        sync: &[Lanes],
+        s: &mut Scratch,
+        naive: &mut [Lanes; MAX_CHUNK],
+    ) {
+        let max_inc = (MAX_RATIO as f64 * CYCLE) as f32;
+        for (k, aux_k) in aux.iter().enumerate().take(MAX_CHUNK) {
+            for l in 0..LANES {
+                self.base[l] = self.base[l].wrapping_add(self.inc_step[l]);
+                let mut inc = self.base[l] as i32;
+                if FM {
+                    // In float, so it vectorises (f32 keeps the increment to 0.001 cent); NaN clamps to −max: bounded.
+                    let hz = inc as f32 + fm[k][l] * self.fm_scale[l];
+                    inc = to_i32(clamp(hz, -max_inc, max_inc));
+                }
+                let prev = self.phase[l];
+                let mut next = prev.wrapping_add(inc as u32);
+                let mut hit = false;
+                if SYNC {
+                    let now = sync[k][l];
+                    let before = self.sync_prev[l];
+                    hit = before <= 0.0 && now > 0.0;
+                    // Fraction of the sample since the crossing, by linear interpolation of the sync wire.
+                    let after = clamp(now / (now - before).max(1e-20), 0.0, 1.0);
+                    let reset_to = self.start_phase.wrapping_add(to_i32(after * inc as f32) as u32);
+                    next = if hit { reset_to } else { next };
+                    s.reset[k][l] = if hit { after } else { -1.0 };
+                    self.sync_prev[l] = clamp(now, -1e9, 1e9);
+                }
+                let wrapped = if inc >= 0 { next < prev } else { next > prev };
+                let crossed = S::region(next, aux_k[l]) != S::region(prev, self.aux_prev[l]);
+                s.flag[k][l] = (wrapped | crossed | hit) as u32;
+                s.prev[k][l] = prev;
+                s.inc[k][l] = inc;
+                naive[k][l] = S::value(next, aux_k[l]);
+                self.phase[l] = next;
+                self.aux_prev[l] = aux_k[l];
+            }
+        }
+    }
 }
 
 impl Core {
@@ -132,88 +220,63 @@ impl Core {
             }
             s
         };
-        let max_inc = (MAX_RATIO as f64 * CYCLE) as i32;
         let start = p.voice.start;
-        let mut first = [false; LANES];
+        let mut phase = self.phasor.phase;
         for l in 0..LANES {
             if start.contains(l) {
-                first[l] = true;
                 self.ring.clear_lane(l);
                 self.aux_prev[l] = aux[0][l];
                 self.sync_prev[l] = 0.0;
+                // One frame before the start phase, so frame 0 lands on it (exactly unless FM moves it).
+                phase[l] = self.start_phase.wrapping_sub(self.phasor.inc[l].wrapping_add(sweep.inc_step[l]));
             }
         }
 
-        // Pass 1.
+        if direct {
+            match fm {
+                Some(fm) => direct_walk::<S, true>(&mut phase, self.phasor.inc, &sweep, fm, fm_scale, aux, out),
+                None => direct_walk::<S, false>(&mut phase, self.phasor.inc, &sweep, &[], fm_scale, aux, out),
+            }
+            self.finish_direct(phase, aux[n - 1], &sweep, level_from, level_to, &mut out[..n]);
+            return;
+        }
+
+        // Pass 1, in one of four loops so that none tests for an unconnected input per sample.
         let mut s = Scratch {
             prev: [[0; LANES]; MAX_CHUNK],
             inc: [[0; LANES]; MAX_CHUNK],
             reset: [[-1.0; LANES]; MAX_CHUNK],
-            flag: [[false; LANES]; MAX_CHUNK],
+            flag: [[0; LANES]; MAX_CHUNK],
         };
-        let mut phase = self.phasor.phase;
-        let mut base = self.phasor.inc;
-        let mut aux_prev = self.aux_prev;
-        let mut sync_prev = self.sync_prev;
-        let start_phase = self.start_phase;
+        let mut naive = [[0.0; LANES]; MAX_CHUNK];
+        let mut walk = Walk {
+            phase,
+            base: self.phasor.inc,
+            inc_step: sweep.inc_step,
+            aux_prev: self.aux_prev,
+            sync_prev: self.sync_prev,
+            fm_scale,
+            start_phase: self.start_phase,
+        };
+        let aux = &aux[..n];
+        match (fm, sync) {
+            (None, None) => walk.run::<S, false, false>(aux, &[], &[], &mut s, &mut naive),
+            (Some(fm), None) => walk.run::<S, true, false>(aux, fm, &[], &mut s, &mut naive),
+            (None, Some(sync)) => walk.run::<S, false, true>(aux, &[], sync, &mut s, &mut naive),
+            (Some(fm), Some(sync)) => walk.run::<S, true, true>(aux, fm, sync, &mut s, &mut naive),
+        }
+        let Walk { phase, aux_prev, sync_prev, .. } = walk;
+        for l in 0..LANES {
+            if start.contains(l) {
+                // The start is handled below as a step from silence, not as a wrap or an edge.
+                s.flag[0][l] = 0;
+            }
+        }
         for k in 0..n {
-            let mut naive = [0.0; LANES];
-            let fm_k = fm.map(|w| w[k]);
-            let sync_k = sync.map(|w| w[k]);
-            for l in 0..LANES {
-                base[l] = base[l].wrapping_add(sweep.inc_step[l]);
-                let mut inc = base[l] as i32;
-                if let Some(fm_k) = fm_k {
-                    // `as` saturates and maps NaN to 0, so any input gives a bounded increment.
-                    let dev = (fm_k[l] * fm_scale[l]) as i32;
-                    inc = inc.saturating_add(dev).clamp(-max_inc, max_inc);
-                }
-                let prev = phase[l];
-                let mut next = prev.wrapping_add(inc as u32);
-                let mut hit = false;
-                if let Some(sync_k) = sync_k {
-                    let now = sync_k[l];
-                    let before = sync_prev[l];
-                    hit = before <= 0.0 && now > 0.0;
-                    // Fraction of the sample since the crossing, by linear interpolation of the sync wire.
-                    let after = clamp(now / (now - before).max(1e-20), 0.0, 1.0);
-                    let reset_to = start_phase.wrapping_add((after * inc as f32) as i32 as u32);
-                    next = if hit { reset_to } else { next };
-                    s.reset[k][l] = if hit { after } else { -1.0 };
-                    sync_prev[l] = clamp(now, -1e9, 1e9);
-                }
-                next = if first[l] { start_phase } else { next };
-                let wrapped = if inc >= 0 { next < prev } else { next > prev };
-                let crossed = S::region(next, aux[k][l]) != S::region(prev, aux_prev[l]);
-                s.flag[k][l] = (wrapped | crossed | hit) & !first[l];
-                s.prev[k][l] = prev;
-                s.inc[k][l] = inc;
-                naive[l] = S::value(unit(next), aux[k][l]);
-                phase[l] = next;
-                aux_prev[l] = aux[k][l];
-                first[l] = false;
-            }
-            if direct {
-                out[k] = naive;
-            } else {
-                self.ring.naive(k, &naive);
-            }
+            self.ring.naive(k, &naive[k]);
         }
         let level_step = ramp::step(level_from, level_to, n);
         let mut level = *level_from;
-        if direct {
-            for frame in out[..n].iter_mut() {
-                for l in 0..LANES {
-                    level[l] += level_step[l];
-                    frame[l] *= level[l];
-                }
-            }
-            self.phasor.phase = phase;
-            self.phasor.end(&sweep);
-            self.aux_prev = aux_prev;
-            self.sync_prev = sync_prev;
-            return;
-        }
 
         // Pass 2: the exact instant and size of every discontinuity, on flagged lanes only.
         let table = self.table;
@@ -221,7 +284,7 @@ impl Core {
             if start.contains(l) {
                 // The voice starts from silence at frame 0: a step to the start value and a corner into its
                 // slope, at the frame itself.
-                let t = unit(start_phase);
+                let t = self.start_phase;
                 let inc = s.inc[0][l] as f32 * (1.0 / CYCLE as f32);
                 self.ring.step(table, 0, l, 0.0, S::value(t, aux[0][l]));
                 self.ring.corner(table, 0, l, 0.0, S::slope(t, aux[0][l]) * inc);
@@ -230,7 +293,7 @@ impl Core {
         let mut aux_before = self.aux_prev;
         for k in 0..n {
             for l in 0..LANES {
-                if s.flag[k][l] {
+                if s.flag[k][l] != 0 {
                     let next = if k + 1 < n { s.prev[k + 1][l] } else { phase[l] };
                     self.events::<S>(k, l, s.prev[k][l], next, s.inc[k][l], aux_before[l], aux[k][l], s.reset[k][l]);
                 }
@@ -251,6 +314,30 @@ impl Core {
         self.phasor.end(&sweep);
         self.aux_prev = aux_prev;
         self.sync_prev = sync_prev;
+    }
+
+    /// Ends a direct call: applies the level ramp to `out` and stores the state.
+    fn finish_direct(
+        &mut self,
+        phase: [u32; LANES],
+        aux_last: Lanes,
+        sweep: &crate::dsp::phasor::Sweep,
+        level_from: &Lanes,
+        level_to: &Lanes,
+        out: &mut [Lanes],
+    ) {
+        let level_step = ramp::step(level_from, level_to, out.len());
+        let mut level = *level_from;
+        for frame in out.iter_mut() {
+            for l in 0..LANES {
+                level[l] += level_step[l];
+                frame[l] *= level[l];
+            }
+        }
+        self.phasor.phase = phase;
+        self.phasor.end(sweep);
+        self.aux_prev = aux_last;
+        self.sync_prev = [0.0; LANES];
     }
 
     /// Adds the residuals for everything that happened on `lane` between frame `k − 1` (phase `prev`) and
@@ -275,7 +362,7 @@ impl Core {
             let before = (inc as f32 * at) as i32;
             let old = prev.wrapping_add(before as u32);
             self.segment::<S>(k, lane, prev, before, aux_prev, aux, 0.0, at, rate);
-            let (t_old, t_new) = (unit(old), unit(self.start_phase));
+            let (t_old, t_new) = (old, self.start_phase);
             let jump = S::value(t_new, aux) - S::value(t_old, aux);
             let bend = (S::slope(t_new, aux) - S::slope(t_old, aux)) * rate;
             self.ring.step(self.table, k, lane, reset, jump);

@@ -65,11 +65,11 @@ pub(crate) struct Rect;
 impl Shape for Rect {
     const EDGES: usize = 2;
     #[inline(always)]
-    fn value(t: f32, width: f32) -> f32 {
-        if t < width { 1.0 } else { -1.0 }
+    fn value(phase: u32, width: f32) -> f32 {
+        if unit(phase) < width { 1.0 } else { -1.0 }
     }
     #[inline(always)]
-    fn slope(_: f32, _: f32) -> f32 {
+    fn slope(_: u32, _: f32) -> f32 {
         0.0
     }
     #[inline(always)]

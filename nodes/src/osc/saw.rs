@@ -4,7 +4,7 @@ use super::core::{Core, Mods, Shape};
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::frames;
-use crate::dsp::phasor::{Tuning, param};
+use crate::dsp::phasor::{Tuning, param, unit};
 use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK, splat};
 use crate::spec::{NodeRole, NodeSpec};
 
@@ -40,11 +40,11 @@ pub(crate) struct Ramp;
 impl Shape for Ramp {
     const EDGES: usize = 1;
     #[inline(always)]
-    fn value(t: f32, _: f32) -> f32 {
-        2.0 * t - 1.0
+    fn value(phase: u32, _: f32) -> f32 {
+        2.0 * unit(phase) - 1.0
     }
     #[inline(always)]
-    fn slope(_: f32, _: f32) -> f32 {
+    fn slope(_: u32, _: f32) -> f32 {
         2.0
     }
     #[inline(always)]

@@ -4,7 +4,7 @@ use super::core::{Core, Mods, Shape};
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::approx::sin_turns;
-use crate::dsp::phasor::{Tuning, param};
+use crate::dsp::phasor::{Tuning, param, signed, to_i32};
 use crate::dsp::{clamp, frames, input};
 use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK, splat};
 use crate::spec::{NodeRole, NodeSpec, PortSpec};
@@ -39,20 +39,25 @@ pub const SPEC: NodeSpec = NodeSpec {
     role: NodeRole::Signal,
 };
 
-/// `sin(2π(t + aux))`: a sine whose phase is offset by `aux` cycles (the `pm` input).
+/// `sin(2π(phase + aux))`: a sine whose phase is offset by `aux` cycles (the `pm` input's fractional part,
+/// `(−1, 1)`).
 pub(crate) struct Sinusoid;
+
+/// `offset` cycles (`|offset| < 1`) in phase units: through `i32`, which SIMD converts to natively.
+#[inline(always)]
+fn offset_phase(offset: f32) -> u32 {
+    (to_i32(offset * 2_147_483_648.0) as u32) << 1
+}
 
 impl Shape for Sinusoid {
     const EDGES: usize = 0;
     #[inline(always)]
-    fn value(t: f32, offset: f32) -> f32 {
-        let x = t + offset;
-        sin_turns(x - x.round())
+    fn value(phase: u32, offset: f32) -> f32 {
+        sin_turns(signed(phase.wrapping_add(offset_phase(offset))))
     }
     #[inline(always)]
-    fn slope(t: f32, offset: f32) -> f32 {
-        let x = t + offset + 0.25;
-        std::f32::consts::TAU * sin_turns(x - x.round())
+    fn slope(phase: u32, offset: f32) -> f32 {
+        std::f32::consts::TAU * sin_turns(signed(phase.wrapping_add(offset_phase(offset)).wrapping_add(1 << 30)))
     }
     #[inline(always)]
     fn edge(_: usize, _: f32) -> (u32, f32, f32) {
@@ -93,8 +98,9 @@ impl NodeKind for Sine {
         if let Some(pm) = input(p, PM, n) {
             for k in 0..n {
                 for l in 0..LANES {
-                    // NaN lands on −MAX_PM: finite.
-                    aux[k][l] = clamp(pm[k][l], -MAX_PM, MAX_PM);
+                    // Only the fractional part matters; NaN lands on −MAX_PM, a whole number of cycles.
+                    let x = clamp(pm[k][l], -MAX_PM, MAX_PM);
+                    aux[k][l] = x - to_i32(x) as f32;
                 }
             }
         }

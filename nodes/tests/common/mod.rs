@@ -311,6 +311,29 @@ pub fn naive_saw(frames: usize, sample_rate: f64, f0: f64) -> Vec<f64> {
         .collect()
 }
 
+/// The fundamentals (Hz) the aliasing bar is checked at, each with its bar (dB relative to the fundamental):
+/// −60 dB up to 2 kHz, −40 dB up to 5 kHz (issue 3).
+pub const ALIASING_BARS: [(f64, f64); 13] = [
+    (110.0, -60.0),
+    (220.0, -60.0),
+    (440.0, -60.0),
+    (659.3, -60.0),
+    (880.0, -60.0),
+    (1318.5, -60.0),
+    (1760.0, -60.0),
+    (1990.0, -60.0),
+    (2637.0, -40.0),
+    (3136.0, -40.0),
+    (3520.0, -40.0),
+    (4186.0, -40.0),
+    (5000.0, -40.0),
+];
+
+/// The MIDI note (fractional) of `hz`.
+pub fn hz_note(hz: f64) -> f32 {
+    (69.0 + 12.0 * (hz / 440.0).log2()) as f32
+}
+
 /// Parameter values to try for the no-NaN tests: every parameter at its minimum, then at its maximum.
 pub fn extremes(spec: &NodeSpec) -> [Vec<f32>; 2] {
     [spec.params.iter().map(|p| p.min).collect(), spec.params.iter().map(|p| p.max).collect()]
