@@ -66,6 +66,10 @@ node_kinds! {
     Svf => crate::filter::svf::Svf,
     Mixer => crate::util::mixer::Mixer,
     Lfo => crate::modulator::lfo::Lfo,
+    Triangle => crate::osc::triangle::Triangle,
+    Sub => crate::osc::sub::Sub,
+    Noise => crate::osc::noise::Noise,
+    Supersaw => crate::osc::supersaw::Supersaw,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

@@ -54,6 +54,8 @@ pub(crate) struct Tuning {
     pub(crate) fine: usize,
     /// Frequency in Hz that replaces the voice pitch when above zero (`pitch` and `fine` still offset it).
     pub(crate) freq: Option<usize>,
+    /// A fixed offset in semitones (a sub-oscillator's octave), added to everything else.
+    pub(crate) offset: f32,
 }
 
 impl Phasor {
@@ -87,7 +89,7 @@ impl Phasor {
             // With `freq` set, the offsets apply to it: semitones relative to A4 = freq.
             let fixed = freq[l] > 0.0;
             let base = if fixed { 69.0 } else { p.voice.pitch[l] };
-            let semis = base + pitch[l] + fine[l] * 0.01;
+            let semis = base + pitch[l] + fine[l] * 0.01 + tuning.offset;
             let f = if fixed { freq[l] } else { 0.0 };
             if rate_changed || semis != self.semis[l] || f != self.freq[l] {
                 let hz = semitones_to_hz(semis) * if fixed { f * (1.0 / 440.0) } else { 1.0 };

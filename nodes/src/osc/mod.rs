@@ -6,9 +6,13 @@
 //! [`core::LATENCY`] samples (0.25 ms at 48 kHz).
 
 pub(crate) mod core;
+pub mod noise;
 pub mod pulse;
 pub mod saw;
 pub mod sine;
+pub mod sub;
+pub mod supersaw;
+pub mod triangle;
 
 use crate::spec::{ParamSpec, PortSpec, Unit};
 

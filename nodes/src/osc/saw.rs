@@ -79,7 +79,7 @@ impl NodeKind for Saw {
                 self.level[l] = level_target[l];
             }
         }
-        let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ) };
+        let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ), offset: 0.0 };
         let mods = Mods { fm: FM, fm_depth: FM_DEPTH, sync: SYNC };
         let aux = [[0.0; LANES]; MAX_CHUNK];
         let (from, to) = (self.level, level_target);

@@ -105,7 +105,7 @@ impl NodeKind for Sine {
             }
         }
         let direct = input(p, SYNC, n).is_none();
-        let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ) };
+        let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ), offset: 0.0 };
         let mods = Mods { fm: FM, fm_depth: FM_DEPTH, sync: SYNC };
         let (from, to) = (self.level, level_target);
         let out = std::mem::take(&mut p.outputs[0]);

@@ -370,3 +370,40 @@ pub fn assert_finite_at_extremes(kind: &str, input: impl Fn(usize) -> f32) {
 pub fn extreme_input(frame: usize) -> f32 {
     if (frame / 37) % 2 == 0 { 1e6 } else { -1e6 }
 }
+
+/// The band-limited oscillators' fixed output delay, in samples.
+pub const OSC_LATENCY: usize = 12;
+
+/// Extreme modulation for the oscillators' inputs: ±1e6 in bursts, with NaN and infinities mixed in.
+pub fn wild_input(frame: usize) -> f32 {
+    match frame % 11 {
+        0 => f32::NAN,
+        1 => f32::INFINITY,
+        2 => f32::NEG_INFINITY,
+        _ => extreme_input(frame),
+    }
+}
+
+/// Renders `kind` at `note` (48 kHz) with the named inputs fed the given wires, returning lane 0 of output
+/// `output` after a settle of `settle` frames.
+pub fn render_with(rig: &mut Rig, wires: &[(&str, &[Lanes])], settle: usize, frames: usize, output: usize) -> Vec<f64> {
+    let total = settle + frames;
+    let inputs: Vec<Option<&[Lanes]>> = rig
+        .spec
+        .inputs
+        .iter()
+        .map(|port| wires.iter().find(|(name, _)| *name == port.name).map(|(_, w)| &w[..total]))
+        .collect();
+    let out = rig.run_with(total, &inputs);
+    lane(&out[output][settle..], 0)
+}
+
+/// A sine wire at `hz` (sample rate `sr`), amplitude 1, on every lane.
+pub fn sine_wire(frames: usize, sr: f64, hz: f64) -> Vec<Lanes> {
+    wire(frames, |i| (std::f64::consts::TAU * hz * i as f64 / sr).sin() as f32)
+}
+
+/// The largest difference between `x` and `x` shifted by `period` samples: 0 for a signal periodic in it.
+pub fn periodicity_error(x: &[f64], period: usize) -> f64 {
+    x.iter().zip(&x[period..]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+}
