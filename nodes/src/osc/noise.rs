@@ -14,8 +14,8 @@ const LEVEL: usize = 1;
 /// The noise source's declaration.
 pub const SPEC: NodeSpec = NodeSpec {
     kind: "noise",
-    doc: "Noise: `white` (flat spectrum, uniform in ±level) or `pink` (−3 dB per octave, same RMS as white, \
-          peaks around ±level). Every voice has its own generator, seeded from its lane, its note and how many \
+    doc: "Noise: `white` (flat spectrum, uniform in ±level) or `pink` (−3 dB per octave below 20 kHz at any \
+          rate; at 44.1–48 kHz about the RMS of white). Every voice has its own generator, seeded from its lane, its note and how many \
           notes the lane has started, so a render is identical every time while no two voices of a chord \
           share a sequence. No delay.",
     inputs: &[],
@@ -32,8 +32,8 @@ pub const SPEC: NodeSpec = NodeSpec {
 const KELLET_POLES: [f32; 6] = [0.99886, 0.99332, 0.96900, 0.86650, 0.55000, -0.7616];
 /// Input gains of the six poles, then of the direct white term and the one-sample-delayed term.
 const KELLET_GAINS: [f32; 8] = [0.0555179, 0.0750759, 0.153_852, 0.3104856, 0.5329522, -0.0168980, 0.5362, 0.115926];
-/// Brings the pink filter's output to the RMS of uniform white noise (1/√3), measured over 10 s at 48 kHz.
-const PINK_GAIN: f32 = 0.2025;
+/// Brings the pink filter's output to the RMS of uniform white noise (1/√3), measured over 11 s at 44.1 kHz.
+const PINK_GAIN: f32 = 0.327;
 
 /// Per-group state: a xorshift generator per lane, the pink filter's memory, the level reached last call.
 #[derive(Clone, Debug)]
@@ -46,6 +46,8 @@ pub struct Noise {
     pink: [[f32; LANES]; 7],
     /// Poles adapted to the sample rate (the 44.1 kHz ones keep their time constants), for `rate`.
     poles: [f32; 6],
+    /// Input gains of the poles, adapted so each section keeps its DC gain.
+    gains: [f32; 6],
     rate: f32,
     level: Lanes,
 }
@@ -65,10 +67,18 @@ impl Noise {
     fn adapt(&mut self, sample_rate: f32) {
         self.rate = sample_rate;
         let ratio = 44_100.0 / sample_rate.max(1.0);
-        for (pole, &at_44k) in self.poles.iter_mut().zip(&KELLET_POLES) {
-            // p^(44.1k / fs) keeps each pole's time constant; the negative pole only shapes the top octave,
-            // where its 44.1 kHz value is kept.
-            *pole = if at_44k > 0.0 { at_44k.powf(ratio) } else { at_44k };
+        for i in 0..6 {
+            let at_44k = KELLET_POLES[i];
+            // p^(44.1k / fs) keeps each pole's time constant, and scaling its input by (1 − p')/(1 − p) keeps
+            // its DC gain, so the sections add up to the same curve below 20 kHz at any rate. The negative pole
+            // only shapes the top octave at 44.1 kHz and is kept as it is.
+            if at_44k > 0.0 {
+                self.poles[i] = at_44k.powf(ratio);
+                self.gains[i] = KELLET_GAINS[i] * (1.0 - self.poles[i]) / (1.0 - at_44k);
+            } else {
+                self.poles[i] = at_44k;
+                self.gains[i] = KELLET_GAINS[i];
+            }
         }
     }
 }
@@ -82,6 +92,7 @@ impl NodeKind for Noise {
             starts: [0; LANES],
             pink: [[0.0; LANES]; 7],
             poles: KELLET_POLES,
+            gains: [0.0; 6],
             rate: 0.0,
             level: splat(0.0),
         };
@@ -112,6 +123,7 @@ impl NodeKind for Noise {
         let mut rng = self.rng;
         let mut s = self.pink;
         let poles = self.poles;
+        let gains = self.gains;
         for frame in p.outputs[0][..n].iter_mut() {
             for l in 0..LANES {
                 let mut x = rng[l];
@@ -124,7 +136,7 @@ impl NodeKind for Noise {
                 level[l] += level_step[l];
                 let v = if pink {
                     for i in 0..6 {
-                        s[i][l] = poles[i] * s[i][l] + white * KELLET_GAINS[i];
+                        s[i][l] = poles[i] * s[i][l] + white * gains[i];
                     }
                     let sum = s[0][l] + s[1][l] + s[2][l] + s[3][l] + s[4][l] + s[5][l] + s[6][l];
                     s[6][l] = white * KELLET_GAINS[7];
