@@ -114,3 +114,85 @@ fn a_pitch_change_mid_note_lands_on_the_new_pitch() {
 fn stays_finite_at_extreme_parameters() {
     assert_finite_at_extremes("saw", |_| 0.0);
 }
+
+/// A naive saw at `slave` Hz hard-synced to a `master` Hz sine's rising zero crossings, for comparison.
+fn naive_synced_saw(frames: usize, sample_rate: f64, slave: f64, master: f64) -> Vec<f64> {
+    let mut phase = 0.5f64;
+    let mut before = 0.0f64;
+    (0..frames)
+        .map(|i| {
+            let m = (std::f64::consts::TAU * master * i as f64 / sample_rate).sin();
+            phase = if before <= 0.0 && m > 0.0 { 0.5 } else { (phase + slave / sample_rate).fract() };
+            before = m;
+            2.0 * phase - 1.0
+        })
+        .collect()
+}
+
+#[test]
+fn hard_sync_follows_the_master_and_stays_band_limited() {
+    // A 660 Hz saw reset by a 200 Hz sine repeats every 240 samples; its partials are the master's harmonics,
+    // so MEASURING.md's aliasing figure applies with f0 = 200 Hz.
+    let sr = 48_000.0;
+    let frames = 1 << 16;
+    let master = sine_wire(frames + 4096, sr, 200.0);
+    for slave in [660.0, 1234.5, 3000.0] {
+        let mut rig = Rig::new("saw", sr as f32);
+        rig.pitch(hz_note(slave));
+        let x = render_with(&mut rig, &[("sync", &master)], 4096, frames, 0);
+        let err = periodicity_error(&x, 240);
+        assert!(err < 1e-3, "{slave} Hz synced: not periodic at the master's period ({err})");
+        let ours = aliasing_db(&x, sr, 200.0);
+        let naive = aliasing_db(&naive_synced_saw(frames, sr, slave, 200.0), sr, 200.0);
+        println!("saw {slave} Hz synced to 200 Hz: aliasing {ours:.1} dB (naive reset {naive:.1} dB)");
+        assert!(ours < -60.0, "synced saw at {slave} Hz: aliasing {ours:.1} dB");
+    }
+}
+
+#[test]
+fn linear_fm_adds_hertz_and_through_zero_runs_backwards() {
+    let sr = 48_000.0;
+    let n = 1 << 15;
+    let one = wire(2 * n + 4096, |_| 1.0);
+    let mut rig = Rig::new("saw", sr as f32);
+    rig.set("fm_depth", 110.0);
+    let x = render_with(&mut rig, &[("fm", &one)], 4096, 2 * n, 0);
+    let err = cents(pitch_hz(&x, sr, n), 550.0);
+    assert!(err.abs() < 0.1, "440 Hz + 1 × 110 Hz is off 550 Hz by {err} cent");
+    // −1 × 880 Hz: −440 Hz, the same pitch with the ramp falling instead of rising.
+    let mut rig = Rig::new("saw", sr as f32);
+    rig.set("fm_depth", 880.0);
+    let minus = wire(2 * n + 4096, |_| -1.0);
+    let x = render_with(&mut rig, &[("fm", &minus)], 4096, 2 * n, 0);
+    let err = cents(pitch_hz(&x, sr, n), 440.0);
+    assert!(err.abs() < 0.1, "through zero: off by {err} cent");
+    let falling = x.windows(2).filter(|w| w[1] < w[0]).count();
+    assert!(falling > x.len() * 9 / 10, "only {falling} of {} steps fall", x.len());
+    // Audio-rate FM stays band-limited where the phase wraps: a 440 Hz carrier swept ±300 Hz at 110 Hz is
+    // periodic at 110 Hz, so its partials are harmonics of 110 Hz.
+    let modulator = sine_wire(2 * n + 4096, sr, 110.0);
+    let mut rig = Rig::new("saw", sr as f32);
+    rig.set("fm_depth", 300.0);
+    let x = render_with(&mut rig, &[("fm", &modulator)], 4096, 1 << 16, 0);
+    let alias = aliasing_db(&x, sr, 110.0);
+    println!("saw 440 Hz, FM ±300 Hz at 110 Hz: aliasing {alias:.1} dB");
+    assert!(alias < -60.0, "FM aliasing {alias:.1} dB");
+}
+
+#[test]
+fn freq_replaces_the_note() {
+    let sr = 48_000.0;
+    let n = 1 << 15;
+    let mut rig = Rig::new("saw", sr);
+    rig.pitch(30.0).set("freq", 1000.0).set("fine", 100.0);
+    rig.run(256);
+    let x = lane(&rig.run(2 * n), 0);
+    let want = 1000.0 * 2f64.powf(1.0 / 12.0);
+    let err = cents(pitch_hz(&x, sr as f64, n), want);
+    assert!(err.abs() < 0.1, "freq 1000 Hz + 100 cents: off by {err} cent");
+}
+
+#[test]
+fn stays_finite_with_wild_modulation() {
+    assert_finite_at_extremes("saw", wild_input);
+}
