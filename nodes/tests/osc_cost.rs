@@ -100,6 +100,19 @@ fn reference_cost() -> f64 {
     times[REPS / 2]
 }
 
+/// Runs one kind named by `OSC_COST_KIND` (with inputs from `OSC_COST_INPUTS`, comma-separated) for a
+/// profiler to look at.
+#[test]
+#[ignore = "for profiling; run on demand"]
+fn profile_one_kind() {
+    let Ok(kind) = std::env::var("OSC_COST_KIND") else { return };
+    let inputs = std::env::var("OSC_COST_INPUTS").unwrap_or_default();
+    let inputs: Vec<&str> = inputs.split(',').filter(|s| !s.is_empty()).collect();
+    for _ in 0..3 {
+        println!("{kind} {inputs:?}: {:.2} ns/voice-sample", cost(&kind, &inputs));
+    }
+}
+
 #[test]
 #[ignore = "prints timings; run on demand"]
 fn print_ns_per_voice_sample() {

@@ -164,6 +164,29 @@ impl BlepRing {
         }
     }
 
+    /// [`BlepRing::step`] into two rings at once with heights `height` here and `other_height` in `other`
+    /// (one band-limited step panned into a stereo pair), reading the table once.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(crate) fn step_pair(
+        &mut self,
+        other: &mut BlepRing,
+        table: &BlepTable,
+        frame: usize,
+        lane: usize,
+        d: f32,
+        height: f32,
+        other_height: f32,
+    ) {
+        let (i, a) = Self::locate(d);
+        let (r0, r1) = (&table.step[i], &table.step[i + 1]);
+        for j in 0..TAPS {
+            let r = r0[j] + a * (r1[j] - r0[j]);
+            self.row(frame + j)[lane] += height * r;
+            other.row(frame + j)[lane] += other_height * r;
+        }
+    }
+
     /// Adds a band-limited corner on `lane`: the naive waveform's slope changes by `slope` per sample,
     /// `d` samples (`0..=1`) before frame `frame` of this call.
     #[inline]

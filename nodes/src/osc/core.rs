@@ -93,12 +93,14 @@ fn direct_walk<S: Shape, const FM: bool>(
 ) {
     let max_inc = (MAX_RATIO as f64 * CYCLE) as f32;
     for ((frame, aux_k), k) in out.iter_mut().zip(aux).zip(0..) {
+        // Read outside the lane loop, so the loop has no bounds check and vectorises.
+        let fm_k = if FM { fm.get(k).copied().unwrap_or([0.0; LANES]) } else { [0.0; LANES] };
         for l in 0..LANES {
             base[l] = base[l].wrapping_add(sweep.inc_step[l]);
             let mut inc = base[l] as i32;
             if FM {
                 // In float, so it vectorises (f32 keeps the increment to 0.001 cent); NaN clamps to −max: bounded.
-                let hz = inc as f32 + fm[k][l] * fm_scale[l];
+                let hz = inc as f32 + fm_k[l] * fm_scale[l];
                 inc = to_i32(clamp(hz, -max_inc, max_inc));
             }
             phase[l] = phase[l].wrapping_add(inc as u32);
@@ -132,19 +134,22 @@ impl Walk {
     ) {
         let max_inc = (MAX_RATIO as f64 * CYCLE) as f32;
         for (k, aux_k) in aux.iter().enumerate().take(MAX_CHUNK) {
+            // Read outside the lane loop, so the loop has no bounds check and vectorises.
+            let fm_k = if FM { fm.get(k).copied().unwrap_or([0.0; LANES]) } else { [0.0; LANES] };
+            let sync_k = if SYNC { sync.get(k).copied().unwrap_or([0.0; LANES]) } else { [0.0; LANES] };
             for l in 0..LANES {
                 self.base[l] = self.base[l].wrapping_add(self.inc_step[l]);
                 let mut inc = self.base[l] as i32;
                 if FM {
                     // In float, so it vectorises (f32 keeps the increment to 0.001 cent); NaN clamps to −max: bounded.
-                    let hz = inc as f32 + fm[k][l] * self.fm_scale[l];
+                    let hz = inc as f32 + fm_k[l] * self.fm_scale[l];
                     inc = to_i32(clamp(hz, -max_inc, max_inc));
                 }
                 let prev = self.phase[l];
                 let mut next = prev.wrapping_add(inc as u32);
                 let mut hit = false;
                 if SYNC {
-                    let now = sync[k][l];
+                    let now = sync_k[l];
                     let before = self.sync_prev[l];
                     hit = before <= 0.0 && now > 0.0;
                     // Fraction of the sample since the crossing, by linear interpolation of the sync wire.
@@ -292,6 +297,11 @@ impl Core {
         }
         let mut aux_before = self.aux_prev;
         for k in 0..n {
+            // Most frames have no event on any lane: one vector test skips them.
+            if s.flag[k].iter().fold(0, |any, &f| any | f) == 0 {
+                aux_before = aux[k];
+                continue;
+            }
             for l in 0..LANES {
                 if s.flag[k][l] != 0 {
                     let next = if k + 1 < n { s.prev[k + 1][l] } else { phase[l] };

@@ -92,9 +92,14 @@ pub struct Supersaw {
     right: BlepRing,
     table: &'static BlepTable,
     level: Lanes,
+    /// The saws' layout, and the `voices`, `detune`, `spread` and `mix` values it was computed for: only a
+    /// change recomputes it (it costs an `exp2` per saw and lane).
+    layout: Layout,
+    layout_for: [Lanes; 4],
 }
 
-/// Per-call layout of the saws for one lane: how many, their frequency ratios and their gains per side.
+/// The layout of the saws: how many, and per saw and lane their frequency ratios and gains per side.
+#[derive(Clone, Debug)]
 struct Layout {
     count: usize,
     ratio: [Lanes; MAX_SAWS],
@@ -102,8 +107,8 @@ struct Layout {
     right: [Lanes; MAX_SAWS],
 }
 
-fn layout(p: &Process<'_>) -> Layout {
-    let (voices, detune, spread, mix) = (param(p, VOICES), param(p, DETUNE), param(p, SPREAD), param(p, MIX));
+/// The layout for these `voices`, `detune`, `spread` and `mix` values.
+fn layout([voices, detune, spread, mix]: [Lanes; 4]) -> Layout {
     // The loop count is shared by the group: the largest lane's; lanes with fewer saws give the rest gain 0.
     let mut count = 1;
     let mut lay = Layout {
@@ -154,6 +159,8 @@ impl NodeKind for Supersaw {
             right: BlepRing::new(),
             table: table(),
             level: splat(0.0),
+            layout: layout([splat(f32::NAN); 4]),
+            layout_for: [splat(f32::NAN); 4],
         }
     }
 
@@ -164,7 +171,12 @@ impl NodeKind for Supersaw {
         }
         let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ), offset: 0.0 };
         let sweep = self.phasor.begin(p, tuning, n, 0);
-        let lay = layout(p);
+        let key = [param(p, VOICES), param(p, DETUNE), param(p, SPREAD), param(p, MIX)];
+        if key != self.layout_for {
+            self.layout = layout(key);
+            self.layout_for = key;
+        }
+        let lay = self.layout.clone();
         let level_target = param(p, LEVEL);
         let start = p.voice.start;
         for l in 0..LANES {
@@ -176,7 +188,10 @@ impl NodeKind for Supersaw {
         }
         let table = self.table;
         let base = self.phasor.inc;
-        let mut wraps = [[0u8; LANES]; MAX_CHUNK];
+        let mut wraps = [[0u32; LANES]; MAX_CHUNK];
+        // The naive saws summed over the whole unison, written into the rings once at the end.
+        let mut sum_l = [[0.0; LANES]; MAX_CHUNK];
+        let mut sum_r = [[0.0; LANES]; MAX_CHUNK];
         // Saws are computed one after another over the whole call, so each loop is a plain lane loop.
         for v in 0..lay.count {
             let mut phase = self.phases[v];
@@ -185,48 +200,60 @@ impl NodeKind for Supersaw {
             let mut inc_base = base;
             let mut incs = [[0u32; LANES]; MAX_CHUNK];
             let mut nexts = [[0u32; LANES]; MAX_CHUNK];
+            for l in 0..LANES {
+                if start.contains(l) {
+                    // One frame before this saw's start phase, so frame 0 lands on it.
+                    let first = base[l].wrapping_add(sweep.inc_step[l]);
+                    phase[l] = STARTS[v].wrapping_sub(to_i32(first as i32 as f32 * ratio[l]) as u32);
+                }
+            }
             for k in 0..n {
-                let mut naive_l = [0.0; LANES];
-                let mut naive_r = [0.0; LANES];
                 for l in 0..LANES {
                     inc_base[l] = inc_base[l].wrapping_add(sweep.inc_step[l]);
-                    let inc = to_i32(inc_base[l] as f32 * ratio[l]) as u32;
-                    let first = k == 0 && start.contains(l);
-                    let prev = if first { STARTS[v].wrapping_sub(inc) } else { phase[l] };
+                    let inc = to_i32(inc_base[l] as i32 as f32 * ratio[l]) as u32;
+                    let prev = phase[l];
                     let next = prev.wrapping_add(inc);
-                    wraps[k][l] = (next < prev && !first) as u8;
+                    wraps[k][l] = (next < prev) as u32;
                     incs[k][l] = inc;
                     nexts[k][l] = next;
                     let x = 2.0 * unit(next) - 1.0;
-                    naive_l[l] = gl[l] * x;
-                    naive_r[l] = gr[l] * x;
+                    sum_l[k][l] += gl[l] * x;
+                    sum_r[k][l] += gr[l] * x;
                     phase[l] = next;
                 }
-                self.left.naive(k, &naive_l);
-                self.right.naive(k, &naive_r);
             }
             for l in 0..LANES {
                 if start.contains(l) {
                     // From silence to this saw's start value, with its slope.
                     let x = 2.0 * unit(STARTS[v]) - 1.0;
                     let slope = 2.0 * incs[0][l] as f32 * (1.0 / CYCLE as f32);
-                    self.left.step(table, 0, l, 0.0, gl[l] * x);
-                    self.right.step(table, 0, l, 0.0, gr[l] * x);
+                    self.left.step_pair(&mut self.right, table, 0, l, 0.0, gl[l] * x, gr[l] * x);
                     self.left.corner(table, 0, l, 0.0, gl[l] * slope);
                     self.right.corner(table, 0, l, 0.0, gr[l] * slope);
                 }
             }
+            for l in 0..LANES {
+                if start.contains(l) {
+                    wraps[0][l] = 0;
+                }
+            }
             for k in 0..n {
+                if wraps[k].iter().fold(0, |any, &w| any | w) == 0 {
+                    continue;
+                }
                 for l in 0..LANES {
                     if wraps[k][l] != 0 {
                         // The wrap happened `phase after / inc` samples before frame k.
                         let d = nexts[k][l] as f32 / incs[k][l].max(1) as f32;
-                        self.left.step(table, k, l, d, -2.0 * gl[l]);
-                        self.right.step(table, k, l, d, -2.0 * gr[l]);
+                        self.left.step_pair(&mut self.right, table, k, l, d, -2.0 * gl[l], -2.0 * gr[l]);
                     }
                 }
             }
             self.phases[v] = phase;
+        }
+        for k in 0..n {
+            self.left.naive(k, &sum_l[k]);
+            self.right.naive(k, &sum_r[k]);
         }
         for l in 0..LANES {
             if start.contains(l) {
