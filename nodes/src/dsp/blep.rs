@@ -115,18 +115,21 @@ fn build() -> Box<BlepTable> {
 }
 
 /// A ring of future output frames for one lane group: the naive waveform plus every residual added so far.
-/// Audio thread (except [`BlepRing::new`]).
+/// Audio thread (except [`BlepRing::new`] and `clone`, which allocate).
+///
+/// The rows (2 KB) live on the heap so that every node kind's state, which the engine stores inline in one
+/// arena of [`crate::Processor`]s, stays small.
 #[derive(Clone, Debug)]
 pub(crate) struct BlepRing {
-    rows: [Lanes; RING],
+    rows: Box<[Lanes; RING]>,
     /// Ring row of the current call's frame 0.
     pos: usize,
 }
 
 impl BlepRing {
-    /// An empty (silent) ring.
+    /// An empty (silent) ring. Allocates; off the audio thread.
     pub(crate) fn new() -> BlepRing {
-        BlepRing { rows: [[0.0; LANES]; RING], pos: 0 }
+        BlepRing { rows: Box::new([[0.0; LANES]; RING]), pos: 0 }
     }
 
     #[inline(always)]
@@ -220,7 +223,7 @@ impl BlepRing {
 
     /// Silences every lane.
     pub(crate) fn clear(&mut self) {
-        self.rows = [[0.0; LANES]; RING];
+        *self.rows = [[0.0; LANES]; RING];
     }
 }
 

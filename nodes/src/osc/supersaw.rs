@@ -83,9 +83,14 @@ pub const SPEC: NodeSpec = NodeSpec {
     role: NodeRole::Signal,
 };
 
-/// Per-group state: the centre pitch, a phase per saw and lane, one ring per stereo side.
+/// Per-group state, boxed (about 1.5 KB) so the engine's arena of processors stays small; allocated in
+/// `new`, never on the audio thread.
 #[derive(Clone, Debug)]
-pub struct Supersaw {
+pub struct Supersaw(Box<State>);
+
+/// The centre pitch, a phase per saw and lane, one ring per stereo side, and the saws' layout.
+#[derive(Clone, Debug)]
+struct State {
     phasor: Phasor,
     phases: [[u32; LANES]; MAX_SAWS],
     left: BlepRing,
@@ -152,7 +157,7 @@ impl NodeKind for Supersaw {
     const SPEC: NodeSpec = SPEC;
 
     fn new(_sample_rate: f32) -> Self {
-        Supersaw {
+        Supersaw(Box::new(State {
             phasor: Phasor::new(0),
             phases: std::array::from_fn(|v| [STARTS[v]; LANES]),
             left: BlepRing::new(),
@@ -161,9 +166,15 @@ impl NodeKind for Supersaw {
             level: splat(0.0),
             layout: layout([splat(f32::NAN); 4]),
             layout_for: [splat(f32::NAN); 4],
-        }
+        }))
     }
 
+    fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
+        self.0.process(p)
+    }
+}
+
+impl State {
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
         let n = frames_for(p, 3);
         if n == 0 {
