@@ -16,14 +16,14 @@ fn render(rig: &mut Rig, frames: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 fn one_saw_without_detune_is_a_saw_in_tune() {
     let sr = 48_000.0;
     let n = 1 << 16;
-    for note in [21.0, 69.0, 108.0] {
+    for (sr, note) in [(sr, 21.0), (sr, 69.0), (sr, 108.0), (44_100.0, 21.0), (96_000.0, 108.0)] {
         let mut rig = Rig::new("supersaw", sr);
         rig.pitch(note).set("voices", 1.0).set("detune", 0.0);
         let (x, l, r) = render(&mut rig, 2 * n);
         let err = cents(pitch_hz(&x, sr as f64, n), note_hz(note));
-        assert!(err.abs() < 0.1, "note {note}: off by {err} cent");
+        assert!(err.abs() < 0.1, "note {note} at {sr} Hz: off by {err} cent");
         assert_eq!(l, r, "a single saw is centred");
-        if note == 69.0 {
+        if note == 69.0 && sr == 48_000.0 {
             assert!((rms(&x) - 1.0 / 3f64.sqrt()).abs() < 0.01, "rms {}", rms(&x));
         }
     }

@@ -69,6 +69,30 @@ impl Shape for Sinusoid {
     }
 }
 
+/// `sin(2π·phase)`: [`Sinusoid`] without the phase offset, for when `pm` is unconnected (a few operations
+/// cheaper per sample on the most common oscillator).
+pub(crate) struct PlainSine;
+
+impl Shape for PlainSine {
+    const EDGES: usize = 0;
+    #[inline(always)]
+    fn value(phase: u32, _: f32) -> f32 {
+        sin_turns(signed(phase))
+    }
+    #[inline(always)]
+    fn slope(phase: u32, _: f32) -> f32 {
+        std::f32::consts::TAU * sin_turns(signed(phase.wrapping_add(1 << 30)))
+    }
+    #[inline(always)]
+    fn edge(_: usize, _: f32) -> (u32, f32, f32) {
+        (0, 0.0, 0.0)
+    }
+    #[inline(always)]
+    fn region(_: u32, _: f32) -> bool {
+        false
+    }
+}
+
 /// Per-group state: the shared oscillator core and the level reached at the end of the last call.
 ///
 /// The waveform is a degree-9 polynomial (error below 2.5e-7, at f32 rounding), so a call costs a handful of
@@ -94,6 +118,11 @@ impl NodeKind for Sine {
                 self.level[l] = level_target[l];
             }
         }
+        let direct = input(p, SYNC, n).is_none();
+        let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ), offset: 0.0 };
+        let mods = Mods { fm: FM, fm_depth: FM_DEPTH, sync: SYNC };
+        let (from, to) = (self.level, level_target);
+        let out = std::mem::take(&mut p.outputs[0]);
         let mut aux = [[0.0; LANES]; MAX_CHUNK];
         if let Some(pm) = input(p, PM, n) {
             for k in 0..n {
@@ -103,13 +132,10 @@ impl NodeKind for Sine {
                     aux[k][l] = x - to_i32(x) as f32;
                 }
             }
+            self.core.run::<Sinusoid>(p, tuning, Some(mods), &aux[..n], &from, &to, &mut out[..n], direct);
+        } else {
+            self.core.run::<PlainSine>(p, tuning, Some(mods), &aux[..n], &from, &to, &mut out[..n], direct);
         }
-        let direct = input(p, SYNC, n).is_none();
-        let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ), offset: 0.0 };
-        let mods = Mods { fm: FM, fm_depth: FM_DEPTH, sync: SYNC };
-        let (from, to) = (self.level, level_target);
-        let out = std::mem::take(&mut p.outputs[0]);
-        self.core.run::<Sinusoid>(p, tuning, Some(mods), &aux[..n], &from, &to, &mut out[..n], direct);
         p.outputs[0] = out;
         self.level = level_target;
         LaneMask::ALL

@@ -2,7 +2,7 @@
 
 use super::core::Core;
 use super::pulse::Rect;
-use super::sine::Sinusoid;
+use super::sine::PlainSine;
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::frames;
@@ -65,7 +65,7 @@ impl NodeKind for Sub {
         let out = std::mem::take(&mut p.outputs[0]);
         if sine {
             let aux = [[0.0; LANES]; MAX_CHUNK];
-            self.core.run::<Sinusoid>(p, tuning, None, &aux[..n], &from, &to, &mut out[..n], false);
+            self.core.run::<PlainSine>(p, tuning, None, &aux[..n], &from, &to, &mut out[..n], false);
         } else {
             let aux = [[0.5; LANES]; MAX_CHUNK];
             self.core.run::<Rect>(p, tuning, None, &aux[..n], &from, &to, &mut out[..n], false);
