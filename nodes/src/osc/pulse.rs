@@ -37,7 +37,11 @@ pub const SPEC: NodeSpec = NodeSpec {
     inputs: &[
         super::FM_PORT,
         super::SYNC_PORT,
-        PortSpec { name: "pwm", doc: "width modulation, added to `width` per sample (±0.5 sweeps most of the range)" },
+        PortSpec {
+            name: "pwm",
+            doc: "width modulation, added to `width` per sample (±0.5 sweeps most of the range); the width \
+                  follows at up to 0.05 per sample",
+        },
     ],
     outputs: &[super::OUT_PORT],
     params: &[
