@@ -1,4 +1,4 @@
-//! Sawtooth oscillator, band-limited with windowed-sinc BLEPs (see [`super::core`]).
+//! Sawtooth oscillator, band-limited with windowed-sinc BLEPs (the shared core in `osc/core.rs`).
 
 use super::core::{Core, Mods, Shape};
 use crate::NodeKind;

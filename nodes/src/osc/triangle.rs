@@ -1,4 +1,4 @@
-//! Triangle oscillator, band-limited with windowed-sinc BLAMPs at its corners (see [`super::core`]).
+//! Triangle oscillator, band-limited with windowed-sinc BLAMPs at its corners (the shared core in `osc/core.rs`).
 
 use super::core::{Core, Mods, Shape};
 use crate::NodeKind;
