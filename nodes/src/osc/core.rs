@@ -10,16 +10,13 @@
 //!    its residual (the only divisions and table reads);
 //! 3. per frame, every lane: read the finished frame from the ring, apply the level.
 //!
-//! The output lags the phase by [`LATENCY`] samples (0.25 ms at 48 kHz), the price of a linear-phase kernel.
+//! The output lags the phase by [`crate::dsp::blep::LATENCY`] samples (0.25 ms at 48 kHz), the price of a linear-phase kernel.
 
 use crate::context::Process;
 use crate::dsp::blep::{BlepRing, BlepTable, table};
 use crate::dsp::phasor::{CYCLE, MAX_RATIO, Phasor, Tuning, param, to_i32};
 use crate::dsp::{clamp, input, ramp};
 use crate::lanes::{LANES, Lanes, MAX_CHUNK};
-
-#[allow(unused_imports)]
-pub(crate) use crate::dsp::blep::LATENCY;
 
 /// One cycle of a naive waveform, as pure functions of the phase, so the core can evaluate it anywhere.
 /// `aux` is a per-frame shape control (a pulse's width, a sine's phase offset), `0.0` for shapes without one.
