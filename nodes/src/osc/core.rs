@@ -3,12 +3,12 @@
 //! band-limited step or corner added for every discontinuity: wraps, shape edges (a pulse's falling edge)
 //! and sync resets.
 //!
-//! A call runs in three passes so the per-sample work vectorises across the eight lanes:
-//! 1. per frame, every lane at once: advance the phase (FM, sync), write the naive value, flag the lanes whose
-//!    phase crossed an edge or was reset;
+//! Each frame runs in three steps so the per-sample work vectorises across the eight lanes:
+//! 1. every lane at once: advance the phase (FM, sync), write the naive value, flag the lanes whose phase
+//!    crossed an edge or was reset;
 //! 2. per flagged lane only (a few per cycle): find each discontinuity's exact instant and height, and add
 //!    its residual (the only divisions and table reads);
-//! 3. per frame, every lane: read the finished frame from the ring, apply the level.
+//! 3. every lane: read the finished frame from the ring, apply the level.
 //!
 //! The output lags the phase by [`crate::dsp::blep::LATENCY`] samples (0.25 ms at 48 kHz), the price of a linear-phase kernel.
 
@@ -16,7 +16,7 @@ use crate::context::Process;
 use crate::dsp::blep::{BlepRing, BlepTable, table};
 use crate::dsp::phasor::{CYCLE, MAX_RATIO, Phasor, Tuning, param, to_i32};
 use crate::dsp::{clamp, input, ramp};
-use crate::lanes::{LANES, Lanes, MAX_CHUNK};
+use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK};
 
 /// One cycle of a naive waveform, as pure functions of the phase, so the core can evaluate it anywhere.
 /// `aux` is a per-frame shape control (a pulse's width, a sine's phase offset), `0.0` for shapes without one.
@@ -64,18 +64,6 @@ pub(crate) struct Core {
     ringing: bool,
 }
 
-/// What pass 1 leaves for pass 2, per frame and lane.
-struct Scratch {
-    /// Phase of the previous frame.
-    prev: [[u32; LANES]; MAX_CHUNK],
-    /// Phase increment into this frame, signed (through-zero FM runs backwards).
-    inc: [[i32; LANES]; MAX_CHUNK],
-    /// For a sync reset in this frame: how long before the frame it happened, in samples `(0, 1]`; else −1.
-    reset: [Lanes; MAX_CHUNK],
-    /// Whether the lane needs pass 2 in this frame (0 = no).
-    flag: [[u32; LANES]; MAX_CHUNK],
-}
-
 /// The whole of a direct call (see [`Core::run`]): advance the phase, write the naive value. `FM` says whether
 /// `fm` holds a wire. Audio thread.
 #[inline(always)]
@@ -102,69 +90,6 @@ fn direct_walk<S: Shape, const FM: bool>(
             }
             phase[l] = phase[l].wrapping_add(inc as u32);
             frame[l] = S::value(phase[l], aux_k[l]);
-        }
-    }
-}
-
-/// Pass 1's running state.
-struct Walk {
-    phase: [u32; LANES],
-    base: [u32; LANES],
-    inc_step: [u32; LANES],
-    aux_prev: Lanes,
-    sync_prev: Lanes,
-    fm_scale: Lanes,
-    start_phase: u32,
-}
-
-impl Walk {
-    /// Pass 1 over `aux.len()` frames: advances the phases, writes the naive values into `naive` and fills
-    /// `s`. `FM` and `SYNC` say whether `fm` and `sync` hold a wire (else they are empty). Audio thread.
-    #[inline(always)]
-    fn run<S: Shape, const FM: bool, const SYNC: bool>(
-        &mut self,
-        aux: &[Lanes],
-        fm: &[Lanes],
-        sync: &[Lanes],
-        s: &mut Scratch,
-        naive: &mut [Lanes; MAX_CHUNK],
-    ) {
-        let max_inc = (MAX_RATIO as f64 * CYCLE) as f32;
-        for (k, aux_k) in aux.iter().enumerate().take(MAX_CHUNK) {
-            // Read outside the lane loop, so the loop has no bounds check and vectorises.
-            let fm_k = if FM { fm.get(k).copied().unwrap_or([0.0; LANES]) } else { [0.0; LANES] };
-            let sync_k = if SYNC { sync.get(k).copied().unwrap_or([0.0; LANES]) } else { [0.0; LANES] };
-            for l in 0..LANES {
-                self.base[l] = self.base[l].wrapping_add(self.inc_step[l]);
-                let mut inc = self.base[l] as i32;
-                if FM {
-                    // In float, so it vectorises (f32 keeps the increment to 0.001 cent); NaN clamps to −max: bounded.
-                    let hz = inc as f32 + fm_k[l] * self.fm_scale[l];
-                    inc = to_i32(clamp(hz, -max_inc, max_inc));
-                }
-                let prev = self.phase[l];
-                let mut next = prev.wrapping_add(inc as u32);
-                let mut hit = false;
-                if SYNC {
-                    let now = sync_k[l];
-                    let before = self.sync_prev[l];
-                    hit = before <= 0.0 && now > 0.0;
-                    // Fraction of the sample since the crossing, by linear interpolation of the sync wire.
-                    let after = clamp(now / (now - before).max(1e-20), 0.0, 1.0);
-                    let reset_to = self.start_phase.wrapping_add(to_i32(after * inc as f32) as u32);
-                    next = if hit { reset_to } else { next };
-                    s.reset[k][l] = if hit { after } else { -1.0 };
-                    self.sync_prev[l] = clamp(now, -1e9, 1e9);
-                }
-                let wrapped = if inc >= 0 { next < prev } else { next > prev };
-                let crossed = S::region(next, aux_k[l]) != S::region(prev, self.aux_prev[l]);
-                s.flag[k][l] = (wrapped | crossed | hit) as u32;
-                s.prev[k][l] = prev;
-                s.inc[k][l] = inc;
-                naive[k][l] = S::value(next, aux_k[l]);
-                self.phase[l] = next;
-                self.aux_prev[l] = aux_k[l];
-            }
         }
     }
 }
@@ -243,82 +168,124 @@ impl Core {
             return;
         }
 
-        // Pass 1, in one of four loops so that none tests for an unconnected input per sample.
-        let mut s = Scratch {
-            prev: [[0; LANES]; MAX_CHUNK],
-            inc: [[0; LANES]; MAX_CHUNK],
-            reset: [[-1.0; LANES]; MAX_CHUNK],
-            flag: [[0; LANES]; MAX_CHUNK],
-        };
-        let mut naive = [[0.0; LANES]; MAX_CHUNK];
-        let mut walk = Walk {
-            phase,
-            base: self.phasor.inc,
-            inc_step: sweep.inc_step,
-            aux_prev: self.aux_prev,
-            sync_prev: self.sync_prev,
-            fm_scale,
-            start_phase: self.start_phase,
-        };
+        // One of four loops, so that none tests for an unconnected input per sample.
+        self.phasor.phase = phase;
         let aux = &aux[..n];
+        let out = &mut out[..n];
         match (fm, sync) {
-            (None, None) => walk.run::<S, false, false>(aux, &[], &[], &mut s, &mut naive),
-            (Some(fm), None) => walk.run::<S, true, false>(aux, fm, &[], &mut s, &mut naive),
-            (None, Some(sync)) => walk.run::<S, false, true>(aux, &[], sync, &mut s, &mut naive),
-            (Some(fm), Some(sync)) => walk.run::<S, true, true>(aux, fm, sync, &mut s, &mut naive),
-        }
-        let Walk { phase, aux_prev, sync_prev, .. } = walk;
-        for l in 0..LANES {
-            if start.contains(l) {
-                // The start is handled below as a step from silence, not as a wrap or an edge.
-                s.flag[0][l] = 0;
+            (None, None) => {
+                self.walk::<S, false, false>(&sweep, aux, &[], &[], fm_scale, start, level_from, level_to, out)
+            }
+            (Some(fm), None) => {
+                self.walk::<S, true, false>(&sweep, aux, fm, &[], fm_scale, start, level_from, level_to, out)
+            }
+            (None, Some(sync)) => {
+                self.walk::<S, false, true>(&sweep, aux, &[], sync, fm_scale, start, level_from, level_to, out)
+            }
+            (Some(fm), Some(sync)) => {
+                self.walk::<S, true, true>(&sweep, aux, fm, sync, fm_scale, start, level_from, level_to, out)
             }
         }
-        for k in 0..n {
-            self.ring.naive(k, &naive[k]);
-        }
-        let level_step = ramp::step(level_from, level_to, n);
-        let mut level = *level_from;
+        self.ring.advance(n);
+        self.phasor.end(&sweep);
+    }
 
-        // Pass 2: the exact instant and size of every discontinuity, on flagged lanes only.
+    /// The ring path of [`Core::run`], frame by frame: advance every lane's phase (FM, sync) and write its naive
+    /// value (a loop over lanes that vectorises), add the residuals of whatever happened on the lanes flagged in
+    /// this frame (rare), then read the finished frame. `FM` and `SYNC` say whether `fm` and `sync` hold a wire
+    /// (else they are empty); `aux` and `out` have the call's length. Audio thread.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn walk<S: Shape, const FM: bool, const SYNC: bool>(
+        &mut self,
+        sweep: &crate::dsp::phasor::Sweep,
+        aux: &[Lanes],
+        fm: &[Lanes],
+        sync: &[Lanes],
+        fm_scale: Lanes,
+        start: LaneMask,
+        level_from: &Lanes,
+        level_to: &Lanes,
+        out: &mut [Lanes],
+    ) {
+        let max_inc = (MAX_RATIO as f64 * CYCLE) as f32;
+        let level_step = ramp::step(level_from, level_to, out.len());
+        let mut level = *level_from;
+        let mut phase = self.phasor.phase;
+        let mut base = self.phasor.inc;
+        let mut aux_prev = self.aux_prev;
+        let mut sync_prev = self.sync_prev;
+        let start_phase = self.start_phase;
         let table = self.table;
-        for l in 0..LANES {
-            if start.contains(l) {
-                // The voice starts from silence at frame 0: a step to the start value and a corner into its
-                // slope, at the frame itself.
-                let t = self.start_phase;
-                let inc = s.inc[0][l] as f32 * (1.0 / CYCLE as f32);
-                self.ring.step(table, 0, l, 0.0, S::value(t, aux[0][l]));
-                self.ring.corner(table, 0, l, 0.0, S::slope(t, aux[0][l]) * inc);
-            }
-        }
-        let mut aux_before = self.aux_prev;
-        for k in 0..n {
-            // Most frames have no event on any lane: one vector test skips them.
-            if s.flag[k].iter().fold(0, |any, &f| any | f) == 0 {
-                aux_before = aux[k];
-                continue;
-            }
+        for ((k, frame), aux_k) in out.iter_mut().enumerate().zip(aux) {
+            // Read outside the lane loop, so the loop has no bounds check and vectorises.
+            let fm_k = if FM { fm.get(k).copied().unwrap_or([0.0; LANES]) } else { [0.0; LANES] };
+            let sync_k = if SYNC { sync.get(k).copied().unwrap_or([0.0; LANES]) } else { [0.0; LANES] };
+            let aux_before = aux_prev;
+            let mut naive = [0.0; LANES];
+            let mut prev = [0u32; LANES];
+            let mut incs = [0i32; LANES];
+            let mut reset = [-1.0f32; LANES];
+            let mut flag = [0u32; LANES];
             for l in 0..LANES {
-                if s.flag[k][l] != 0 {
-                    let next = if k + 1 < n { s.prev[k + 1][l] } else { phase[l] };
-                    self.events::<S>(k, l, s.prev[k][l], next, s.inc[k][l], aux_before[l], aux[k][l], s.reset[k][l]);
+                base[l] = base[l].wrapping_add(sweep.inc_step[l]);
+                let mut inc = base[l] as i32;
+                if FM {
+                    // In float, so it vectorises (f32 keeps the increment to 0.001 cent); NaN clamps to −max.
+                    let hz = inc as f32 + fm_k[l] * fm_scale[l];
+                    inc = to_i32(clamp(hz, -max_inc, max_inc));
+                }
+                let from = phase[l];
+                let mut next = from.wrapping_add(inc as u32);
+                let mut hit = false;
+                if SYNC {
+                    let now = sync_k[l];
+                    let before = sync_prev[l];
+                    hit = before <= 0.0 && now > 0.0;
+                    // Fraction of the sample since the crossing, by linear interpolation of the sync wire.
+                    let after = clamp(now / (now - before).max(1e-20), 0.0, 1.0);
+                    let reset_to = start_phase.wrapping_add(to_i32(after * inc as f32) as u32);
+                    next = if hit { reset_to } else { next };
+                    reset[l] = if hit { after } else { -1.0 };
+                    sync_prev[l] = clamp(now, -1e9, 1e9);
+                }
+                let wrapped = if inc >= 0 { next < from } else { next > from };
+                let crossed = S::region(next, aux_k[l]) != S::region(from, aux_prev[l]);
+                flag[l] = (wrapped | crossed | hit) as u32;
+                prev[l] = from;
+                incs[l] = inc;
+                naive[l] = S::value(next, aux_k[l]);
+                phase[l] = next;
+                aux_prev[l] = aux_k[l];
+            }
+            self.ring.naive(k, &naive);
+            if k == 0 && !start.is_empty() {
+                for l in 0..LANES {
+                    if start.contains(l) {
+                        // The voice starts from silence at frame 0: a step to the start value and a corner into
+                        // its slope, at the frame itself, instead of whatever the phase seemed to cross.
+                        flag[l] = 0;
+                        let rate = incs[l] as f32 * (1.0 / CYCLE as f32);
+                        self.ring.step(table, 0, l, 0.0, S::value(start_phase, aux_k[l]));
+                        self.ring.corner(table, 0, l, 0.0, S::slope(start_phase, aux_k[l]) * rate);
+                    }
                 }
             }
-            aux_before = aux[k];
-        }
-
-        // Pass 3.
-        for (k, frame) in out[..n].iter_mut().enumerate() {
+            // Most frames have no event on any lane: one vector test skips them.
+            if flag.iter().fold(0, |any, &f| any | f) != 0 {
+                for l in 0..LANES {
+                    if flag[l] != 0 {
+                        self.events::<S>(k, l, prev[l], phase[l], incs[l], aux_before[l], aux_k[l], reset[l]);
+                    }
+                }
+            }
             let v = self.ring.take(k);
             for l in 0..LANES {
                 level[l] += level_step[l];
                 frame[l] = level[l] * v[l];
             }
         }
-        self.ring.advance(n);
         self.phasor.phase = phase;
-        self.phasor.end(&sweep);
         self.aux_prev = aux_prev;
         self.sync_prev = sync_prev;
     }
