@@ -249,9 +249,12 @@ impl Core {
                     reset[l] = if hit { after } else { -1.0 };
                     sync_prev[l] = clamp(now, -1e9, 1e9);
                 }
-                let wrapped = if inc >= 0 { next < from } else { next > from };
+                // The phase wrapped (carry or borrow out of the top bit, as |inc| < half a cycle): forward, the
+                // top bit went from 1 to 0; backward, from 0 to 1. Bit operations only, which vectorise.
+                let back = (inc >> 31) as u32;
+                let wrapped = ((from ^ back) & !(next ^ back)) >> 31;
                 let crossed = S::region(next, aux_k[l]) != S::region(from, aux_prev[l]);
-                flag[l] = (wrapped | crossed | hit) as u32;
+                flag[l] = wrapped | (crossed | hit) as u32;
                 prev[l] = from;
                 incs[l] = inc;
                 naive[l] = S::value(next, aux_k[l]);
