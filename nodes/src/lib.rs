@@ -16,6 +16,25 @@
 // (see `lanes`), so the iterator style this lint asks for would obscure it.
 #![allow(clippy::needless_range_loop)]
 
+/// Implements `Clone` for a node state type so that `clone_from` copies field by field into the memory the
+/// destination already owns. The engine copies node state on the audio thread (`Processor::copy_from`, for
+/// crossfades), where a derived `clone_from` (clone, then drop the old value) would allocate and free for
+/// boxed fields. Use it on every type that owns heap memory and on every type that contains one.
+macro_rules! clone_in_place {
+    ($ty:ident { $($field:tt),* $(,)? }) => {
+        impl Clone for $ty {
+            fn clone(&self) -> Self {
+                $ty { $($field: self.$field.clone()),* }
+            }
+
+            fn clone_from(&mut self, other: &Self) {
+                $(self.$field.clone_from(&other.$field);)*
+            }
+        }
+    };
+}
+pub(crate) use clone_in_place;
+
 pub mod context;
 pub(crate) mod dsp;
 pub mod effect;

@@ -102,6 +102,10 @@ node_kinds! {
     Dahdsr => crate::env::dahdsr::Dahdsr,
     Ad => crate::env::ad::Ad,
     Ar => crate::env::ar::Ar,
+    Triangle => crate::osc::triangle::Triangle,
+    Sub => crate::osc::sub::Sub,
+    Noise => crate::osc::noise::Noise,
+    Supersaw => crate::osc::supersaw::Supersaw,
 }
 
 /// Identifies a node kind: an index into [`all`]. Stable within one build of the library.

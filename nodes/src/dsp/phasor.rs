@@ -10,14 +10,14 @@ use crate::lanes::LANES;
 use crate::pitch::semitones_to_hz;
 
 /// One cycle in phase units.
-const CYCLE: f64 = 4_294_967_296.0;
+pub(crate) const CYCLE: f64 = 4_294_967_296.0;
 
 /// Lowest frequency an oscillator runs at, in Hz; keeps the increment and its reciprocal finite.
 const MIN_HZ: f32 = 0.01;
 
 /// Highest frequency as a fraction of the sample rate; keeps the band-limiting residuals of the two sides of
 /// a wrap from overlapping.
-const MAX_RATIO: f32 = 0.45;
+pub(crate) const MAX_RATIO: f32 = 0.45;
 
 /// A phase per lane, in units of 2⁻³² cycle, the increment of the last frame of the last call, and a cache of
 /// the last pitch's increment so a steady pitch costs no `exp2` or division per call.
@@ -29,10 +29,10 @@ pub(crate) struct Phasor {
     pub(crate) inc: [u32; LANES],
     /// The pitch (MIDI semitones, all offsets added) the cached target belongs to, per lane.
     semis: [f32; LANES],
+    /// The `freq` value (Hz, 0 = follow the voice) the cached target belongs to, per lane.
+    freq: [f32; LANES],
     /// The increment for `semis`, per lane.
     target: [u32; LANES],
-    /// `2³² / target`: the reciprocal of the target increment in cycles.
-    inv_target: [f32; LANES],
     /// The sample rate the cache was computed at.
     sample_rate: f32,
 }
@@ -43,11 +43,19 @@ pub(crate) struct Sweep {
     pub(crate) inc_step: [u32; LANES],
     /// The target increment, per lane.
     pub(crate) target: [u32; LANES],
-    /// The reciprocal of the first frame's increment in cycles, for band-limiting residuals; ramped linearly to
-    /// the target's (an approximation inside a glide, exact when the pitch is steady).
-    pub(crate) inv_dt: [f32; LANES],
-    /// Per-frame change of `inv_dt`.
-    pub(crate) inv_dt_step: [f32; LANES],
+}
+
+/// Which parameters set an oscillator's frequency (indices into the kind's parameters).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tuning {
+    /// Offset from the voice pitch, in semitones.
+    pub(crate) pitch: usize,
+    /// Offset in cents.
+    pub(crate) fine: usize,
+    /// Frequency in Hz that replaces the voice pitch when above zero (`pitch` and `fine` still offset it).
+    pub(crate) freq: Option<usize>,
+    /// A fixed offset in semitones (a sub-oscillator's octave), added to everything else.
+    pub(crate) offset: f32,
 }
 
 impl Phasor {
@@ -57,35 +65,40 @@ impl Phasor {
             phase: [start_phase; LANES],
             inc: [1; LANES],
             semis: [f32::NAN; LANES],
+            freq: [0.0; LANES],
             target: [1; LANES],
-            inv_target: [1.0; LANES],
             sample_rate: 0.0,
         }
     }
 
     /// Prepares one call of `len` frames (`1..=MAX_CHUNK`): computes each lane's target increment from the voice
-    /// pitch plus the `pitch` (semitones) and `fine` (cents) parameters, resets lanes in `p.voice.start` to
-    /// `start_phase` and the target increment (no glide into a fresh voice), and returns the ramps.
-    /// Per-call work only. Audio thread.
-    pub(crate) fn begin(&mut self, p: &Process<'_>, pitch: usize, fine: usize, len: usize, start_phase: u32) -> Sweep {
+    /// pitch (or the `freq` parameter when it is above zero) plus the `pitch` (semitones) and `fine` (cents)
+    /// parameters, resets lanes in `p.voice.start` to `start_phase` and the target increment (no glide into a
+    /// fresh voice), and returns the ramps. Per-call work only. Audio thread.
+    pub(crate) fn begin(&mut self, p: &Process<'_>, tuning: Tuning, len: usize, start_phase: u32) -> Sweep {
         let max_hz = MAX_RATIO * p.sample_rate;
         let cycles_per_hz = CYCLE / p.sample_rate.max(1.0) as f64;
         let len = len.max(1);
         let inv_len = 1.0 / len as f64;
-        let mut sweep =
-            Sweep { inc_step: [0; LANES], target: [0; LANES], inv_dt: [0.0; LANES], inv_dt_step: [0.0; LANES] };
-        let (pitch, fine) = (param(p, pitch), param(p, fine));
+        let mut sweep = Sweep { inc_step: [0; LANES], target: [0; LANES] };
+        let (pitch, fine) = (param(p, tuning.pitch), param(p, tuning.fine));
+        let freq = tuning.freq.map(|i| param(p, i)).unwrap_or([0.0; LANES]);
         let rate_changed = p.sample_rate != self.sample_rate;
         self.sample_rate = p.sample_rate;
         for l in 0..LANES {
-            let semis = p.voice.pitch[l] + pitch[l] + fine[l] * 0.01;
-            if rate_changed || semis != self.semis[l] {
-                let hz = clamp(semitones_to_hz(semis), MIN_HZ, max_hz);
+            // With `freq` set, the offsets apply to it: semitones relative to A4 = freq.
+            let fixed = freq[l] > 0.0;
+            let base = if fixed { 69.0 } else { p.voice.pitch[l] };
+            let semis = base + pitch[l] + fine[l] * 0.01 + tuning.offset;
+            let f = if fixed { freq[l] } else { 0.0 };
+            if rate_changed || semis != self.semis[l] || f != self.freq[l] {
+                let hz = semitones_to_hz(semis) * if fixed { f * (1.0 / 440.0) } else { 1.0 };
+                let hz = clamp(hz, MIN_HZ, max_hz);
                 // Rounded to nearest; positive, so +0.5 and truncation is enough.
                 let target = (hz as f64 * cycles_per_hz + 0.5).max(1.0) as u32;
                 self.semis[l] = semis;
+                self.freq[l] = f;
                 self.target[l] = target;
-                self.inv_target[l] = (CYCLE / target as f64) as f32;
             }
             let target = self.target[l];
             if p.voice.start.contains(l) {
@@ -94,15 +107,10 @@ impl Phasor {
             }
             let from = self.inc[l];
             sweep.target[l] = target;
-            sweep.inv_dt[l] = self.inv_target[l];
             if from != target {
                 // Truncated, so `len` steps never overshoot the target; the call's end sets it exactly.
                 let step = ((target as f64 - from as f64) * inv_len) as i64;
                 sweep.inc_step[l] = step as i32 as u32;
-                let first = (from as i64 + step).max(1);
-                let inv_first = (CYCLE / first as f64) as f32;
-                sweep.inv_dt[l] = inv_first;
-                sweep.inv_dt_step[l] = (self.inv_target[l] - inv_first) / (len - 1).max(1) as f32;
             }
         }
         sweep
@@ -130,4 +138,18 @@ pub(crate) fn unit(phase: u32) -> f32 {
 #[inline(always)]
 pub(crate) fn signed(phase: u32) -> f32 {
     phase as i32 as f32 * (1.0 / CYCLE as f32)
+}
+
+/// `x` rounded towards zero to an `i32`, saturating at ±2³¹ (about), NaN giving the lower bound.
+///
+/// Hand-written because `f32 as i32` must saturate and map NaN to 0, which stops the conversion from
+/// vectorising (it becomes eight scalar conversions with branches per lane-sample); clamping first in float
+/// keeps one SIMD conversion. Audio thread.
+#[inline(always)]
+pub(crate) fn to_i32(x: f32) -> i32 {
+    // The largest f32 below 2³¹.
+    const LIMIT: f32 = 2_147_483_520.0;
+    let x = crate::dsp::clamp(x, -LIMIT, LIMIT);
+    // SAFETY: `x` is finite and within i32's range after the clamp (NaN maps to −LIMIT).
+    unsafe { x.to_int_unchecked::<i32>() }
 }

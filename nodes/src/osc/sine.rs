@@ -1,68 +1,144 @@
-//! Sine oscillator: a pure tone that follows the voice's pitch.
+//! Sine oscillator: a pure tone that follows the voice's pitch, with linear FM, phase modulation and hard sync.
 
+use super::core::{Core, Mods, Shape};
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::approx::sin_turns;
-use crate::dsp::phasor::{Phasor, param, signed};
-use crate::dsp::{frames, ramp};
-use crate::lanes::{LANES, LaneMask, Lanes, splat};
+use crate::dsp::phasor::{Tuning, param, signed, to_i32};
+use crate::dsp::{clamp, frames, input};
+use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK, splat};
 use crate::spec::{NodeRole, NodeSpec, PortSpec};
 
 /// Parameter indices, in [`SPEC`] order.
 const PITCH: usize = 0;
 const FINE: usize = 1;
 const LEVEL: usize = 2;
+const FREQ: usize = 3;
+const FM_DEPTH: usize = 4;
+/// Input indices.
+const FM: usize = 0;
+const SYNC: usize = 1;
+const PM: usize = 2;
+
+/// Largest phase modulation honoured, in cycles; beyond it (or for NaN) the offset is clamped.
+const MAX_PM: f32 = 1000.0;
 
 /// The sine oscillator's declaration.
 pub const SPEC: NodeSpec = NodeSpec {
     kind: "sine",
-    doc: "Sine oscillator following the voice pitch. Phase starts at 0 when a voice starts.",
-    inputs: &[],
-    outputs: &[PortSpec { name: "out", doc: "audio, ±level" }],
-    params: &[super::PITCH_PARAM, super::FINE_PARAM, super::LEVEL_PARAM],
+    doc: "Sine oscillator following the voice pitch. Phase starts at 0 when a voice starts. With `sync` \
+          connected the reset is band-limited and the output is delayed by 12 samples like the other \
+          band-limited oscillators; otherwise it has no delay.",
+    inputs: &[
+        super::FM_PORT,
+        super::SYNC_PORT,
+        PortSpec { name: "pm", doc: "phase modulation in cycles (1.0 = one full turn), added per sample" },
+    ],
+    outputs: &[super::OUT_PORT],
+    params: &[super::PITCH_PARAM, super::FINE_PARAM, super::LEVEL_PARAM, super::FREQ_PARAM, super::FM_DEPTH_PARAM],
     role: NodeRole::Signal,
 };
 
-/// Per-group state: a fixed-point phase per lane and the level reached at the end of the last call.
+/// `sin(2π(phase + aux))`: a sine whose phase is offset by `aux` cycles (the `pm` input's fractional part,
+/// `(−1, 1)`).
+pub(crate) struct Sinusoid;
+
+/// `offset` cycles (`|offset| < 1`) in phase units: through `i32`, which SIMD converts to natively.
+#[inline(always)]
+fn offset_phase(offset: f32) -> u32 {
+    (to_i32(offset * 2_147_483_648.0) as u32) << 1
+}
+
+impl Shape for Sinusoid {
+    const EDGES: usize = 0;
+    #[inline(always)]
+    fn value(phase: u32, offset: f32) -> f32 {
+        sin_turns(signed(phase.wrapping_add(offset_phase(offset))))
+    }
+    #[inline(always)]
+    fn slope(phase: u32, offset: f32) -> f32 {
+        std::f32::consts::TAU * sin_turns(signed(phase.wrapping_add(offset_phase(offset)).wrapping_add(1 << 30)))
+    }
+    #[inline(always)]
+    fn edge(_: usize, _: f32) -> (u32, f32, f32) {
+        (0, 0.0, 0.0)
+    }
+    #[inline(always)]
+    fn region(_: u32, _: f32) -> bool {
+        false
+    }
+}
+
+/// `sin(2π·phase)`: [`Sinusoid`] without the phase offset, for when `pm` is unconnected (a few operations
+/// cheaper per sample on the most common oscillator).
+pub(crate) struct PlainSine;
+
+impl Shape for PlainSine {
+    const EDGES: usize = 0;
+    #[inline(always)]
+    fn value(phase: u32, _: f32) -> f32 {
+        sin_turns(signed(phase))
+    }
+    #[inline(always)]
+    fn slope(phase: u32, _: f32) -> f32 {
+        std::f32::consts::TAU * sin_turns(signed(phase.wrapping_add(1 << 30)))
+    }
+    #[inline(always)]
+    fn edge(_: usize, _: f32) -> (u32, f32, f32) {
+        (0, 0.0, 0.0)
+    }
+    #[inline(always)]
+    fn region(_: u32, _: f32) -> bool {
+        false
+    }
+}
+
+/// Per-group state: the shared oscillator core and the level reached at the end of the last call.
 ///
 /// The waveform is a degree-9 polynomial (error below 2.5e-7, at f32 rounding), so a call costs a handful of
 /// multiply-adds per voice-sample and vectorises across the eight lanes.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Sine {
-    phasor: Phasor,
+    core: Core,
     level: Lanes,
 }
+
+crate::clone_in_place!(Sine { core, level });
 
 impl NodeKind for Sine {
     const SPEC: NodeSpec = SPEC;
 
     fn new(_sample_rate: f32) -> Self {
-        Sine { phasor: Phasor::new(0), level: splat(0.0) }
+        Sine { core: Core::new(0), level: splat(0.0) }
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
         let n = frames(p);
-        let sweep = self.phasor.begin(p, PITCH, FINE, n, 0);
         let level_target = param(p, LEVEL);
         for l in 0..LANES {
             if p.voice.start.contains(l) {
                 self.level[l] = level_target[l];
             }
         }
-        let level_step = ramp::step(&self.level, &level_target, n);
-        let mut phase = self.phasor.phase;
-        let mut inc = self.phasor.inc;
-        let mut level = self.level;
-        for frame in p.outputs[0][..n].iter_mut() {
-            for l in 0..LANES {
-                inc[l] = inc[l].wrapping_add(sweep.inc_step[l]);
-                level[l] += level_step[l];
-                frame[l] = level[l] * sin_turns(signed(phase[l]));
-                phase[l] = phase[l].wrapping_add(inc[l]);
+        let direct = input(p, SYNC, n).is_none();
+        let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ), offset: 0.0 };
+        let mods = Mods { fm: FM, fm_depth: FM_DEPTH, sync: SYNC };
+        let (from, to) = (self.level, level_target);
+        let out = std::mem::take(&mut p.outputs[0]);
+        let mut aux = [[0.0; LANES]; MAX_CHUNK];
+        if let Some(pm) = input(p, PM, n) {
+            for k in 0..n {
+                for l in 0..LANES {
+                    // Only the fractional part matters; NaN lands on −MAX_PM, a whole number of cycles.
+                    let x = clamp(pm[k][l], -MAX_PM, MAX_PM);
+                    aux[k][l] = x - to_i32(x) as f32;
+                }
             }
+            self.core.run::<Sinusoid>(p, tuning, Some(mods), &aux[..n], &from, &to, &mut out[..n], direct);
+        } else {
+            self.core.run::<PlainSine>(p, tuning, Some(mods), &aux[..n], &from, &to, &mut out[..n], direct);
         }
-        self.phasor.phase = phase;
-        self.phasor.end(&sweep);
+        p.outputs[0] = out;
         self.level = level_target;
         LaneMask::ALL
     }

@@ -311,6 +311,29 @@ pub fn naive_saw(frames: usize, sample_rate: f64, f0: f64) -> Vec<f64> {
         .collect()
 }
 
+/// The fundamentals (Hz) the aliasing bar is checked at, each with its bar (dB relative to the fundamental):
+/// −60 dB up to 2 kHz, −40 dB up to 5 kHz (issue 3).
+pub const ALIASING_BARS: [(f64, f64); 13] = [
+    (110.0, -60.0),
+    (220.0, -60.0),
+    (440.0, -60.0),
+    (659.3, -60.0),
+    (880.0, -60.0),
+    (1318.5, -60.0),
+    (1760.0, -60.0),
+    (1990.0, -60.0),
+    (2637.0, -40.0),
+    (3136.0, -40.0),
+    (3520.0, -40.0),
+    (4186.0, -40.0),
+    (5000.0, -40.0),
+];
+
+/// The MIDI note (fractional) of `hz`.
+pub fn hz_note(hz: f64) -> f32 {
+    (69.0 + 12.0 * (hz / 440.0).log2()) as f32
+}
+
 /// Parameter values to try for the no-NaN tests: every parameter at its minimum, then at its maximum.
 pub fn extremes(spec: &NodeSpec) -> [Vec<f32>; 2] {
     [spec.params.iter().map(|p| p.min).collect(), spec.params.iter().map(|p| p.max).collect()]
@@ -346,4 +369,41 @@ pub fn assert_finite_at_extremes(kind: &str, input: impl Fn(usize) -> f32) {
 /// Extreme input: ±1e6 alternating in bursts, a full-scale worst case for filters.
 pub fn extreme_input(frame: usize) -> f32 {
     if (frame / 37) % 2 == 0 { 1e6 } else { -1e6 }
+}
+
+/// The band-limited oscillators' fixed output delay, in samples.
+pub const OSC_LATENCY: usize = 12;
+
+/// Extreme modulation for the oscillators' inputs: ±1e6 in bursts, with NaN and infinities mixed in.
+pub fn wild_input(frame: usize) -> f32 {
+    match frame % 11 {
+        0 => f32::NAN,
+        1 => f32::INFINITY,
+        2 => f32::NEG_INFINITY,
+        _ => extreme_input(frame),
+    }
+}
+
+/// Renders `kind` at `note` (48 kHz) with the named inputs fed the given wires, returning lane 0 of output
+/// `output` after a settle of `settle` frames.
+pub fn render_with(rig: &mut Rig, wires: &[(&str, &[Lanes])], settle: usize, frames: usize, output: usize) -> Vec<f64> {
+    let total = settle + frames;
+    let inputs: Vec<Option<&[Lanes]>> = rig
+        .spec
+        .inputs
+        .iter()
+        .map(|port| wires.iter().find(|(name, _)| *name == port.name).map(|(_, w)| &w[..total]))
+        .collect();
+    let out = rig.run_with(total, &inputs);
+    lane(&out[output][settle..], 0)
+}
+
+/// A sine wire at `hz` (sample rate `sr`), amplitude 1, on every lane.
+pub fn sine_wire(frames: usize, sr: f64, hz: f64) -> Vec<Lanes> {
+    wire(frames, |i| (std::f64::consts::TAU * hz * i as f64 / sr).sin() as f32)
+}
+
+/// The largest difference between `x` and `x` shifted by `period` samples: 0 for a signal periodic in it.
+pub fn periodicity_error(x: &[f64], period: usize) -> f64 {
+    x.iter().zip(&x[period..]).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
 }
