@@ -3,7 +3,7 @@
 //! keep sounding, and the old schedule is retired once the fade is over.
 
 use ferrule_engine::{Engine, EngineControl, Event, EventKind};
-use ferrule_tests::measure::{db, max_step, peak};
+use ferrule_tests::measure::{db, max_step, peak, rms};
 use ferrule_tests::patch::schedule;
 
 const RATE: f32 = 48_000.0;
@@ -153,4 +153,31 @@ fn a_swap_submitted_during_a_crossfade_waits_for_it() {
     assert_eq!(control.collect_retired(), 2, "both earlier schedules came back");
     assert_eq!(engine.active_voices(), 1);
     assert!(peak(&out[out.len() - 960..]) > 0.2, "the note plays through the newest patch");
+}
+
+#[test]
+fn notes_held_in_slots_a_smaller_polyphony_lacks_move_down_and_keep_sounding() {
+    // Twenty notes at polyphony 32 fill slots 0..20; the first sixteen are released and end, so the four
+    // still held sit in slots 16..20. Polyphony 2 leaves 16 slots: the four move into free ones.
+    let keys: Vec<u8> = (20..36).chain([48, 55, 64, 71]).collect();
+    let (mut engine, mut control) = Engine::new(schedule(&voice("sine", &[], 32), RATE));
+    play(&mut engine, &notes(&keys), 4800);
+    let offs: Vec<Event> =
+        keys[..16].iter().map(|&note| Event { time: 0, kind: EventKind::NoteOff { note } }).collect();
+    play(&mut engine, &offs, 9600);
+    assert_eq!(engine.active_voices(), 4, "the released notes have ended");
+    let before = play(&mut engine, &[], 9600);
+    control.submit(schedule(&voice("sine", &[("thru", "mixer", "")], 2), RATE)).map_err(|_| "queue full").unwrap();
+    let mut after = Vec::new();
+    for _ in 0..225 {
+        after.extend(play(&mut engine, &[], 64));
+    }
+    assert_eq!(engine.active_voices(), 4, "all four held notes still sound");
+    // They restart in their new slots (phases differ), so compare power, not peaks.
+    let (was, is) = (rms(&before), rms(&after[after.len() - 9600..]));
+    assert!(db(is / was).abs() < 0.5, "at the same level: {:.2} dB", db(is / was));
+    let offs: Vec<Event> =
+        keys[16..].iter().map(|&note| Event { time: 0, kind: EventKind::NoteOff { note } }).collect();
+    play(&mut engine, &offs, 9600);
+    assert_eq!(engine.active_voices(), 0, "and they release normally");
 }

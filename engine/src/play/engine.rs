@@ -281,7 +281,11 @@ impl Engine {
             self.voices.truncate(self.schedule.slots());
             self.swap.retire(old);
         } else {
-            // A different graph: both play the same voices for a moment, the old fading out.
+            // A different graph: both play the same voices for a moment, the old fading out. Notes in slots
+            // the new schedule lacks move to free ones it has, as far as there are any.
+            if loses_voices {
+                self.voices.relocate_beyond(new.slots());
+            }
             super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Copy);
             let old = std::mem::replace(&mut self.schedule, new);
             let len = (CROSSFADE_SECONDS * self.schedule.sample_rate).max(1.0) as u32;

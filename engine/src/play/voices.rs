@@ -81,6 +81,9 @@ pub(crate) struct Voice {
     /// The left and right gains volume and pan gave at the end of the last control period; the mix
     /// ramps from these to the current ones so an expression change never steps.
     pub mix: [f32; 2],
+    /// This slot's note was moved to another slot (see [`Voices::relocate_beyond`]); it only fades out here
+    /// and its end is not reported.
+    pub moved: bool,
 }
 
 impl Voice {
@@ -105,6 +108,7 @@ impl Voice {
         expression: 0.0,
         brightness: 0.0,
         mix: [1.0, 1.0],
+        moved: false,
     };
 
     /// Whether the slot holds a voice that is heard.
@@ -169,9 +173,11 @@ impl Voices {
     pub fn end(&mut self, i: usize) {
         let v = &mut self.slots[i];
         if v.is_active() {
-            let note = v.note;
+            let (note, moved) = (v.note, v.moved);
             *v = Voice::FREE;
-            if self.ends_len < MAX_ENDS {
+            if moved {
+                // The note goes on in another slot: its end is that voice's to report.
+            } else if self.ends_len < MAX_ENDS {
                 self.ends[self.ends_len] = EndedNote { time: self.now, note };
                 self.ends_len += 1;
             } else {
@@ -261,6 +267,30 @@ impl Voices {
             };
             *field = value;
         }
+    }
+
+    /// Moves the notes sounding in slots `slots..` into free slots below `slots`, as far as there are free
+    /// ones, before a swap to a schedule with fewer slots: each continues in its new slot (starting afresh
+    /// there), while its old slot only fades out. Returns how many moved.
+    pub fn relocate_beyond(&mut self, slots: usize) -> usize {
+        let slots = slots.min(MAX_SLOTS);
+        let mut moved = 0;
+        for i in slots..MAX_SLOTS {
+            if !self.slots[i].sounding() {
+                continue;
+            }
+            let Some(free) = self.slots[..slots].iter().position(|v| v.phase == Phase::Free) else { break };
+            let old = &mut self.slots[i];
+            let mut copy = *old;
+            old.phase = Phase::Fading;
+            old.moved = true;
+            copy.start = true;
+            copy.trigger = copy.phase == Phase::Held;
+            copy.gain = 1.0;
+            self.slots[free] = copy;
+            moved += 1;
+        }
+        moved
     }
 
     /// Frees voices in slots `slots..` (after a swap to a schedule with fewer slots).
