@@ -2,7 +2,7 @@
 //! its own beyond translation.
 
 use std::cell::{Cell, RefCell};
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use clack_extensions::audio_ports::{
     AudioPortFlags, AudioPortInfo, AudioPortInfoWriter, AudioPortType, PluginAudioPorts, PluginAudioPortsImpl,
 };
 use clack_extensions::latency::{PluginLatency, PluginLatencyImpl};
+use clack_extensions::log::{HostLog, LogSeverity};
 use clack_extensions::note_ports::{
     NoteDialect, NoteDialects, NotePortInfo, NotePortInfoWriter, PluginNotePorts, PluginNotePortsImpl,
 };
@@ -109,7 +110,18 @@ impl ClapMainThread<'_> {
         core.collect_garbage();
         let mut reloaded = false;
         while let Some(event) = core.poll_reload() {
-            reloaded |= matches!(event, ReloadEvent::Reloaded(_));
+            let severity = match event {
+                ReloadEvent::Reloaded(_) => {
+                    reloaded = true;
+                    LogSeverity::Info
+                }
+                ReloadEvent::Failed(_) => LogSeverity::Error,
+                ReloadEvent::Missing { .. } => LogSeverity::Warning,
+            };
+            // The host's log shows what happened to the patch file (the editor shows it too).
+            if let (Some(log), Ok(text)) = (self.host.get_extension::<HostLog>(), CString::new(event.to_string())) {
+                log.log(&self.host.shared(), severity, &text);
+            }
         }
         if reloaded && let Some(params) = self.host.get_extension::<HostParams>() {
             params.rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);

@@ -48,6 +48,18 @@ impl PluginCore {
         Some(event)
     }
 
+    /// Returns to the last patch that compiled: what the editor's "back to the last good patch" does after
+    /// a broken save. The last good patch plays (it already does when the engine kept it), the saved state
+    /// holds its source again and the error is cleared. The file on disk is left as the user wrote it.
+    /// Main thread.
+    pub fn rollback(&mut self) -> Result<(), String> {
+        let source = self
+            .reload_status()
+            .and_then(|s| s.last_good)
+            .ok_or_else(|| "no earlier patch to return to".to_string())?;
+        self.play(source, false)
+    }
+
     /// The watcher's state for the editor: the last good source (to return to), the newest event, counts.
     /// `None` when no patch file is watched. Main thread.
     pub fn reload_status(&self) -> Option<ReloadStatus> {
@@ -124,6 +136,10 @@ mod tests {
         assert!((peak(&mut audio) - 0.5).abs() < 0.01, "the last good patch plays on");
         let status = core.reload_status().unwrap();
         assert_eq!(status.last_good.unwrap().text, patch(0.5, "Colour"), "the rollback target");
+        core.rollback().unwrap();
+        assert_eq!(core.last_error(), None, "rolling back clears the error");
+        assert!((peak(&mut audio) - 0.5).abs() < 0.01, "and plays the last good patch");
+        assert!(std::fs::read_to_string(&path).unwrap().contains("sien"), "the user's file is left as written");
         core.deactivate();
     }
 }
