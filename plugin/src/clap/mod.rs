@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clack_extensions::audio_ports::{
     AudioPortFlags, AudioPortInfo, AudioPortInfoWriter, AudioPortType, PluginAudioPorts, PluginAudioPortsImpl,
 };
-use clack_extensions::latency::{PluginLatency, PluginLatencyImpl};
+use clack_extensions::latency::{HostLatency, PluginLatency, PluginLatencyImpl};
 use clack_extensions::log::{HostLog, LogSeverity};
 use clack_extensions::note_ports::{
     NoteDialect, NoteDialects, NotePortInfo, NotePortInfoWriter, PluginNotePorts, PluginNotePortsImpl,
@@ -169,7 +169,16 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
     ) -> Result<Self, PluginError> {
         let mut core = main_thread.core.borrow_mut();
         match crate::guard(|| core.activate(config.sample_rate, config.max_frames_count)) {
-            Some(Ok(audio)) => Ok(ClapAudio { core: audio, _shared: shared }),
+            Some(Ok(audio)) => {
+                // A reload changed the latency while active: the host restarted us, and activation is
+                // where CLAP lets the plugin say so.
+                if core.latency() != main_thread.latency.get()
+                    && let Some(latency) = main_thread.host.get_extension::<HostLatency>()
+                {
+                    latency.changed(&main_thread.host);
+                }
+                Ok(ClapAudio { core: audio, _shared: shared })
+            }
             Some(Err(_)) | None => Err(PluginError::Message("the patch could not be compiled for this sample rate")),
         }
     }
