@@ -83,3 +83,30 @@ fn a_macro_moves_its_targets_smoothly_and_at_its_sample() {
     let tone_step = 0.5 * std::f32::consts::TAU * 440.0 / RATE;
     assert!(max_step(window(&out, 0.49, 0.52)) <= tone_step * 1.01);
 }
+
+#[test]
+fn a_macro_keeps_its_position_through_a_reload_and_the_new_patch_maps_it() {
+    use ferrule_engine::{Engine, Event};
+    use ferrule_tests::patch::schedule;
+    // The player turned "Level" to 0 (gain 0.5 − 0 = 0.5); the reload makes the macro act twice as hard.
+    // Its position (0) is kept, so the new mapping applies to it: still 0.5, not the new default's level.
+    let before = sine_with(
+        "",
+        r#"(name: "Level", min: 0.0, max: 1.0, default: 1.0, targets: [(to: "amp.gain", depth: -0.25)])"#,
+    );
+    let after =
+        sine_with("", r#"(name: "Level", min: 0.0, max: 1.0, default: 1.0, targets: [(to: "amp.gain", depth: -0.5)])"#);
+    let (mut engine, mut control) = Engine::new(schedule(&before, RATE));
+    let (mut l, mut r) = (vec![0.0; 4800], vec![0.0; 4800]);
+    let events = [
+        Event { time: 0, kind: EventKind::NoteOn { note: 69, velocity: 1.0 } },
+        Event { time: 0, kind: EventKind::Macro { index: 0, value: 0.0 } },
+    ];
+    engine.process(&events, &mut l, &mut r);
+    assert!((peak(&l[2400..]) - 0.5).abs() < 0.01, "macro at 0: full gain");
+    control.submit(schedule(&after, RATE)).map_err(|_| "queue full").unwrap();
+    engine.process(&[], &mut l, &mut r);
+    assert!((peak(&l[2400..]) - 0.5).abs() < 0.01, "the position survived the reload: {}", peak(&l[2400..]));
+    engine.process(&[Event { time: 0, kind: EventKind::Macro { index: 0, value: 1.0 } }], &mut l, &mut r);
+    assert!(peak(&l[2400..]) < 1e-3, "and the new depth applies: at 1 the gain is 0.5 − 0.5: {}", peak(&l[2400..]));
+}
