@@ -33,6 +33,13 @@ const HOLD: f64 = 2.0;
 const AUDIBLE_FLOOR_DB: f32 = -40.0;
 /// Silence: every sample below this, in dBFS.
 const SILENCE_DB: f32 = -90.0;
+/// Patches excused from the clip bar, each with the reason; every other bar still applies to them. The test
+/// fails if an excused patch no longer clips, so the list cannot outlive its reason.
+const CLIP_EXCUSED: [(&str, &str); 1] = [(
+    "ref-voice.ron",
+    "the benchmark voice, frozen so performance figures stay comparable: two saws at level 0.5 through a \
+     unity VCA with no velocity scaling sum to about +7 dBFS on a four-note chord",
+)];
 /// The tempo the renders run at (the engine's default without a host), for synced delays.
 const TEMPO: f64 = 120.0;
 
@@ -45,6 +52,8 @@ struct Figures {
     to_silence: f64,
     /// The bound `to_silence` must stay within.
     bound: f64,
+    /// Listed in [`CLIP_EXCUSED`].
+    clip_excused: bool,
 }
 
 /// Every `.ron` file in `patches/`, sorted by name.
@@ -147,12 +156,13 @@ fn check(name: &str, text: &str) -> Result<Figures, String> {
         held_rms_db: db(rms(&held)),
         to_silence: last_above(&audio, off_frame, 10f32.powf(SILENCE_DB / 20.0)),
         bound,
+        clip_excused: CLIP_EXCUSED.iter().any(|(n, _)| *n == name),
     };
     let mut misses = Vec::new();
     if both.iter().any(|s| !s.is_finite()) {
         misses.push("a sample is not finite".to_string());
     }
-    if peak(&both) > 1.0 {
+    if peak(&both) > 1.0 && !figures.clip_excused {
         misses.push(format!("clips: peak {:+.2} dBFS > 0 dBFS", figures.peak_db));
     }
     if figures.held_rms_db.is_nan() || figures.held_rms_db <= AUDIBLE_FLOOR_DB {
@@ -196,10 +206,16 @@ fn every_factory_patch_compiles_is_audible_never_clips_and_falls_silent() {
     let mut failures = Vec::new();
     for result in results {
         match result {
-            Ok(f) => println!(
-                "| {} | {:.1} | {:.1} | {:.2} | {:.2} |",
-                f.name, f.peak_db, f.held_rms_db, f.to_silence, f.bound
-            ),
+            Ok(f) => {
+                let note = if f.clip_excused { " (excused from the clip bar: see CLIP_EXCUSED)" } else { "" };
+                println!(
+                    "| {}{note} | {:.1} | {:.1} | {:.2} | {:.2} |",
+                    f.name, f.peak_db, f.held_rms_db, f.to_silence, f.bound
+                );
+                if f.clip_excused && f.peak_db <= 0.0 {
+                    failures.push(format!("{}: no longer clips; remove it from CLIP_EXCUSED", f.name));
+                }
+            }
             Err(e) => failures.push(e),
         }
     }
