@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 
 use ferrule_engine::patch::model::{NodeDecl, ParamValue};
 use ferrule_engine::patch::{Patch, parse};
-use ferrule_engine::render::Rendered;
-use ferrule_engine::{PatchSource, render::TimedEvent};
+use ferrule_engine::render::{RenderSettings, Rendered, TimedEvent, render};
+use ferrule_engine::{CompileSettings, PatchSource, compile};
 use ferrule_tests::measure::{db, peak, rms};
-use ferrule_tests::patch::{off, on, render_text};
+use ferrule_tests::patch::{off, on};
 
 const RATE: f32 = 48_000.0;
 /// Host block size of the renders, in frames.
@@ -40,6 +40,9 @@ const CLIP_EXCUSED: [(&str, &str); 1] = [(
     "the benchmark voice, frozen so performance figures stay comparable: two saws at level 0.5 through a \
      unity VCA with no velocity scaling sum to about +7 dBFS on a four-note chord",
 )];
+/// The longest any factory patch may take to fall silent after release, whatever its envelopes and
+/// effects declare, in seconds: a patch that rings longer than this is a mistake, not a sound.
+const MAX_TAIL: f64 = 20.0;
 /// The tempo the renders run at (the engine's default without a host), for synced delays.
 const TEMPO: f64 = 120.0;
 
@@ -95,7 +98,8 @@ fn note_value_seconds(name: &str) -> Option<f64> {
 /// - then each effect in the chain adds its own tail: a reverb 100/60 of its RT60 (time to fall 100 dB,
 ///   more than the 90 dB needed from full scale) plus its pre-delay; a delay enough repeats at its
 ///   feedback to fall 100 dB (`time` or its synced note value each); a chorus its longest copy, 20 ms;
-/// - plus a quarter of a second.
+/// - plus a quarter of a second;
+/// - and never more than [`MAX_TAIL`].
 fn tail_bound(patch: &Patch) -> f64 {
     let voice = patch
         .nodes
@@ -125,7 +129,7 @@ fn tail_bound(patch: &Patch) -> f64 {
             _ => 0.02,
         })
         .sum();
-    voice + effects + 0.25
+    (voice + effects + 0.25).min(MAX_TAIL)
 }
 
 /// The four-note chord held for [`HOLD`] seconds.
@@ -145,8 +149,9 @@ fn check(name: &str, text: &str) -> Result<Figures, String> {
     let source = PatchSource { path: name.into(), text: text.into() };
     let (patch, _) = parse(&source).map_err(|d| format!("{name} does not parse:\n{d}"))?;
     let bound = tail_bound(&patch);
-    // render_text panics with the diagnostics when the patch does not compile.
-    let audio = render_text(text, &chord(), RATE, BLOCK, HOLD + bound + 0.5);
+    let settings = CompileSettings { sample_rate: RATE, max_block: BLOCK, polyphony: None };
+    let schedule = compile(&source, &settings).map_err(|d| format!("{name} does not compile:\n{d}"))?;
+    let audio = render(schedule, &chord(), &RenderSettings { block: BLOCK, seconds: HOLD + bound + 0.5 });
     let off_frame = (HOLD * RATE as f64) as usize;
     let both: Vec<f32> = audio.left.iter().chain(&audio.right).copied().collect();
     let held: Vec<f32> = audio.left[..off_frame].iter().chain(&audio.right[..off_frame]).copied().collect();
@@ -256,4 +261,8 @@ fn the_bars_catch_a_loud_a_quiet_and_a_lingering_patch() {
     );
     let lingering = check("lingering.ron", &lingering).err().expect("a 15 s release outlasts the bound");
     assert!(lingering.contains("still sounding"), "{lingering}");
+    let endless = check("endless.ron", &probe(0.15, 25.0)).err().expect("a 25 s release outlasts MAX_TAIL");
+    assert!(endless.contains("still sounding"), "{endless}");
+    let broken = check("broken.ron", &probe(0.15, 0.3).replace("\"saw\"", "\"sawz\"")).err().expect("no such kind");
+    assert!(broken.contains("broken.ron does not compile") && broken.contains("sawz"), "{broken}");
 }
