@@ -6,7 +6,12 @@
 //! - be audible: RMS over the held two seconds (both channels) above [`AUDIBLE_FLOOR_DB`];
 //! - never clip: no sample of the whole render (effects tails included) above 1.0 (0 dBFS);
 //! - fall silent after release: every sample below [`SILENCE_DB`] from at most [`tail_bound`] seconds after
-//!   the note-off on, where the bound is computed from the patch itself (its envelopes and its effects).
+//!   the note-off on, where the bound is computed from the patch itself (its envelopes and its effects) and
+//!   never exceeds [`MAX_TAIL`].
+//!
+//! `ref-voice.ron`, the frozen benchmark voice, is excused from the clip bar alone ([`CLIP_EXCUSED`]).
+//! Every macro is also turned fully down and fully up: the chord must stay finite and unclipped, and the
+//! macro must change what is heard. The whole file runs in a few seconds in release mode on two cores.
 //!
 //! `cargo test --release -p ferrule-tests --test factory_patches -- --nocapture` prints each patch's figures.
 
@@ -15,7 +20,7 @@ use std::path::{Path, PathBuf};
 use ferrule_engine::patch::model::{NodeDecl, ParamValue};
 use ferrule_engine::patch::{Patch, parse};
 use ferrule_engine::render::{RenderSettings, Rendered, TimedEvent, render};
-use ferrule_engine::{CompileSettings, PatchSource, compile};
+use ferrule_engine::{CompileSettings, EventKind, PatchSource, compile};
 use ferrule_tests::measure::{db, peak, rms};
 use ferrule_tests::patch::{off, on};
 
@@ -43,6 +48,8 @@ const CLIP_EXCUSED: [(&str, &str); 1] = [(
 /// The longest any factory patch may take to fall silent after release, whatever its envelopes and
 /// effects declare, in seconds: a patch that rings longer than this is a mistake, not a sound.
 const MAX_TAIL: f64 = 20.0;
+/// How long the macro renders hold the chord, in seconds.
+const MACRO_HOLD: f64 = 0.8;
 /// The tempo the renders run at (the engine's default without a host), for synced delays.
 const TEMPO: f64 = 120.0;
 
@@ -184,27 +191,9 @@ fn check(name: &str, text: &str) -> Result<Figures, String> {
 
 #[test]
 fn every_factory_patch_compiles_is_audible_never_clips_and_falls_silent() {
-    let paths = factory_patch_paths();
-    assert!(paths.len() >= 13, "the factory set has at least 13 patches, found {}", paths.len());
-    // Two renders at a time: the patches are independent, and the build machine has two cores.
-    let texts: Vec<(String, String)> = paths
-        .iter()
-        .map(|p| {
-            let name = p.file_name().expect("a file name").to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        })
-        .collect();
-    let (first, second) = texts.split_at(texts.len() / 2);
-    let run = |set: &[(String, String)]| -> Vec<Result<Figures, String>> {
-        set.iter().map(|(name, text)| check(name, text)).collect()
-    };
-    let results: Vec<Result<Figures, String>> = std::thread::scope(|s| {
-        let a = s.spawn(|| run(first));
-        let b = run(second);
-        let mut all = a.join().expect("the first half rendered");
-        all.extend(b);
-        all
-    });
+    let count = factory_patch_paths().len();
+    assert!(count >= 13, "the factory set has at least 13 patches, found {count}");
+    let results = over_factory_patches(check);
 
     println!("| patch | peak dBFS | held RMS dBFS | silent after release (s) | bound (s) |");
     println!("|---|---|---|---|---|");
@@ -265,4 +254,84 @@ fn the_bars_catch_a_loud_a_quiet_and_a_lingering_patch() {
     assert!(endless.contains("still sounding"), "{endless}");
     let broken = check("broken.ron", &probe(0.15, 0.3).replace("\"saw\"", "\"sawz\"")).err().expect("no such kind");
     assert!(broken.contains("broken.ron does not compile") && broken.contains("sawz"), "{broken}");
+}
+
+/// The chord held for one second with macro `index` set to `position` (0..1) before it starts.
+fn macro_render(text: &str, index: Option<u8>, position: f32) -> Result<Rendered, String> {
+    let source = PatchSource { path: "macro.ron".into(), text: text.into() };
+    let settings = CompileSettings { sample_rate: RATE, max_block: BLOCK, polyphony: None };
+    let schedule = compile(&source, &settings).map_err(|d| d.to_string())?;
+    let mut events: Vec<TimedEvent> = index
+        .map(|index| TimedEvent { seconds: 0.0, kind: EventKind::Macro { index, value: position } })
+        .into_iter()
+        .collect();
+    events.extend(CHORD.iter().flat_map(|&n| [on(0.0, n, VELOCITY), off(MACRO_HOLD, n)]));
+    Ok(render(schedule, &events, &RenderSettings { block: BLOCK, seconds: MACRO_HOLD + 0.75 }))
+}
+
+/// A macro moves its patch when, at one end of its range or the other, the chord differs from the chord at
+/// the macro's default by more than this RMS level, in dBFS (left channel).
+const MACRO_AUDIBLE_DB: f32 = -50.0;
+
+/// Checks every macro of one patch at both ends of its range; `Err` names each that misses a bar.
+fn check_macros(name: &str, text: &str) -> Result<Vec<String>, String> {
+    let (patch, _) =
+        parse(&PatchSource { path: name.into(), text: text.into() }).map_err(|d| format!("{name}: {d}"))?;
+    let plain = macro_render(text, None, 0.0).map_err(|d| format!("{name}: {d}"))?;
+    let mut lines = Vec::new();
+    let mut misses = Vec::new();
+    for (index, m) in patch.macros.iter().enumerate() {
+        let mut line = format!("{name} {}:", m.name);
+        let mut largest_change = f32::NEG_INFINITY;
+        for position in [0.0f32, 1.0] {
+            let moved = macro_render(text, Some(index as u8), position).map_err(|d| format!("{name}: {d}"))?;
+            let all: Vec<f32> = moved.left.iter().chain(&moved.right).copied().collect();
+            let diff: Vec<f32> = moved.left.iter().zip(&plain.left).map(|(a, b)| a - b).collect();
+            let change = db(rms(&diff));
+            largest_change = largest_change.max(change);
+            line += &format!(" at {position}: peak {:+.1} dBFS, change {change:.1} dB;", db(peak(&all)));
+            if all.iter().any(|x| !x.is_finite()) || peak(&all) > 1.0 {
+                misses.push(format!("{name}: macro {} at {position} clips or is not finite", m.name));
+            }
+        }
+        if largest_change <= MACRO_AUDIBLE_DB {
+            misses.push(format!("{name}: macro {} changes nothing audible ({largest_change:.1} dB)", m.name));
+        }
+        lines.push(line);
+    }
+    if misses.is_empty() { Ok(lines) } else { Err(misses.join("\n")) }
+}
+
+/// Runs `check` over every factory patch, half on each of two threads (the build machine has two cores).
+fn over_factory_patches<T: Send>(check: impl Fn(&str, &str) -> T + Sync) -> Vec<T> {
+    let texts: Vec<(String, String)> = factory_patch_paths()
+        .iter()
+        .map(|p| {
+            let name = p.file_name().expect("a file name").to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        })
+        .collect();
+    let (first, second) = texts.split_at(texts.len() / 2);
+    let run = |set: &[(String, String)]| -> Vec<T> { set.iter().map(|(name, text)| check(name, text)).collect() };
+    std::thread::scope(|s| {
+        let a = s.spawn(|| run(first));
+        let b = run(second);
+        let mut all = a.join().expect("the first half rendered");
+        all.extend(b);
+        all
+    })
+}
+
+/// Every macro, turned fully down and fully up before a held chord (velocity 100, one second): the patch
+/// stays finite and at or under 0 dBFS, and the macro changes what is heard.
+#[test]
+fn every_macro_moves_its_patch_and_keeps_it_finite_and_unclipped_at_both_ends() {
+    let mut failures = Vec::new();
+    for result in over_factory_patches(check_macros) {
+        match result {
+            Ok(lines) => lines.iter().for_each(|l| println!("{l}")),
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "macros that miss a bar:\n{}", failures.join("\n"));
 }
