@@ -9,7 +9,6 @@
 //!   the note-off on, where the bound is computed from the patch itself (its envelopes and its effects) and
 //!   never exceeds [`MAX_TAIL`].
 //!
-//! `ref-voice.ron`, the frozen benchmark voice, is excused from the clip bar alone ([`CLIP_EXCUSED`]).
 //! Every macro is also turned fully down and fully up: the chord must stay finite and unclipped, and the
 //! macro must change what is heard. The whole file runs in a few seconds in release mode on two cores.
 //!
@@ -40,11 +39,6 @@ const AUDIBLE_FLOOR_DB: f32 = -40.0;
 const SILENCE_DB: f32 = -90.0;
 /// Patches excused from the clip bar, each with the reason; every other bar still applies to them. The test
 /// fails if an excused patch no longer clips, so the list cannot outlive its reason.
-const CLIP_EXCUSED: [(&str, &str); 1] = [(
-    "ref-voice.ron",
-    "the benchmark voice, frozen so performance figures stay comparable: two saws at level 0.5 through a \
-     unity VCA with no velocity scaling sum to about +7 dBFS on a four-note chord",
-)];
 /// The longest any factory patch may take to fall silent after release, whatever its envelopes and
 /// effects declare, in seconds: a patch that rings longer than this is a mistake, not a sound.
 const MAX_TAIL: f64 = 20.0;
@@ -62,8 +56,6 @@ struct Figures {
     to_silence: f64,
     /// The bound `to_silence` must stay within.
     bound: f64,
-    /// Listed in [`CLIP_EXCUSED`].
-    clip_excused: bool,
 }
 
 /// Every `.ron` file in `patches/`, sorted by name.
@@ -168,13 +160,12 @@ fn check(name: &str, text: &str) -> Result<Figures, String> {
         held_rms_db: db(rms(&held)),
         to_silence: last_above(&audio, off_frame, 10f32.powf(SILENCE_DB / 20.0)),
         bound,
-        clip_excused: CLIP_EXCUSED.iter().any(|(n, _)| *n == name),
     };
     let mut misses = Vec::new();
     if both.iter().any(|s| !s.is_finite()) {
         misses.push("a sample is not finite".to_string());
     }
-    if peak(&both) > 1.0 && !figures.clip_excused {
+    if peak(&both) > 1.0 {
         misses.push(format!("clips: peak {:+.2} dBFS > 0 dBFS", figures.peak_db));
     }
     if figures.held_rms_db.is_nan() || figures.held_rms_db <= AUDIBLE_FLOOR_DB {
@@ -201,14 +192,10 @@ fn every_factory_patch_compiles_is_audible_never_clips_and_falls_silent() {
     for result in results {
         match result {
             Ok(f) => {
-                let note = if f.clip_excused { " (excused from the clip bar: see CLIP_EXCUSED)" } else { "" };
                 println!(
-                    "| {}{note} | {:.1} | {:.1} | {:.2} | {:.2} |",
+                    "| {} | {:.1} | {:.1} | {:.2} | {:.2} |",
                     f.name, f.peak_db, f.held_rms_db, f.to_silence, f.bound
                 );
-                if f.clip_excused && f.peak_db <= 0.0 {
-                    failures.push(format!("{}: no longer clips; remove it from CLIP_EXCUSED", f.name));
-                }
             }
             Err(e) => failures.push(e),
         }
