@@ -54,7 +54,8 @@ pub const SPEC: NodeSpec = NodeSpec {
         ParamSpec::new("voices", "Number of saws, 1..8 (rounded down).", Unit::Linear, 1.0, 8.0, 7.0, 0.0),
         ParamSpec::new(
             "detune",
-            "Detune of the outermost saws from the centre, in cents, 0..100; the others are spaced evenly.",
+            "Detune of the outermost saws from the centre, in cents, 0..100; inner ones lie closer (as |position|^1.5) \
+             so the saws never all realign.",
             Unit::Cents,
             0.0,
             100.0,
@@ -136,7 +137,10 @@ fn layout([voices, detune, spread, mix]: [Lanes; 4]) -> Layout {
         for v in 0..n {
             // Position −1..1 across the unison; 0 for a single saw.
             let at = if n == 1 { 0.0 } else { 2.0 * v as f32 / (n - 1) as f32 - 1.0 };
-            lay.ratio[v][l] = exp2(at * detune * (1.0 / 1200.0));
+            // Detune grows as |at|^1.5 (about the JP-8000's spacing, ±0.19/±0.54/±1 for seven saws): evenly
+            // spaced detunes share a common beat and swell together every 1/Δf seconds; these do not.
+            let warped = at.signum() * at.abs() * at.abs().sqrt();
+            lay.ratio[v][l] = exp2(warped * detune * (1.0 / 1200.0));
             // Centre weight 1 − mix fading to side weight mix towards the edges.
             let gain = (1.0 - mix) * (1.0 - at.abs()) + mix * at.abs();
             // With an even count there is no centre saw: the two middle ones share its weight.
