@@ -8,10 +8,10 @@
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::frames;
-use crate::dsp::phasor::param;
-use crate::env::contour::{CURVES, Contour, Settings};
-use crate::lanes::{LaneMask, splat};
-use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
+use crate::env::contour::{CURVES, Contour};
+use crate::env::{From, Stages};
+use crate::lanes::LaneMask;
+use crate::spec::{NodeRole, NodeSpec, ParamSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
 const ATTACK: usize = 0;
@@ -25,19 +25,11 @@ pub const SPEC: NodeSpec = NodeSpec {
     doc: "Attack-decay envelope, 0..1: a one-shot that rises to its peak and falls to silence, each exactly on \
           time, whether or not the key is still held. Retriggers restart the attack from the current level.",
     inputs: &[],
-    outputs: &[PortSpec { name: "out", doc: "envelope, 0..1" }],
+    outputs: &[super::OUT_PORT],
     params: &[
         ParamSpec::new("attack", "Time from 0 to the peak, 0..30 s.", Unit::Seconds, 0.0, 30.0, 0.002, 0.0),
         ParamSpec::new("decay", "Time from the peak to silence, 0..30 s.", Unit::Seconds, 0.0, 30.0, 0.3, 0.0),
-        ParamSpec::new(
-            "velocity",
-            "How much note velocity scales the peak, 0..1: 0 always full, 1 peak = velocity.",
-            Unit::Linear,
-            0.0,
-            1.0,
-            0.0,
-            5.0,
-        ),
+        super::VELOCITY_PARAM,
         ParamSpec::choice(
             "curve",
             "Decay shape: `exponential` (analog-like) or `linear` (a straight line); both end exactly on time. \
@@ -47,6 +39,19 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Envelope,
+};
+
+/// How the AD drives the stage machine: a one-shot whose decay is the release stage.
+const STAGES: Stages = Stages {
+    delay: From::Fixed(0.0),
+    attack: From::Param(ATTACK),
+    hold: From::Fixed(0.0),
+    decay: From::Fixed(0.0),
+    sustain: From::Fixed(0.0),
+    release: From::Param(DECAY),
+    velocity: VELOCITY,
+    curve: CURVE,
+    one_shot: true,
 };
 
 /// Per-group state: the shared stage machine.
@@ -63,17 +68,7 @@ impl NodeKind for Ad {
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
-        let settings = Settings {
-            delay: splat(0.0),
-            attack: param(p, ATTACK),
-            hold: splat(0.0),
-            decay: splat(0.0),
-            sustain: splat(0.0),
-            release: param(p, DECAY),
-            velocity: param(p, VELOCITY),
-            curve: param(p, CURVE),
-            one_shot: true,
-        };
+        let settings = STAGES.settings(p);
         let n = frames(p);
         self.contour.process(p, n, &settings)
     }

@@ -8,10 +8,10 @@
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::frames;
-use crate::dsp::phasor::param;
-use crate::env::contour::{CURVES, Contour, Settings};
-use crate::lanes::{LaneMask, splat};
-use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
+use crate::env::contour::{CURVES, Contour};
+use crate::env::{From, Stages};
+use crate::lanes::LaneMask;
+use crate::spec::{NodeRole, NodeSpec, ParamSpec};
 
 /// Parameter indices, in [`SPEC`] order.
 const ATTACK: usize = 0;
@@ -28,37 +28,13 @@ pub const SPEC: NodeSpec = NodeSpec {
           that reach their target exactly after the stage time. Retriggers and releases continue from the \
           current level; legato notes carry on.",
     inputs: &[],
-    outputs: &[PortSpec { name: "out", doc: "envelope, 0..1" }],
+    outputs: &[super::OUT_PORT],
     params: &[
-        ParamSpec::new("attack", "Time from 0 to the peak, 0..30 s.", Unit::Seconds, 0.0, 30.0, 0.005, 0.0),
-        ParamSpec::new(
-            "decay",
-            "Time from the peak to the sustain level, 0..30 s.",
-            Unit::Seconds,
-            0.0,
-            30.0,
-            0.2,
-            0.0,
-        ),
-        ParamSpec::new(
-            "sustain",
-            "Level held while the key is down, relative to the peak, 0..1.",
-            Unit::Linear,
-            0.0,
-            1.0,
-            0.7,
-            5.0,
-        ),
-        ParamSpec::new("release", "Time from key-up to silence, 0..30 s.", Unit::Seconds, 0.0, 30.0, 0.3, 0.0),
-        ParamSpec::new(
-            "velocity",
-            "How much note velocity scales the peak, 0..1: 0 always full, 1 peak = velocity.",
-            Unit::Linear,
-            0.0,
-            1.0,
-            0.0,
-            5.0,
-        ),
+        super::ATTACK_PARAM,
+        super::DECAY_PARAM,
+        super::SUSTAIN_PARAM,
+        super::RELEASE_PARAM,
+        super::VELOCITY_PARAM,
         ParamSpec::choice(
             "curve",
             "Segment shape: `exponential` (analog-like decay and release, linear attack) or `linear` (straight \
@@ -68,6 +44,19 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Envelope,
+};
+
+/// How the ADSR drives the stage machine.
+const STAGES: Stages = Stages {
+    delay: From::Fixed(0.0),
+    attack: From::Param(ATTACK),
+    hold: From::Fixed(0.0),
+    decay: From::Param(DECAY),
+    sustain: From::Param(SUSTAIN),
+    release: From::Param(RELEASE),
+    velocity: VELOCITY,
+    curve: CURVE,
+    one_shot: false,
 };
 
 /// Per-group state: the shared stage machine.
@@ -84,17 +73,7 @@ impl NodeKind for Adsr {
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
-        let settings = Settings {
-            delay: splat(0.0),
-            attack: param(p, ATTACK),
-            hold: splat(0.0),
-            decay: param(p, DECAY),
-            sustain: param(p, SUSTAIN),
-            release: param(p, RELEASE),
-            velocity: param(p, VELOCITY),
-            curve: param(p, CURVE),
-            one_shot: false,
-        };
+        let settings = STAGES.settings(p);
         let n = frames(p);
         self.contour.process(p, n, &settings)
     }

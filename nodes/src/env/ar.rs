@@ -7,10 +7,10 @@
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::frames;
-use crate::dsp::phasor::param;
-use crate::env::contour::{CURVES, Contour, Settings};
-use crate::lanes::{LaneMask, splat};
-use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
+use crate::env::contour::{CURVES, Contour};
+use crate::env::{From, Stages};
+use crate::lanes::LaneMask;
+use crate::spec::{NodeRole, NodeSpec, ParamSpec};
 
 /// Parameter indices, in [`SPEC`] order.
 const ATTACK: usize = 0;
@@ -24,19 +24,11 @@ pub const SPEC: NodeSpec = NodeSpec {
     doc: "Attack-release envelope, 0..1: rises to its peak, stays there while the key is held, and falls to \
           silence after key-up, each exactly on time. Retriggers and releases continue from the current level.",
     inputs: &[],
-    outputs: &[PortSpec { name: "out", doc: "envelope, 0..1" }],
+    outputs: &[super::OUT_PORT],
     params: &[
-        ParamSpec::new("attack", "Time from 0 to the peak, 0..30 s.", Unit::Seconds, 0.0, 30.0, 0.005, 0.0),
-        ParamSpec::new("release", "Time from key-up to silence, 0..30 s.", Unit::Seconds, 0.0, 30.0, 0.3, 0.0),
-        ParamSpec::new(
-            "velocity",
-            "How much note velocity scales the peak, 0..1: 0 always full, 1 peak = velocity.",
-            Unit::Linear,
-            0.0,
-            1.0,
-            0.0,
-            5.0,
-        ),
+        super::ATTACK_PARAM,
+        super::RELEASE_PARAM,
+        super::VELOCITY_PARAM,
         ParamSpec::choice(
             "curve",
             "Release shape: `exponential` (analog-like) or `linear` (a straight line); both end exactly on \
@@ -46,6 +38,19 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Envelope,
+};
+
+/// How the AR drives the stage machine: full sustain, no decay.
+const STAGES: Stages = Stages {
+    delay: From::Fixed(0.0),
+    attack: From::Param(ATTACK),
+    hold: From::Fixed(0.0),
+    decay: From::Fixed(0.0),
+    sustain: From::Fixed(1.0),
+    release: From::Param(RELEASE),
+    velocity: VELOCITY,
+    curve: CURVE,
+    one_shot: false,
 };
 
 /// Per-group state: the shared stage machine.
@@ -62,17 +67,7 @@ impl NodeKind for Ar {
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
-        let settings = Settings {
-            delay: splat(0.0),
-            attack: param(p, ATTACK),
-            hold: splat(0.0),
-            decay: splat(0.0),
-            sustain: splat(1.0),
-            release: param(p, RELEASE),
-            velocity: param(p, VELOCITY),
-            curve: param(p, CURVE),
-            one_shot: false,
-        };
+        let settings = STAGES.settings(p);
         let n = frames(p);
         self.contour.process(p, n, &settings)
     }

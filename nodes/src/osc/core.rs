@@ -404,3 +404,37 @@ impl Core {
         }
     }
 }
+
+/// Where an oscillator's `level` parameter ramps from and to over one call: a fresh voice starts at its
+/// target (no fade-in from the last note's level), then each call ramps from the last call's value.
+pub(crate) fn level_ramp(level: &mut Lanes, p: &Process<'_>, index: usize) -> (Lanes, Lanes) {
+    let target = param(p, index);
+    for l in 0..LANES {
+        if p.voice.start.contains(l) {
+            level[l] = target[l];
+        }
+    }
+    let from = *level;
+    *level = target;
+    (from, target)
+}
+
+/// The parameter and input layout every single-output oscillator shares (`pitch`, `fine`, `level`, `freq`,
+/// `fm_depth`; inputs `fm`, `sync`), as in [`super::saw::SPEC`].
+pub(crate) const STANDARD_TUNING: Tuning = Tuning { pitch: 0, fine: 1, freq: Some(3), offset: 0.0 };
+/// The standard `level` parameter index.
+pub(crate) const STANDARD_LEVEL: usize = 2;
+/// The standard FM and sync wiring.
+pub(crate) const STANDARD_MODS: Mods = Mods { fm: 0, fm_depth: 4, sync: 1 };
+
+/// One call of a standard oscillator of shape `S` (saw, triangle): level ramp, FM and sync, band-limited
+/// output into output 0. Audio thread.
+pub(crate) fn run_standard<S: Shape>(core: &mut Core, level: &mut Lanes, p: &mut Process<'_>) -> LaneMask {
+    let n = crate::dsp::frames(p);
+    let (from, to) = level_ramp(level, p, STANDARD_LEVEL);
+    let aux = [[0.0; LANES]; MAX_CHUNK];
+    let out = std::mem::take(&mut p.outputs[0]);
+    core.run::<S>(p, STANDARD_TUNING, Some(STANDARD_MODS), &aux[..n], &from, &to, &mut out[..n], false);
+    p.outputs[0] = out;
+    LaneMask::ALL
+}

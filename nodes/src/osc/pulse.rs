@@ -107,12 +107,11 @@ impl NodeKind for Pulse {
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
         let n = frames(p);
-        let level_target = param(p, LEVEL);
+        let (from, to) = super::core::level_ramp(&mut self.level, p, LEVEL);
         let mut width_target = param(p, WIDTH);
         for l in 0..LANES {
             width_target[l] = clamp(width_target[l], MIN_WIDTH, MAX_WIDTH);
             if p.voice.start.contains(l) {
-                self.level[l] = level_target[l];
                 self.width[l] = width_target[l];
                 self.shaped[l] = width_target[l];
             }
@@ -133,11 +132,9 @@ impl NodeKind for Pulse {
         }
         let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ), offset: 0.0 };
         let mods = Mods { fm: FM, fm_depth: FM_DEPTH, sync: SYNC };
-        let (from, to) = (self.level, level_target);
         let out = std::mem::take(&mut p.outputs[0]);
         self.core.run::<Rect>(p, tuning, Some(mods), &aux[..n], &from, &to, &mut out[..n], false);
         p.outputs[0] = out;
-        self.level = level_target;
         self.width = width_target;
         self.shaped = shaped;
         LaneMask::ALL

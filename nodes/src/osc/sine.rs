@@ -4,7 +4,7 @@ use super::core::{Core, Mods, Shape};
 use crate::NodeKind;
 use crate::context::Process;
 use crate::dsp::approx::sin_turns;
-use crate::dsp::phasor::{Tuning, param, signed, to_i32};
+use crate::dsp::phasor::{Tuning, signed, to_i32};
 use crate::dsp::{clamp, frames, input};
 use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK, splat};
 use crate::spec::{NodeRole, NodeSpec, PortSpec};
@@ -114,16 +114,10 @@ impl NodeKind for Sine {
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
         let n = frames(p);
-        let level_target = param(p, LEVEL);
-        for l in 0..LANES {
-            if p.voice.start.contains(l) {
-                self.level[l] = level_target[l];
-            }
-        }
+        let (from, to) = super::core::level_ramp(&mut self.level, p, LEVEL);
         let direct = input(p, SYNC, n).is_none();
         let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ), offset: 0.0 };
         let mods = Mods { fm: FM, fm_depth: FM_DEPTH, sync: SYNC };
-        let (from, to) = (self.level, level_target);
         let out = std::mem::take(&mut p.outputs[0]);
         let mut aux = [[0.0; LANES]; MAX_CHUNK];
         if let Some(pm) = input(p, PM, n) {
@@ -139,7 +133,6 @@ impl NodeKind for Sine {
             self.core.run::<PlainSine>(p, tuning, Some(mods), &aux[..n], &from, &to, &mut out[..n], direct);
         }
         p.outputs[0] = out;
-        self.level = level_target;
         LaneMask::ALL
     }
 }

@@ -53,17 +53,11 @@ impl NodeKind for Sub {
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
         let n = frames(p);
-        let level_target = param(p, LEVEL);
-        for l in 0..LANES {
-            if p.voice.start.contains(l) {
-                self.level[l] = level_target[l];
-            }
-        }
+        let (from, to) = super::core::level_ramp(&mut self.level, p, LEVEL);
         // Choices are not modulatable, so every lane holds the same one; lane 0 decides.
         let octaves = if param(p, OCTAVE)[0] >= 0.5 { 2.0 } else { 1.0 };
         let sine = param(p, SHAPE)[0] >= 0.5;
         let tuning = Tuning { pitch: PITCH, fine: FINE, freq: None, offset: -12.0 * octaves };
-        let (from, to) = (self.level, level_target);
         let out = std::mem::take(&mut p.outputs[0]);
         if sine {
             let aux = [[0.0; LANES]; MAX_CHUNK];
@@ -73,7 +67,6 @@ impl NodeKind for Sub {
             self.core.run::<Rect>(p, tuning, None, &aux[..n], &from, &to, &mut out[..n], false);
         }
         p.outputs[0] = out;
-        self.level = level_target;
         LaneMask::ALL
     }
 }

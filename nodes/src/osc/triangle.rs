@@ -1,22 +1,11 @@
 //! Triangle oscillator, band-limited with windowed-sinc BLAMPs at its corners (the shared core in `osc/core.rs`).
 
-use super::core::{Core, Mods, Shape};
+use super::core::{Core, Shape};
 use crate::NodeKind;
 use crate::context::Process;
-use crate::dsp::frames;
-use crate::dsp::phasor::{Tuning, param, unit};
-use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK, splat};
+use crate::dsp::phasor::unit;
+use crate::lanes::{LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec};
-
-/// Parameter indices, in [`SPEC`] order.
-const PITCH: usize = 0;
-const FINE: usize = 1;
-const LEVEL: usize = 2;
-const FREQ: usize = 3;
-const FM_DEPTH: usize = 4;
-/// Input indices.
-const FM: usize = 0;
-const SYNC: usize = 1;
 
 /// Phase a voice (and a sync reset) starts at: a quarter cycle, the rising zero crossing.
 const START_PHASE: u32 = 1 << 30;
@@ -74,21 +63,6 @@ impl NodeKind for Triangle {
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
-        let n = frames(p);
-        let level_target = param(p, LEVEL);
-        for l in 0..LANES {
-            if p.voice.start.contains(l) {
-                self.level[l] = level_target[l];
-            }
-        }
-        let tuning = Tuning { pitch: PITCH, fine: FINE, freq: Some(FREQ), offset: 0.0 };
-        let mods = Mods { fm: FM, fm_depth: FM_DEPTH, sync: SYNC };
-        let aux = [[0.0; LANES]; MAX_CHUNK];
-        let (from, to) = (self.level, level_target);
-        let out = std::mem::take(&mut p.outputs[0]);
-        self.core.run::<Tri>(p, tuning, Some(mods), &aux[..n], &from, &to, &mut out[..n], false);
-        p.outputs[0] = out;
-        self.level = level_target;
-        LaneMask::ALL
+        super::core::run_standard::<Tri>(&mut self.core, &mut self.level, p)
     }
 }
