@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ferrule_engine::render::{RenderSettings, Rendered, TimedEvent, render};
-use ferrule_engine::{CompileSettings, Engine, Event, EventKind, Schedule, compile};
+use ferrule_engine::render::{RenderSettings, render, render_with_swaps};
+use ferrule_engine::{CompileSettings, EventKind, Schedule, compile};
 
 /// Release tail rendered after the last note-off when `--seconds` is not given, in seconds.
 const TAIL_SECONDS: f64 = 2.0;
@@ -126,52 +126,4 @@ pub fn check_rate_and_block(rate: u32, block: usize) -> Result<(), String> {
         return Err(format!("--block {block} must be 1 to 65536 frames"));
     }
     Ok(())
-}
-
-/// Renders like [`render`], handing each `(seconds, schedule)` to the engine's control side just before
-/// the block that starts at that frame (a block is cut short to start there), exactly as a hot reload does
-/// live: `EngineControl::submit`, then `Engine::process` takes it at its next block boundary.
-fn render_with_swaps(
-    schedule: Schedule,
-    swaps: Vec<(f64, Schedule)>,
-    events: &[TimedEvent],
-    settings: &RenderSettings,
-) -> Rendered {
-    let sample_rate = schedule.sample_rate() as f64;
-    let frames = (settings.seconds.max(0.0) * sample_rate).round() as usize;
-    let frame_of = |seconds: f64| (seconds.max(0.0) * sample_rate).round() as usize;
-    let mut timed: Vec<(usize, EventKind)> = events.iter().map(|e| (frame_of(e.seconds), e.kind)).collect();
-    timed.sort_by_key(|e| e.0);
-    let mut swaps: std::collections::VecDeque<(usize, Schedule)> =
-        swaps.into_iter().map(|(s, schedule)| (frame_of(s), schedule)).collect();
-
-    let (mut engine, mut control) = Engine::new(schedule);
-    let mut out = Rendered { left: vec![0.0; frames], right: vec![0.0; frames] };
-    let mut block_events: Vec<Event> = Vec::with_capacity(timed.len());
-    let mut next = 0;
-    let mut start = 0;
-    while start < frames {
-        // Of several swaps due at this frame only the last would be heard: submit just that one. The
-        // engine drained the queue last block, so there is room.
-        let mut due = None;
-        while swaps.front().is_some_and(|s| s.0 <= start) {
-            due = swaps.pop_front().map(|s| s.1);
-        }
-        if let Some(schedule) = due {
-            let _ = control.submit(schedule);
-        }
-        let mut end = (start + settings.block.max(1)).min(frames);
-        if let Some(&(at, _)) = swaps.front() {
-            end = end.min(at.max(start + 1));
-        }
-        block_events.clear();
-        while next < timed.len() && timed[next].0 < end {
-            block_events.push(Event { time: (timed[next].0.max(start) - start) as u32, kind: timed[next].1 });
-            next += 1;
-        }
-        engine.process(&block_events, &mut out.left[start..end], &mut out.right[start..end]);
-        control.collect_retired();
-        start = end;
-    }
-    out
 }
