@@ -1,0 +1,64 @@
+//! Ferrule playing held notes: compile a patch for N voices, press N distinct keys, render blocks.
+
+use ferrule_engine::{CompileSettings, Engine, EngineControl, Event, EventKind, PatchSource, Schedule, compile};
+
+use crate::{BLOCK, RATE};
+
+/// Compiles `source` at [`RATE`] and [`BLOCK`] with `polyphony` voices (`None` keeps the patch's own).
+/// Panics with the rendered diagnostics if it does not compile: a benchmark of a broken patch is a bug.
+pub fn schedule(source: &PatchSource, polyphony: Option<usize>) -> Schedule {
+    let settings = CompileSettings { sample_rate: RATE as f32, max_block: BLOCK, polyphony };
+    compile(source, &settings).unwrap_or_else(|d| panic!("{} does not compile:\n{}", source.path, d.render(false)))
+}
+
+/// Note-ons for `voices` distinct keys from C2 (36) up, wrapping into the low keys, all at frame 0.
+pub fn chord(voices: usize) -> Vec<Event> {
+    (0..voices)
+        .map(|i| Event { time: 0, kind: EventKind::NoteOn { note: ((36 + i) % 128) as u8, velocity: 0.8 } })
+        .collect()
+}
+
+/// An engine holding `voices` notes of a schedule, and its block buffers.
+pub struct Held {
+    /// The engine.
+    pub engine: Engine,
+    /// Its control side (for swaps); retired schedules are collected by [`Held::block`].
+    pub control: EngineControl,
+    /// Voices pressed.
+    pub voices: usize,
+    left: Vec<f32>,
+    right: Vec<f32>,
+}
+
+impl Held {
+    /// Presses `voices` keys on a fresh engine playing `schedule` and renders one block.
+    pub fn new(schedule: Schedule, voices: usize) -> Held {
+        let (engine, control) = Engine::new(schedule);
+        let mut held = Held { engine, control, voices, left: vec![0.0; BLOCK], right: vec![0.0; BLOCK] };
+        let notes = chord(voices);
+        held.engine.process(&notes, &mut held.left, &mut held.right);
+        held
+    }
+
+    /// Renders one block with `events`; returns the left channel's first sample (so the work is observable).
+    pub fn block(&mut self, events: &[Event]) -> f32 {
+        self.engine.process(events, &mut self.left, &mut self.right);
+        self.control.collect_retired();
+        self.left[0]
+    }
+
+    /// Renders `blocks` blocks without events and returns the voice-samples rendered.
+    pub fn run(&mut self, blocks: usize) -> f64 {
+        let mut sink = 0.0;
+        for _ in 0..blocks {
+            sink += self.block(&[]);
+        }
+        std::hint::black_box(sink);
+        (blocks * BLOCK * self.voices) as f64
+    }
+
+    /// The loudest sample of the last block, left channel.
+    pub fn peak(&self) -> f32 {
+        self.left.iter().fold(0.0, |a, x| a.max(x.abs()))
+    }
+}
