@@ -17,6 +17,9 @@
 //! allocation and stealing, per-voice NaN guards and the runaway detector. It is the practical limit for this
 //! voice, not a drop-in engine.
 
+// Lane loops index several arrays by lane, as the nodes do: that is the form that autovectorises.
+#![allow(clippy::needless_range_loop)]
+
 use std::f32::consts::PI;
 
 use crate::RATE;

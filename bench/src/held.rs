@@ -18,6 +18,25 @@ pub fn chord(voices: usize) -> Vec<Event> {
         .collect()
 }
 
+/// The key of a note-on (0 for anything else).
+fn note_of(kind: EventKind) -> u8 {
+    match kind {
+        EventKind::NoteOn { note, .. } => note,
+        _ => 0,
+    }
+}
+
+/// `voices` distinct keys spread evenly over the reference chord's range, C2..D#7 (36..=99), so that every
+/// voice count up to 64 plays the same mix of pitches (a saw's cost grows with its pitch: more wraps, more
+/// band-limiting residuals). Above 64, every key from the bottom up (0..voices).
+pub fn spread(voices: usize) -> Vec<u8> {
+    if voices <= 64 {
+        (0..voices).map(|i| (36 + (2 * i + 1) * 64 / (2 * voices)) as u8).collect()
+    } else {
+        (0..voices.min(128)).map(|i| i as u8).collect()
+    }
+}
+
 /// An engine holding `voices` notes of a schedule, and its block buffers.
 pub struct Held {
     /// The engine.
@@ -33,9 +52,17 @@ pub struct Held {
 impl Held {
     /// Presses `voices` keys on a fresh engine playing `schedule` and renders one block.
     pub fn new(schedule: Schedule, voices: usize) -> Held {
+        let keys: Vec<u8> = chord(voices).iter().map(|e| note_of(e.kind)).collect();
+        Held::with_keys(schedule, &keys)
+    }
+
+    /// Presses `keys` (distinct MIDI notes) on a fresh engine playing `schedule` and renders one block.
+    pub fn with_keys(schedule: Schedule, keys: &[u8]) -> Held {
         let (engine, control) = Engine::new(schedule);
+        let voices = keys.len();
         let mut held = Held { engine, control, voices, left: vec![0.0; BLOCK], right: vec![0.0; BLOCK] };
-        let notes = chord(voices);
+        let notes: Vec<Event> =
+            keys.iter().map(|&note| Event { time: 0, kind: EventKind::NoteOn { note, velocity: 0.8 } }).collect();
         held.engine.process(&notes, &mut held.left, &mut held.right);
         held
     }
