@@ -5,27 +5,16 @@
 
 use ferrule_bench::hand::Voices;
 use ferrule_bench::held::{Held, schedule, spread};
-use ferrule_bench::measure::{median, percentile, time_ns};
+use ferrule_bench::measure::{median, median_call, percentile, time_ns};
 use ferrule_bench::{BLOCK, DEADLINE_NS, RATE, machine, patches, voices_realtime};
 use ferrule_engine::{CompileSettings, compile};
 
-/// Repetitions per figure.
-const REPS: usize = 15;
-/// Blocks per repetition (a quarter second).
-const BLOCKS: usize = RATE as usize / BLOCK / 4;
+/// Blocks timed per figure (two seconds of audio), each block one repetition.
+const BLOCKS: usize = 2 * RATE as usize / BLOCK;
 
-/// Median ns per block over [`REPS`] repetitions of [`BLOCKS`] blocks, after one warm-up repetition, of `block`.
-fn per_block(mut block: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..=REPS)
-        .map(|_| {
-            time_ns(|| {
-                for _ in 0..BLOCKS {
-                    block();
-                }
-            }) / BLOCKS as f64
-        })
-        .collect();
-    median(&mut times[1..])
+/// Median ns per call of `block` over [`BLOCKS`] calls, after a warm-up.
+fn per_block(block: impl FnMut()) -> f64 {
+    median_call(BLOCKS, block)
 }
 
 /// The drift reference: 64 voices of the hand-written SIMD voice, ns per voice-sample.
@@ -52,7 +41,7 @@ fn held_block_ns(source: &ferrule_engine::PatchSource, polyphony: usize, voices:
 /// Ferrule holding `keys` of `source` with polyphony `polyphony`: ns per block.
 fn keys_block_ns(source: &ferrule_engine::PatchSource, polyphony: usize, keys: &[u8]) -> f64 {
     let mut held = Held::with_keys(schedule(source, Some(polyphony)), keys);
-    held.run(BLOCKS);
+    held.run(BLOCKS / 4);
     per_block(|| {
         std::hint::black_box(held.block(&[]));
     })
@@ -93,7 +82,7 @@ fn voices_scaling() {
     println!();
     println!("# Cost against active voices (issue 7 benchmark 4): ref-voice.ron, polyphony = voices, held notes,");
     println!(
-        "# {RATE} Hz, block {BLOCK}; median of {REPS} x 0.25 s after a warm-up. MAX_POLYPHONY is 128, so 256 voices are two"
+        "# {RATE} Hz, block {BLOCK}; median block of 2 s after a warm-up. MAX_POLYPHONY is 128, so 256 voices are two"
     );
     println!("# engines of 128 (two instances of the patch) rendered one after the other on this core. Keys: up to 64");
     println!(

@@ -15,8 +15,8 @@ use ferrule_bench::{BLOCK, RATE, machine, patches, voices_realtime};
 
 /// Voices held.
 const VOICES: usize = 64;
-/// Repetitions (each one second of audio per contender).
-const REPS: usize = 15;
+/// Rounds (each one second of audio per contender).
+const REPS: usize = 10;
 /// Blocks per repetition: one second.
 const BLOCKS: usize = RATE as usize / BLOCK;
 
@@ -142,23 +142,27 @@ fn main() {
         "fundsp Net (dynamic)",
     ];
     let mut contenders = vec![
-        Contender { name: names[0].into(), run: Box::new(|| ferrule.run(BLOCKS)) },
-        Contender { name: names[1].into(), run: Box::new(|| run_hand(&mut scalar, BLOCKS)) },
-        Contender { name: names[2].into(), run: Box::new(|| run_hand(&mut simd, BLOCKS)) },
-        Contender { name: names[3].into(), run: Box::new(|| run_fundsp(&mut fs_static, BLOCKS)) },
-        Contender { name: names[4].into(), run: Box::new(|| run_fundsp(&mut fs_net, BLOCKS)) },
+        Contender { name: names[0].into(), block: Box::new(|| ferrule.run(1)) },
+        Contender { name: names[1].into(), block: Box::new(|| run_hand(&mut scalar, 1)) },
+        Contender { name: names[2].into(), block: Box::new(|| run_hand(&mut simd, 1)) },
+        Contender { name: names[3].into(), block: Box::new(|| run_fundsp(&mut fs_static, 1)) },
+        Contender { name: names[4].into(), block: Box::new(|| run_fundsp(&mut fs_net, 1)) },
     ];
-    let ns = interleaved(&mut contenders, REPS);
+    let figures = interleaved(&mut contenders, REPS, BLOCKS);
+    let ns: Vec<f64> = figures.iter().map(|f| f.median).collect();
 
     println!("# Reference voice, side by side (issue 7 benchmark 1)");
     println!("# machine: {}", machine());
     println!(
-        "# {VOICES} held voices of patches/ref-voice.ron, {RATE} Hz, block {BLOCK}; median of {REPS} interleaved \
-         repetitions of 1 s of audio each, after a 0.5 s warm-up"
+        "# {VOICES} held voices of patches/ref-voice.ron, {RATE} Hz, block {BLOCK}; {REPS} interleaved rounds of \
+         1 s of audio per contender after warm-up, every block timed; figures are the median block (the mean, OS \
+         preemption on this shared machine included, in the last column)"
     );
-    println!("implementation,ns_per_voice_sample,voices_realtime_one_core,relative_to_ferrule");
-    for (c, &t) in contenders.iter().zip(&ns) {
-        println!("{},{t:.2},{:.0},{:.2}", c.name, voices_realtime(t), t / ns[0]);
+    println!(
+        "implementation,ns_per_voice_sample,voices_realtime_one_core,relative_to_ferrule,mean_ns_per_voice_sample"
+    );
+    for (c, f) in contenders.iter().zip(&figures) {
+        println!("{},{:.2},{:.0},{:.2},{:.2}", c.name, f.median, voices_realtime(f.median), f.median / ns[0], f.mean);
     }
     println!();
     println!("ratio,value,goal");

@@ -1,5 +1,9 @@
 //! Timing conventions (see `MEASURING.md`): warm up, repeat, take the median, and measure every contender in the
 //! same run, interleaved, so a neighbour's load on a shared machine hits them all alike.
+//!
+//! The repetition is one block: on a shared machine about 1 % of blocks are stretched by milliseconds when the
+//! OS runs another process, which doubles a mean (or the median of one-second means) whatever is being
+//! measured. The median block is what the code itself costs; the worst-case bench reports the spikes.
 
 use std::time::Instant;
 
@@ -26,30 +30,54 @@ pub fn time_ns(f: impl FnOnce()) -> f64 {
     t.elapsed().as_nanos() as f64
 }
 
-/// One contender: a name and a closure that renders one repetition's worth of audio and returns how many
-/// voice-samples it rendered.
+/// One contender: a name and a closure that renders one block and returns how many voice-samples it rendered.
 pub struct Contender<'a> {
     /// Row label.
     pub name: String,
-    /// Renders one repetition; returns voice-samples rendered.
-    pub run: Box<dyn FnMut() -> f64 + 'a>,
+    /// Renders one block; returns voice-samples rendered.
+    pub block: Box<dyn FnMut() -> f64 + 'a>,
 }
 
-/// Runs every contender once to warm up, then `reps` rounds in which each runs once (round-robin), and returns
-/// each contender's median ns per voice-sample, in order.
-pub fn interleaved(contenders: &mut [Contender<'_>], reps: usize) -> Vec<f64> {
+/// What [`interleaved`] measured for one contender, in ns per voice-sample.
+#[derive(Clone, Copy, Debug)]
+pub struct Figures {
+    /// The median block.
+    pub median: f64,
+    /// The mean over every block, OS preemption included.
+    pub mean: f64,
+}
+
+/// Runs every contender for `blocks` blocks to warm up, then `rounds` rounds in which each renders `blocks`
+/// blocks (round-robin, so drift hits all alike), timing every block; returns each contender's figures.
+pub fn interleaved(contenders: &mut [Contender<'_>], rounds: usize, blocks: usize) -> Vec<Figures> {
     for c in contenders.iter_mut() {
-        (c.run)();
-    }
-    let mut samples = vec![Vec::with_capacity(reps); contenders.len()];
-    for _ in 0..reps {
-        for (c, s) in contenders.iter_mut().zip(samples.iter_mut()) {
-            let t = Instant::now();
-            let n = (c.run)();
-            s.push(t.elapsed().as_nanos() as f64 / n.max(1.0));
+        for _ in 0..blocks {
+            (c.block)();
         }
     }
-    samples.iter_mut().map(|s| median(s)).collect()
+    let mut samples = vec![Vec::with_capacity(rounds * blocks); contenders.len()];
+    for _ in 0..rounds {
+        for (c, s) in contenders.iter_mut().zip(samples.iter_mut()) {
+            for _ in 0..blocks {
+                let t = Instant::now();
+                let n = (c.block)();
+                s.push(t.elapsed().as_nanos() as f64 / n.max(1.0));
+            }
+        }
+    }
+    samples
+        .iter_mut()
+        .map(|s| Figures { mean: s.iter().sum::<f64>() / s.len().max(1) as f64, median: median(s) })
+        .collect()
+}
+
+/// The median ns per call of `block` over `reps` calls, after `reps / 10` calls of warm-up.
+pub fn median_call(reps: usize, mut block: impl FnMut()) -> f64 {
+    for _ in 0..reps / 10 {
+        block();
+    }
+    let mut t: Vec<f64> = (0..reps).map(|_| time_ns(&mut block)).collect();
+    median(&mut t)
 }
 
 #[cfg(test)]
