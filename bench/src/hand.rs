@@ -175,6 +175,12 @@ fn bessel_i0(x: f64) -> f64 {
 }
 
 impl Table {
+    /// The table every group shares, built on first use.
+    fn shared() -> &'static Table {
+        static TABLE: std::sync::OnceLock<Box<Table>> = std::sync::OnceLock::new();
+        TABLE.get_or_init(Table::new)
+    }
+
     fn new() -> Box<Table> {
         let kernel = |t: f64| {
             let x = t / HALF as f64;
@@ -210,7 +216,8 @@ impl Table {
 
 /// `N` reference voices side by side. Allocates only in [`Voices::new`].
 pub struct Voices<const N: usize> {
-    table: Box<Table>,
+    /// The shared residual table (one for every group, as in the nodes).
+    table: &'static Table,
     /// Future output frames of the mixed saws, naive plus residuals.
     ring: Box<[[f32; N]; RING]>,
     pos: usize,
@@ -237,7 +244,7 @@ impl<const N: usize> Voices<N> {
     /// `N` silent voices. Allocates (the table and the ring).
     pub fn new() -> Self {
         Voices {
-            table: Table::new(),
+            table: Table::shared(),
             ring: Box::new([[0.0; N]; RING]),
             pos: 0,
             phase: [[1 << 31; N]; 2],
