@@ -84,6 +84,11 @@ impl Held {
         (blocks * BLOCK * self.voices) as f64
     }
 
+    /// The last block's left channel.
+    pub fn last_left(&self) -> &[f32] {
+        &self.left
+    }
+
     /// The loudest sample of the last block, left channel.
     pub fn peak(&self) -> f32 {
         self.left.iter().fold(0.0, |a, x| a.max(x.abs()))
