@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use ferrule_engine::{CompileSettings, compile};
 
-/// Compiles every patch; exit 0 when all compile, 1 when any has errors.
+/// Compiles every patch; exit 0 when all compile, 1 when any has errors. Warnings (nodes never heard) are
+/// printed but do not fail.
 pub fn run(patches: &[PathBuf]) -> Result<ExitCode, String> {
     let mut failed = false;
     for path in patches {
@@ -15,7 +16,12 @@ pub fn run(patches: &[PathBuf]) -> Result<ExitCode, String> {
                 failed = true;
             }
             Ok(source) => match compile(&source, &CompileSettings::default()) {
-                Ok(_) => println!("{}: ok", path.display()),
+                Ok(_) => {
+                    println!("{}: ok", path.display());
+                    if let Ok(warnings) = ferrule_engine::warnings(&source) {
+                        eprint!("{}", warnings.render_as("warning", crate::color()));
+                    }
+                }
                 Err(diagnostics) => {
                     eprint!("{}", diagnostics.render(crate::color()));
                     failed = true;

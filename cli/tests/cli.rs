@@ -254,3 +254,17 @@ fn nodes_lists_every_kind_and_markdown_is_the_committed_reference() {
     let committed = std::fs::read_to_string(repo().join("docs/nodes.md")).unwrap();
     assert_eq!(String::from_utf8(md.stdout).unwrap(), committed, "`ferrule nodes --markdown` writes docs/nodes.md");
 }
+
+#[test]
+fn check_warns_about_a_node_that_is_never_heard_but_still_passes() {
+    let path = scratch("unheard.ron");
+    let text = SINE.replace(r#""osc": (kind: "sine"),"#, r#""osc": (kind: "sine"), "sub": (kind: "sub"),"#);
+    assert_ne!(text, SINE, "the test patch gained a node");
+    std::fs::write(&path, text).unwrap();
+    let out = ferrule(&["check", path.to_str().unwrap()]);
+    assert!(out.status.success(), "a warning does not fail the check");
+    let first = stderr(&out).lines().next().unwrap_or_default().to_string();
+    assert!(first.ends_with(": warning: `sub` is never heard: nothing connects it to the output"), "{}", stderr(&out));
+    let clean = ferrule(&["check", "patches/default.ron"]);
+    assert!(!stderr(&clean).contains("warning"), "factory patches have no unheard nodes");
+}

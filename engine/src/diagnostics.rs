@@ -87,12 +87,17 @@ impl Diagnostics {
     /// Rendered by hand rather than with a diagnostics crate: those print their own header (`error: …`
     /// then `┌─ path:line:col`), which would repeat the message under our required first line.
     pub fn render(&self, color: bool) -> String {
+        self.render_as("error", color)
+    }
+
+    /// Renders like [`Diagnostics::render`] with another severity word (`warning`) in the first line.
+    pub fn render_as(&self, severity: &str, color: bool) -> String {
         let (red, blue, bold, reset) =
             if color { ("\x1b[31m", "\x1b[34m", "\x1b[1m", "\x1b[0m") } else { ("", "", "", "") };
         let mut out = String::new();
         for (at, d) in self.located() {
             out.push_str(&format!(
-                "{bold}{}:{}:{}: {red}error:{reset}{bold} {}{reset}\n",
+                "{bold}{}:{}:{}: {red}{severity}:{reset}{bold} {}{reset}\n",
                 self.path, at.line, at.col, d.message
             ));
             if let Some(span) = &d.span {

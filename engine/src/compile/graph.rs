@@ -100,7 +100,7 @@ fn loop_path(graph: &DiGraph<(), ()>, scc: &[NodeIndex]) -> Vec<usize> {
 /// Which nodes matter: those the output or the named amplitude envelope depend on, through connections and
 /// routes of any kind (feedback included). An envelope that shapes nothing audible is not kept just to hold
 /// voices open.
-fn live_nodes(patch: &ResolvedPatch) -> Vec<bool> {
+pub(crate) fn live_nodes(patch: &ResolvedPatch) -> Vec<bool> {
     let mut live = vec![false; patch.nodes.len()];
     let mut stack: Vec<usize> = patch.output.iter().map(|p| p.node).chain(patch.voice.amp_envelope).collect();
     while let Some(n) = stack.pop() {

@@ -61,6 +61,28 @@ pub(crate) fn compile_resolved(patch: &ResolvedPatch, settings: &CompileSettings
     Ok(lower::lower(patch, &order, settings))
 }
 
+/// Things in a patch that compiles but probably does not do what its author meant, as `PATH:LINE:COL`
+/// diagnostics (the caller prints them as warnings): voice nodes that nothing connects to the output, so
+/// they are never heard and never run. Errors when the patch does not compile. Any thread but audio.
+pub fn warnings(source: &PatchSource) -> Result<Diagnostics, Diagnostics> {
+    let resolved = resolve(source)?;
+    let live = graph::live_nodes(&resolved);
+    let items = resolved
+        .nodes
+        .iter()
+        .zip(&live)
+        .filter(|(node, live)| !**live && !node.effect)
+        .map(|(node, _)| {
+            Diagnostic::new(
+                format!("`{}` is never heard: nothing connects it to the output", node.id),
+                node.span.clone(),
+            )
+            .with_help("wire it into the signal path or a modulation route, or remove it")
+        })
+        .collect();
+    Ok(Diagnostics { path: source.path.clone(), source: source.text.clone(), items })
+}
+
 /// The patch's graph in Graphviz DOT: nodes, audio wires (solid), feedback wires (dotted), modulation
 /// routes (dashed, labelled with their depth) and the output.
 pub fn graph_dot(source: &PatchSource) -> Result<String, Diagnostics> {
