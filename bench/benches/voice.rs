@@ -8,7 +8,7 @@
 
 use fundsp::prelude32::*;
 
-use ferrule_bench::hand::{AMP, FILTER, Voices};
+use ferrule_bench::hand::{AMP, FILTER, VCA_GAIN, Voices};
 use ferrule_bench::held::{Held, schedule};
 use ferrule_bench::measure::{Contender, interleaved};
 use ferrule_bench::{BLOCK, RATE, machine, patches, voices_realtime};
@@ -51,7 +51,7 @@ fn fundsp_voice(f: f32) -> An<impl AudioNode<Inputs = U0, Outputs = U1>> {
         >> map(|x: &Frame<f32, U1>| cutoff(x[0]));
     let filter = (mix | filter_env | dc(1.4)) >> lowpass();
     let amp = dc(1.0) >> adsr_live(AMP.attack, AMP.decay, AMP.sustain, AMP.release);
-    filter * amp
+    filter * amp * VCA_GAIN
 }
 
 /// The same voice as a dynamic `Net`: every unit its own node behind `dyn AudioUnit`, wired by the `Net`
@@ -66,7 +66,7 @@ fn fundsp_net_voice(f: f32) -> Net {
         >> w(Box::new(map(|x: &Frame<f32, U1>| cutoff(x[0]))));
     let filter = (mix | filter_env | w(Box::new(dc(1.4)))) >> w(Box::new(lowpass()));
     let amp = w(Box::new(dc(1.0))) >> w(Box::new(adsr_live(AMP.attack, AMP.decay, AMP.sustain, AMP.release)));
-    let mut net = filter * amp;
+    let mut net = filter * amp * VCA_GAIN;
     net.set_sample_rate(RATE as f64);
     net.allocate();
     net

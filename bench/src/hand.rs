@@ -52,6 +52,9 @@ pub struct Adsr {
     pub release: f32,
 }
 
+/// The reference patch's VCA gain (`amp.gain`).
+pub const VCA_GAIN: f32 = 0.3;
+
 /// The reference patch's amplitude envelope.
 pub const AMP: Adsr = Adsr { attack: 0.005, decay: 0.2, sustain: 0.7, release: 0.3 };
 /// The reference patch's filter envelope.
@@ -373,7 +376,7 @@ impl<const N: usize> Voices<N> {
                 let n2 = 2.0 * v2 - ic2;
                 self.ic1[l] = if n1.abs() < FLUSH { 0.0 } else { n1 };
                 self.ic2[l] = if n2.abs() < FLUSH { 0.0 } else { n2 };
-                sum += v2 * amp[l];
+                sum += v2 * (amp[l] * VCA_GAIN);
             }
             *y += sum;
         }
