@@ -77,7 +77,7 @@ fn a_long_session_with_notes_automation_and_reloads_stays_finite_silent_of_leaks
         SINE.to_string(),
     ];
     let (mut engine, mut control) = Engine::new(compile_text(&patches[0]));
-    let mut rng = Rng(0x5eed_0f_f311_u64);
+    let mut rng = Rng(0x005e_ed0f_f311_u64);
     let (mut left, mut right) = (vec![0.0f32; MAX_BLOCK], vec![0.0f32; MAX_BLOCK]);
     let mut events: Vec<Event> = Vec::with_capacity(8);
     let mut held: Vec<u8> = Vec::with_capacity(128);
