@@ -2,5 +2,6 @@
 //! what a listener hears (pitch, level, clicks).
 
 pub mod alloc_trap;
+pub mod fuzz;
 pub mod measure;
 pub mod patch;

@@ -35,15 +35,51 @@ pub const SOURCE_NAMES: &[&str] = &[
 const MAX_GLIDE: f64 = 10.0;
 /// Widest pitch-bend range, in semitones.
 const MAX_BEND_RANGE: f64 = 48.0;
+/// Most nodes a patch may declare (voice nodes and effects together). Bounds compile time and the
+/// schedule's memory (every node's state exists once per voice); stated in `patches/README.md`.
+pub const MAX_NODES: usize = 4096;
+/// Most audio connections a patch may declare (`connections` and `feedback` together).
+pub const MAX_CONNECTIONS: usize = 16_384;
+/// Most modulation routes a patch may declare.
+pub const MAX_MODULATIONS: usize = 16_384;
 
 /// Parses and validates a patch: the resolved patch, or every problem found (syntax errors alone when the
 /// text does not parse), in source order.
 pub fn parse_and_validate(source: &PatchSource) -> Result<ResolvedPatch, Diagnostics> {
     let (patch, map) = parse(source)?;
+    if let Some(too_big) = size_limit(&patch, &map) {
+        return Err(Diagnostics { path: source.path.clone(), source: source.text.clone(), items: vec![too_big] });
+    }
     validate(&patch, &map).map_err(|mut items| {
         items.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
         Diagnostics { path: source.path.clone(), source: source.text.clone(), items }
     })
+}
+
+/// The first size limit `patch` exceeds, as one diagnostic pointing at the oversized section. Checked
+/// before anything else so that validating, ordering and lowering a patch stay bounded in time and memory.
+fn size_limit(patch: &Patch, map: &SourceMap) -> Option<Diagnostic> {
+    let nodes = patch.nodes.len() + patch.effects.len();
+    let connections = patch.connections.len() + patch.feedback.len();
+    let (field, message) = if nodes > MAX_NODES {
+        let field = if patch.nodes.len() > patch.effects.len() { "nodes" } else { "effects" };
+        (field, format!("a patch has at most {MAX_NODES} nodes and effects (this one has {nodes})"))
+    } else if connections > MAX_CONNECTIONS {
+        let field = if patch.connections.len() > patch.feedback.len() { "connections" } else { "feedback" };
+        (
+            field,
+            format!(
+                "a patch has at most {MAX_CONNECTIONS} connections and feedback wires (this one has {connections})"
+            ),
+        )
+    } else if patch.modulations.len() > MAX_MODULATIONS {
+        let count = patch.modulations.len();
+        ("modulations", format!("a patch has at most {MAX_MODULATIONS} modulation routes (this one has {count})"))
+    } else {
+        return None;
+    };
+    let span = map.key(&[Field(field)]).or_else(|| map.value(&[Field(field)])).unwrap_or(0..0);
+    Some(Diagnostic::new(message, span))
 }
 
 /// Validates `patch` (whose text `map` describes). Returns the resolved patch, or every problem found.

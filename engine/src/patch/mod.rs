@@ -24,10 +24,17 @@ impl PatchSource {
     }
 }
 
+/// Deepest nesting of brackets a patch may use (real patches use about 5).
+pub const MAX_NESTING: usize = 128;
+
 /// Parses a patch's text into the data model, with a map of where each value is written.
 /// RON syntax errors and type mismatches come back as one diagnostic with its position.
 pub fn parse(source: &PatchSource) -> Result<(Patch, SourceMap), Diagnostics> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    // The nesting limit keeps the recursive RON parser (and serde's buffering of untagged values) off the
+    // end of the stack: 100,000 `[` get an error, not a crash.
+    let options = ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(MAX_NESTING);
     match options.from_str::<Patch>(&source.text) {
         Ok(patch) => Ok((patch, SourceMap::build(&source.text))),
         Err(e) => {
@@ -79,6 +86,7 @@ fn explain(code: &ron::Error, text: &str) -> (String, Option<String>) {
             let inside = outer.as_deref().map(section_name).unwrap_or("the patch");
             (format!("missing field `{field}` in {inside}"), None)
         }
+        E::ExceededRecursionLimit => (format!("brackets are nested more than {MAX_NESTING} deep"), None),
         E::Message(m) if m.contains("untagged enum ParamValue") => {
             ("a parameter value must be a number or an option name in quotes".into(), None)
         }
