@@ -76,4 +76,10 @@ fn a_saved_patch_that_no_longer_compiles_is_reported_and_the_old_sound_keeps_pla
         "{shown}"
     );
     assert!((peak(&mut core) - 0.25).abs() < 0.01, "the quiet sine still plays");
+    // The project's own patch is not lost: the next save writes it back, as loaded.
+    let resaved = state::decode(&core.save_state()).expect("a readable state");
+    assert_eq!(resaved.patch_source, broken, "the saved text survives a save");
+    // Once another patch plays, saves carry that one.
+    core.load_state(&state::encode(&saved(QUIET_SINE))).expect("the sine loads");
+    assert_eq!(state::decode(&core.save_state()).unwrap().patch_source, QUIET_SINE);
 }

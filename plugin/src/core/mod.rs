@@ -45,6 +45,9 @@ pub struct PluginCore {
     /// Watches the chosen patch file and reloads it on every save; see [`reload`].
     watch: Option<Reloader>,
     latency: u32,
+    /// A project patch that did not compile when its state was loaded (text and path): kept so the next
+    /// save writes it back instead of losing it, until another patch plays.
+    unplayable: Option<(String, Option<String>)>,
 }
 
 impl PluginCore {
@@ -63,6 +66,7 @@ impl PluginCore {
             slot: EngineSlot::new(),
             watch: None,
             latency: 0,
+            unplayable: None,
         };
         core.adopt(&schedule, true);
         core.params.set(Param::Master, 0.0);
@@ -178,29 +182,39 @@ impl PluginCore {
         }
         self.source = source;
         self.last_error = None;
+        self.unplayable = None;
         Ok(())
     }
 
     /// The state to save in the project.
     pub fn save_state(&self) -> Vec<u8> {
+        let (patch_source, patch_path) = match &self.unplayable {
+            Some((text, path)) => (text.clone(), path.clone()),
+            None => (self.source.text.clone(), self.path.as_ref().map(|p| p.display().to_string())),
+        };
         state::encode(&SavedState {
-            patch_path: self.path.as_ref().map(|p| p.display().to_string()),
-            patch_source: self.source.text.clone(),
+            patch_path,
+            patch_source,
             macros: std::array::from_fn(|i| self.params.get(Param::Macro(i)) as f32),
             master_db: self.params.get(Param::Master) as f32,
         })
     }
 
     /// Restores a saved state: the embedded patch source (not the file, which may have moved or changed),
-    /// macro positions and master volume. Anything wrong leaves everything as it was. Main thread; the
-    /// adapter then asks the host to rescan parameter values.
+    /// macro positions and master volume. A state that cannot be read leaves everything as it was. A state
+    /// whose patch no longer compiles keeps the current sound and shows the error, but its patch text is
+    /// kept for the next save, so the project's patch is never lost. Main thread; the adapter then asks the
+    /// host to rescan parameter values.
     pub fn load_state(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let saved = state::decode(bytes).inspect_err(|e| self.last_error = Some(e.to_string()))?;
         let label = saved.patch_path.clone().unwrap_or_else(|| "<saved patch>".into());
         let source = PatchSource { path: label, text: saved.patch_source };
-        if let Err(diagnostics) = self.play(source, false) {
+        if let Err(diagnostics) = self.play(source.clone(), false) {
+            // The project's patch no longer compiles (a newer build's language, say): the old sound plays
+            // on, the error is shown, and the saved text is kept so the next save does not lose it.
             let error = StateError::Patch(diagnostics);
             self.last_error = Some(error.to_string());
+            self.unplayable = Some((source.text, saved.patch_path));
             return Err(error);
         }
         self.path = saved.patch_path.map(PathBuf::from);
