@@ -18,3 +18,5 @@ pub use app::EditorState;
 pub use graph::{GraphLayout, PlacedNode, PlacedRoute, PlacedWire, layout};
 pub use intent::{EditorParam, Intent};
 pub use snapshot::{MacroView, ReloadView, Snapshot};
+#[cfg(feature = "window")]
+pub mod window;
