@@ -57,7 +57,9 @@ impl EditorLink {
         self.intents_out.lock().unwrap_or_else(|e| e.into_inner()).try_iter().collect()
     }
 
-    fn send(&self, intents: Vec<Intent>) {
+    /// Queues intents as if the user made them (the window does this every frame). Any thread; never
+    /// blocks for longer than another `post` or `take_intents`.
+    pub fn post(&self, intents: Vec<Intent>) {
         let tx = self.intents_in.lock().unwrap_or_else(|e| e.into_inner());
         for intent in intents {
             // The receiver lives in this same link, so sending cannot fail.
@@ -195,7 +197,7 @@ impl egui_baseview::App for EditorApp {
             self.state.set_snapshot(snapshot);
         }
         self.state.ui(ui);
-        self.link.send(self.state.take_intents());
+        self.link.post(self.state.take_intents());
         ui.ctx().request_repaint_after(Duration::from_millis(METER_PERIOD_MS));
     }
 }
@@ -203,6 +205,6 @@ impl egui_baseview::App for EditorApp {
 impl Drop for EditorApp {
     fn drop(&mut self) {
         self.state.close();
-        self.link.send(self.state.take_intents());
+        self.link.post(self.state.take_intents());
     }
 }

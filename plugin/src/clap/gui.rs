@@ -95,6 +95,12 @@ pub struct ClapGui {
     audio_end: RefCell<Option<rtrb::Consumer<GuiEvent>>>,
     /// Keys the on-screen keyboard holds, for the voice display.
     held: RefCell<Vec<u8>>,
+    /// Reload events seen so far, and the wall-clock time (UTC) the newest was seen.
+    reload_seen: Cell<u64>,
+    reload_time: RefCell<String>,
+    /// The user patch folder and its patches, read when the window opens and after loading a file (not
+    /// on every tick: it is file I/O).
+    user_patches: RefCell<(Option<PathBuf>, Vec<PathBuf>)>,
 }
 
 impl Default for ClapGui {
@@ -107,6 +113,9 @@ impl Default for ClapGui {
             to_audio: RefCell::new(producer),
             audio_end: RefCell::new(Some(consumer)),
             held: RefCell::new(Vec::new()),
+            reload_seen: Cell::new(0),
+            reload_time: RefCell::new(String::new()),
+            user_patches: RefCell::new((None, Vec::new())),
         }
     }
 }
@@ -131,7 +140,8 @@ impl ClapGui {
 
     /// Carries out the editor's intents on `core` and publishes a fresh snapshot. Returns whether the
     /// patch changed (the adapter then rescans parameter names). Main thread, on the reload timer.
-    pub fn tick(&self, core: &mut PluginCore, meters: &GuiMeters, host: &HostSharedHandle) -> bool {
+    /// `host` is `None` in tests.
+    pub fn tick(&self, core: &mut PluginCore, meters: &GuiMeters, host: Option<&HostSharedHandle>) -> bool {
         let mut patch_changed = false;
         let mut wants_flush = false;
         for intent in self.link.take_intents() {
@@ -167,13 +177,46 @@ impl ClapGui {
             }
         }
         // The host then calls process or flush, which hands the gesture events over (safe either way).
-        if wants_flush && let Some(params) = host.get_extension::<clack_extensions::params::HostParams>() {
+        if wants_flush
+            && let Some(host) = host
+            && let Some(params) = host.get_extension::<clack_extensions::params::HostParams>()
+        {
             params.request_flush(host);
         }
+        if patch_changed {
+            self.read_user_patches(core);
+        }
         if self.is_open() {
-            self.link.publish(snapshot(core, meters, &self.held.borrow()));
+            self.publish(core, meters);
         }
         patch_changed
+    }
+
+    /// Reads the user patch folder's listing. Main thread (file I/O).
+    fn read_user_patches(&self, core: &PluginCore) {
+        *self.user_patches.borrow_mut() = match core.user_patches() {
+            Ok((folder, patches)) => (Some(folder), patches),
+            Err(_) => (None, Vec::new()),
+        };
+    }
+
+    /// Publishes what the editor shows. Main thread.
+    fn publish(&self, core: &PluginCore, meters: &GuiMeters) {
+        let mut snapshot = snapshot(core, meters, &self.held.borrow());
+        if let Some(status) = core.reload_status() {
+            let seen = status.reloads + status.failures + u64::from(status.missing);
+            if seen != self.reload_seen.get() {
+                self.reload_seen.set(seen);
+                *self.reload_time.borrow_mut() = utc_now();
+            }
+        }
+        if let Some(reload) = snapshot.reload.as_mut() {
+            reload.time = self.reload_time.borrow().clone();
+        }
+        let (folder, patches) = self.user_patches.borrow().clone();
+        snapshot.user_folder = folder;
+        snapshot.user_patches = patches;
+        self.link.publish(snapshot);
     }
 
     /// Closes the window if it is open. Main thread.
@@ -199,7 +242,14 @@ fn param(p: EditorParam) -> Param {
     }
 }
 
-/// What the editor shows, read from the core. Main thread.
+/// The wall-clock time now, UTC, as `14:02:31 UTC`.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    format!("{:02}:{:02}:{:02} UTC", secs / 3600 % 24, secs / 60 % 60, secs % 60)
+}
+
+/// What the editor shows, read from the core (all but the user patch list and reload time, which
+/// [`ClapGui::publish`] adds). Main thread.
 fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
     let status = core.reload_status();
     let (patch_text, patch_label) = match (&status, core.patch_path()) {
@@ -219,10 +269,6 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
             ReloadEvent::Missing { .. } => "the file is missing: the last good patch plays on".to_string(),
         },
     });
-    let (user_folder, user_patches): (Option<PathBuf>, Vec<PathBuf>) = match core.user_patches() {
-        Ok((folder, patches)) => (Some(folder), patches),
-        Err(_) => (None, Vec::new()),
-    };
     let (level_db, voices) = meters.take();
     let mut active_notes = held.to_vec();
     active_notes.truncate(voices as usize);
@@ -233,8 +279,8 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
         reload,
         diagnostics: core.last_error().map(|e| e.lines().map(str::to_string).collect()).unwrap_or_default(),
         can_rollback: status.as_ref().is_some_and(|s| s.last_good.is_some()) && core.last_error().is_some(),
-        user_folder,
-        user_patches,
+        user_folder: None,
+        user_patches: Vec::new(),
         macros: (0..MACRO_COUNT)
             .map(|i| {
                 let name = core.param_name(Param::Macro(i));
@@ -271,8 +317,9 @@ impl PluginGuiImpl for ClapMainThread<'_> {
             .map_err(|_| PluginError::Message("cannot open the editor window"))?;
         *gui.window.borrow_mut() = Some(window);
         // Show the current state from the first frame.
-        let meters = &self.shared.meters;
-        gui.link.publish(snapshot(&self.core.borrow(), meters, &gui.held.borrow()));
+        let core = self.core.borrow();
+        gui.read_user_patches(&core);
+        gui.publish(&core, &self.shared.meters);
         Ok(())
     }
 
@@ -337,5 +384,65 @@ impl PluginGuiImpl for ClapMainThread<'_> {
             Some(window) => window.hide().map_err(|_| PluginError::Message("cannot hide the editor")),
             None => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::SharedParams;
+
+    #[test]
+    fn knob_moves_and_keyboard_notes_reach_the_core_and_the_audio_ring_in_order() {
+        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+        let meters = GuiMeters::default();
+        let gui = ClapGui::default();
+        let mut ring = gui.take_audio_end().expect("the ring's audio end");
+        gui.link.post(vec![
+            Intent::BeginGesture(EditorParam::Macro(2)),
+            Intent::SetParam(EditorParam::Macro(2), 0.8),
+            Intent::EndGesture(EditorParam::Macro(2)),
+            Intent::SetParam(EditorParam::Master, 99.0),
+            Intent::NoteOn { key: 60, velocity: 0.9 },
+            Intent::NoteOff { key: 60 },
+        ]);
+        assert!(!gui.tick(&mut core, &meters, None), "no patch change");
+        assert_eq!(core.params().get(Param::Macro(2)), 0.8f32 as f64);
+        assert_eq!(core.params().get(Param::Master), 6.0, "clamped to the master range");
+        let events: Vec<GuiEvent> = std::iter::from_fn(|| ring.pop().ok()).collect();
+        assert_eq!(
+            events,
+            [
+                GuiEvent::Gesture { id: 3, begin: true },
+                GuiEvent::Value { id: 3, value: 0.8f32 as f64 },
+                GuiEvent::Gesture { id: 3, begin: false },
+                GuiEvent::Value { id: 9, value: 6.0 },
+                GuiEvent::NoteOn { key: 60, velocity: 0.9 },
+                GuiEvent::NoteOff { key: 60 },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_file_from_the_editor_keeps_the_patch_and_shows_the_error() {
+        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+        let gui = ClapGui::default();
+        gui.link.post(vec![Intent::LoadFile("/nonexistent/patch.ron".into())]);
+        assert!(!gui.tick(&mut core, &GuiMeters::default(), None));
+        let shown = snapshot(&core, &GuiMeters::default(), &[]);
+        assert!(shown.diagnostics[0].starts_with("/nonexistent/patch.ron: error:"), "{:?}", shown.diagnostics);
+        assert_eq!(shown.patch_label, DEFAULT_PATCH_LABEL, "the default patch plays on and is drawn");
+        assert_eq!(shown.macros[0].name, "Brightness");
+    }
+
+    #[test]
+    fn the_meters_keep_the_block_peak_in_dbfs() {
+        let meters = GuiMeters::default();
+        meters.record(&[0.0, 0.5, -0.25], &[0.1, 0.0, 0.0], 3);
+        meters.record(&[0.0; 3], &[0.0; 3], 2);
+        let (db, voices) = meters.take();
+        assert!((db - -6.02).abs() < 0.01, "{db}");
+        assert_eq!(voices, 2);
+        assert!(meters.take().0 <= -119.0, "reading resets the peak");
     }
 }

@@ -142,7 +142,7 @@ impl ClapMainThread<'_> {
             }
         }
         // The editor's intents (a new file, a rollback, knob moves, notes) and a fresh snapshot for it.
-        reloaded |= self.gui.tick(&mut core, &self.shared.meters, &self.host.shared());
+        reloaded |= self.gui.tick(&mut core, &self.shared.meters, Some(&self.host.shared()));
         if reloaded && let Some(params) = self.host.get_extension::<HostParams>() {
             params.rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);
         }
