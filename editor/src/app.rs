@@ -213,7 +213,7 @@ impl EditorState {
         ui.horizontal(|ui| {
             let notes: Vec<String> =
                 self.snapshot.active_notes.iter().map(|&k| crate::keyboard::note_name(k)).collect();
-            ui.label(format!("Voices: {}", notes.len())).on_hover_text(notes.join(" "));
+            ui.label(format!("Voices: {}", self.snapshot.voices));
             ui.monospace(notes.join(" "));
             ui.separator();
             ui.label(format!("CPU {:.0} %", self.snapshot.cpu_load * 100.0));

@@ -10,11 +10,11 @@ use egui::{Pos2, Rect, Vec2, pos2, vec2};
 use ferrule_engine::compile::view::{PatchGraph, RouteSource};
 
 /// Width of one column, in points.
-pub const COLUMN_WIDTH: f32 = 150.0;
+pub const COLUMN_WIDTH: f32 = 128.0;
 /// Height of one row, in points.
 pub const ROW_HEIGHT: f32 = 56.0;
 /// Size of a node's box, in points.
-pub const NODE_SIZE: Vec2 = vec2(112.0, 36.0);
+pub const NODE_SIZE: Vec2 = vec2(104.0, 36.0);
 
 /// A node's box.
 #[derive(Clone, Debug, PartialEq)]

@@ -24,7 +24,7 @@ pub struct KnobResponse {
 /// Draws a knob at position `value` (0..=1) labelled `label` with `value_text` under it. The accessible
 /// label is `label` and the accessible value the position, so tests and screen readers find it by name.
 pub fn knob(ui: &mut Ui, label: &str, value: f64, value_text: &str, enabled: bool) -> KnobResponse {
-    let size = vec2(DIAMETER + 28.0, DIAMETER + 34.0);
+    let size = vec2(DIAMETER + 44.0, DIAMETER + 34.0);
     let sense = if enabled { Sense::drag() } else { Sense::hover() };
     let (rect, response) = ui.allocate_exact_size(size, sense);
     response.widget_info(|| WidgetInfo::slider(enabled, value, label));

@@ -49,7 +49,9 @@ pub struct Snapshot {
     pub macros: Vec<MacroView>,
     /// Master volume in dB.
     pub master_db: f64,
-    /// Keys of the notes sounding now.
+    /// Voices sounding now (every source: host, MIDI, the on-screen keyboard).
+    pub voices: usize,
+    /// Keys known to be held now (lit on the on-screen keyboard and listed by name).
     pub active_notes: Vec<u8>,
     /// Audio-thread load as a share of the block deadline, 0..=1 (above 1 means overruns).
     pub cpu_load: f32,
@@ -74,6 +76,7 @@ impl Default for Snapshot {
                 .map(|i| MacroView { name: format!("Macro {} (unused)", i + 1), value: 0.0, used: false })
                 .collect(),
             master_db: 0.0,
+            voices: 0,
             active_notes: Vec::new(),
             cpu_load: 0.0,
             level_db: f32::NEG_INFINITY,

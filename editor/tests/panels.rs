@@ -158,3 +158,16 @@ fn the_keyboard_plays_with_the_mouse_and_the_computer_keys() {
     harness.state_mut().close();
     assert_eq!(harness.state_mut().take_intents(), vec![Intent::NoteOff { key: 60 }]);
 }
+
+#[test]
+fn the_meters_show_voices_held_keys_and_level() {
+    let mut harness =
+        editor(Snapshot { voices: 3, active_notes: vec![60, 64], level_db: -12.04, ..default_snapshot() });
+    harness.get_by_label("Voices: 3");
+    harness.get_by_label("C4 E4");
+    harness.get_by_label_contains("Level -12.0 dBFS");
+    harness.state_mut().set_snapshot(default_snapshot());
+    harness.run();
+    harness.get_by_label("Voices: 0");
+    harness.get_by_label_contains("Level -inf dBFS");
+}

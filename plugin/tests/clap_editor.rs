@@ -3,7 +3,8 @@
 //! read back to check the editor drew, then destroyed and opened again.
 //!
 //! Skipped when `DISPLAY` is unset; run it under Xvfb: `xvfb-run -a cargo test --release -p ferrule-plugin
-//! --test clap_editor`. Needs `target/bundled/Ferrule.clap` (`cargo xtask bundle`).
+//! --test clap_editor`. Needs `target/bundled/Ferrule.clap` (`cargo xtask bundle`). With
+//! `FERRULE_EDITOR_SCREENSHOT=docs/editor.png` it also writes the README's screenshot.
 
 use std::ffi::{c_int, c_uint, c_ulong};
 use std::path::PathBuf;
@@ -99,6 +100,38 @@ impl Parent {
     }
 }
 
+impl Parent {
+    /// The parent's pixels as 8-bit RGB rows, top to bottom.
+    fn capture(&self) -> Vec<u8> {
+        let mut rgb = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
+        // SAFETY: the image is read within its bounds and destroyed after.
+        unsafe {
+            (self.xlib.XSync)(self.display, 0);
+            let image = (self.xlib.XGetImage)(self.display, self.window, 0, 0, WIDTH, HEIGHT, !0, xlib::ZPixmap);
+            assert!(!image.is_null(), "XGetImage failed");
+            let get = (*image).funcs.get_pixel.expect("XImage has get_pixel");
+            for y in 0..HEIGHT as c_int {
+                for x in 0..WIDTH as c_int {
+                    let pixel = get(image, x, y);
+                    rgb.extend_from_slice(&[(pixel >> 16) as u8, (pixel >> 8) as u8, pixel as u8]);
+                }
+            }
+            (self.xlib.XDestroyImage)(image);
+        }
+        rgb
+    }
+
+    /// Writes the parent's pixels to `path` as a PNG (the README's screenshot).
+    fn save_png(&self, path: &std::path::Path) {
+        let file = std::io::BufWriter::new(std::fs::File::create(path).expect("create the screenshot"));
+        let mut encoder = png::Encoder::new(file, WIDTH, HEIGHT);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("png header");
+        writer.write_image_data(&self.capture()).expect("png data");
+    }
+}
+
 impl Drop for Parent {
     fn drop(&mut self) {
         // SAFETY: the window and display are this struct's.
@@ -133,6 +166,11 @@ fn open_and_measure(plugin: &mut PluginInstance<Handlers>, gui: &PluginGui, pare
     while Instant::now() < end && (seen.0 < 0.9 || seen.1 < 100) {
         std::thread::sleep(Duration::from_millis(100));
         seen = parent.read();
+    }
+    // `FERRULE_EDITOR_SCREENSHOT=docs/editor.png` keeps what the editor drew (paths relative to the
+    // repository root).
+    if let Some(path) = std::env::var_os("FERRULE_EDITOR_SCREENSHOT") {
+        parent.save_png(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path));
     }
     gui.hide(&handle).expect("hide");
     gui.destroy(&handle);

@@ -270,8 +270,6 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
         },
     });
     let (level_db, voices) = meters.take();
-    let mut active_notes = held.to_vec();
-    active_notes.truncate(voices as usize);
     Snapshot {
         patch_path: core.patch_path().map(PathBuf::from),
         patch_text,
@@ -288,7 +286,8 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
             })
             .collect(),
         master_db: core.params().get(Param::Master),
-        active_notes,
+        voices: voices as usize,
+        active_notes: held.to_vec(),
         cpu_load: 0.0,
         level_db,
         scope: Vec::new(),
