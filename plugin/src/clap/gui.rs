@@ -144,6 +144,7 @@ impl ClapGui {
     pub fn tick(&self, core: &mut PluginCore, meters: &GuiMeters, host: Option<&HostSharedHandle>) -> bool {
         let mut patch_changed = false;
         let mut wants_flush = false;
+        let mut wants_process = false;
         for intent in self.link.take_intents() {
             let event = match intent {
                 Intent::BeginGesture(p) => Some(GuiEvent::Gesture { id: param(p).id(), begin: true }),
@@ -172,11 +173,16 @@ impl ClapGui {
             };
             if let Some(event) = event {
                 wants_flush |= matches!(event, GuiEvent::Gesture { .. } | GuiEvent::Value { .. });
+                wants_process |= matches!(event, GuiEvent::NoteOn { .. });
                 // A full ring drops the event rather than wait (see RING_CAPACITY).
                 let _ = self.to_audio.borrow_mut().push(event);
             }
         }
         // The host then calls process or flush, which hands the gesture events over (safe either way).
+        // A sleeping plugin gets no blocks until the host has events for it: ask for one so the note sounds.
+        if wants_process && let Some(host) = host {
+            host.request_process();
+        }
         if wants_flush
             && let Some(host) = host
             && let Some(params) = host.get_extension::<clack_extensions::params::HostParams>()
