@@ -6,6 +6,9 @@
 //! produced ([`EditorState::take_intents`]): parameter changes with begin/end gestures, a patch file to
 //! load, a rollback, notes from the on-screen keyboard. So the editor never touches the engine, and the
 //! headless tests drive the same code a host shows.
+//!
+//! With the `window` feature, [`window`] opens the real thing: an egui-baseview OpenGL window embedded
+//! in a host's X11 window, with an [`window::EditorLink`] between it and the adapter's main thread.
 
 pub mod app;
 pub mod graph;
