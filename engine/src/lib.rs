@@ -16,7 +16,7 @@ mod play;
 pub mod render;
 mod schedule;
 
-pub use compile::{CompileSettings, compile, graph_dot, warnings};
+pub use compile::{CompileSettings, compile, graph_dot, graph_view, warnings};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use events::{Event, EventKind, Expression};
 pub use patch::PatchSource;

@@ -69,7 +69,7 @@ pub(crate) fn to_dot(patch: &ResolvedPatch) -> String {
     out
 }
 
-fn source_name(source: ModSource) -> String {
+pub(crate) fn source_name(source: ModSource) -> String {
     match source {
         ModSource::Node(_) => String::new(),
         ModSource::Velocity => "velocity".into(),

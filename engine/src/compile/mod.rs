@@ -7,6 +7,7 @@ pub(crate) mod graph;
 mod lower;
 pub mod resolved;
 pub mod validate;
+pub mod view;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::patch::PatchSource;
@@ -88,4 +89,10 @@ pub fn warnings(source: &PatchSource) -> Result<Diagnostics, Diagnostics> {
 pub fn graph_dot(source: &PatchSource) -> Result<String, Diagnostics> {
     let resolved = resolve(source)?;
     Ok(dot::to_dot(&resolved))
+}
+
+/// The patch's graph as plain data for drawing (the editor): nodes with their parameters, audio wires,
+/// modulation routes and macro targets with their depths, and the output. Any thread but the audio thread.
+pub fn graph_view(source: &PatchSource) -> Result<view::PatchGraph, Diagnostics> {
+    Ok(view::to_graph(&resolve(source)?))
 }

@@ -1,5 +1,7 @@
 //! The CLAP adapter (clack): translates CLAP calls and events to the plugin core and back. No logic of
-//! its own beyond translation.
+//! its own beyond translation. The editor window lives in [`gui`].
+
+mod gui;
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, CString};
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use clack_extensions::audio_ports::{
     AudioPortFlags, AudioPortInfo, AudioPortInfoWriter, AudioPortType, PluginAudioPorts, PluginAudioPortsImpl,
 };
+use clack_extensions::gui::PluginGui;
 use clack_extensions::latency::{HostLatency, PluginLatency, PluginLatencyImpl};
 use clack_extensions::log::{HostLog, LogSeverity};
 use clack_extensions::note_ports::{
@@ -21,7 +24,9 @@ use clack_extensions::params::{
 };
 use clack_extensions::state::{PluginState, PluginStateImpl};
 use clack_extensions::timer::{HostTimer, PluginTimer, PluginTimerImpl, TimerId};
-use clack_plugin::events::event_types::{NoteEndEvent, NoteExpressionType, TransportFlags};
+use clack_plugin::events::event_types::{
+    NoteEndEvent, NoteExpressionType, ParamGestureBeginEvent, ParamGestureEndEvent, ParamValueEvent, TransportFlags,
+};
 use clack_plugin::events::spaces::CoreEventSpace;
 use clack_plugin::events::{Match, Pckn};
 use clack_plugin::prelude::*;
@@ -33,6 +38,7 @@ use ferrule_engine::{EventKind, Expression};
 use crate::core::params::PARAM_IDS;
 use crate::core::{AudioCore, NoteTag, Param, PluginCore, SharedParams};
 use crate::midi;
+use gui::{ClapGui, GuiEvent, GuiMeters};
 
 /// Ferrule as a CLAP plugin.
 pub struct FerruleClap;
@@ -49,7 +55,8 @@ impl Plugin for FerruleClap {
             .register::<PluginParams>()
             .register::<PluginState>()
             .register::<PluginLatency>()
-            .register::<PluginTimer>();
+            .register::<PluginTimer>()
+            .register::<PluginGui>();
     }
 }
 
@@ -64,7 +71,7 @@ impl DefaultPluginFactory for FerruleClap {
     }
 
     fn new_shared(_host: HostSharedHandle) -> Result<ClapShared, PluginError> {
-        Ok(ClapShared { params: Arc::new(SharedParams::default()) })
+        Ok(ClapShared { params: Arc::new(SharedParams::default()), meters: GuiMeters::default() })
     }
 
     fn new_main_thread<'a>(
@@ -77,13 +84,21 @@ impl DefaultPluginFactory for FerruleClap {
         // through `on_main_thread` whenever the plugin asks for a callback.
         let timer =
             host.get_extension::<HostTimer>().and_then(|timer| timer.register_timer(&host, RELOAD_POLL_MS).ok());
-        Ok(ClapMainThread { host, core: RefCell::new(core), timer, latency: Cell::new(0) })
+        Ok(ClapMainThread {
+            host,
+            shared,
+            core: RefCell::new(core),
+            timer,
+            latency: Cell::new(0),
+            gui: ClapGui::default(),
+        })
     }
 }
 
-/// What the main and audio threads share: the parameter values.
+/// What the main and audio threads share: the parameter values and the editor's meters.
 pub struct ClapShared {
     params: Arc<SharedParams>,
+    meters: GuiMeters,
 }
 
 impl PluginShared<'_> for ClapShared {}
@@ -94,11 +109,14 @@ const RELOAD_POLL_MS: u32 = 50;
 /// The main-thread side: the plugin core.
 pub struct ClapMainThread<'a> {
     host: HostMainThreadHandle<'a>,
+    shared: &'a ClapShared,
     core: RefCell<PluginCore>,
     /// The reload-poll timer, when the host has timers.
     timer: Option<TimerId>,
     /// The latency last reported to the host, in samples.
     latency: Cell<u32>,
+    /// The editor window and its link to the instrument.
+    gui: ClapGui,
 }
 
 impl ClapMainThread<'_> {
@@ -123,6 +141,8 @@ impl ClapMainThread<'_> {
                 log.log(&self.host.shared(), severity, &text);
             }
         }
+        // The editor's intents (a new file, a rollback, knob moves, notes) and a fresh snapshot for it.
+        reloaded |= self.gui.tick(&mut core, &self.shared.meters, Some(&self.host.shared()));
         if reloaded && let Some(params) = self.host.get_extension::<HostParams>() {
             params.rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);
         }
@@ -140,6 +160,7 @@ impl<'a> PluginMainThread<'a, ClapShared> for ClapMainThread<'a> {
 
 impl Drop for ClapMainThread<'_> {
     fn drop(&mut self) {
+        self.gui.close();
         if let (Some(id), Some(timer)) = (self.timer, self.host.get_extension::<HostTimer>()) {
             let _ = timer.unregister_timer(&self.host, id);
         }
@@ -157,7 +178,9 @@ impl PluginTimerImpl for ClapMainThread<'_> {
 /// The audio-thread side: the audio core.
 pub struct ClapAudio<'a> {
     core: AudioCore,
-    _shared: &'a ClapShared,
+    shared: &'a ClapShared,
+    /// Notes and parameter gestures from the editor (wait-free ring).
+    gui_events: Option<rtrb::Consumer<GuiEvent>>,
 }
 
 impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<'a> {
@@ -177,7 +200,7 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
                 {
                     latency.changed(&main_thread.host);
                 }
-                Ok(ClapAudio { core: audio, _shared: shared })
+                Ok(ClapAudio { core: audio, shared, gui_events: main_thread.gui.take_audio_end() })
             }
             Some(Err(_)) | None => Err(PluginError::Message("the patch could not be compiled for this sample rate")),
         }
@@ -193,6 +216,7 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
         for event in events.input {
             translate(&mut self.core, event);
         }
+        self.editor_events(events.output);
         let mut port = audio.output_port(0).ok_or(PluginError::Message("no output port"))?;
         let mut channels = port.channels()?.into_f32().ok_or(PluginError::Message("expected f32 output"))?;
         let (mut first, mut rest) = channels.split_at_mut(1);
@@ -200,6 +224,7 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
         // The output port is declared stereo; a host that gives fewer channels broke the contract.
         let right = rest.channel_mut(0).ok_or(PluginError::Message("expected a stereo output"))?;
         self.core.render(left, right);
+        self.shared.meters.record(left, right, self.core.active_voices());
         for (time, key, tag) in self.core.ended_notes() {
             let pckn = Pckn::new(
                 if tag.port < 0 { Match::All } else { Match::Specific(tag.port as u16) },
@@ -214,7 +239,36 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
 
     fn deactivate(self, main_thread: &ClapMainThread<'a>) {
         main_thread.core.borrow_mut().deactivate();
+        main_thread.gui.return_audio_end(self.gui_events);
     }
+}
+
+impl ClapAudio<'_> {
+    /// Plays the editor's notes at frame 0 and forwards its parameter gestures to the host. Audio thread:
+    /// bounded by the ring's capacity, no allocation.
+    fn editor_events(&mut self, output: &mut OutputEvents) {
+        let Some(ring) = self.gui_events.as_mut() else { return };
+        while let Ok(event) = ring.pop() {
+            match event {
+                GuiEvent::NoteOn { key, velocity } => self.core.note_on(0, key, velocity, NoteTag::UNKNOWN),
+                GuiEvent::NoteOff { key } => self.core.event(0, EventKind::NoteOff { note: key }),
+                other => gui_param_event(other, output),
+            }
+        }
+    }
+}
+
+/// Tells the host about an editor gesture or value change. Other events are ignored. Any thread.
+fn gui_param_event(event: GuiEvent, output: &mut OutputEvents) {
+    // A full output queue drops the report; the value itself is already stored.
+    let _ = match event {
+        GuiEvent::Gesture { id, begin: true } => output.try_push(ParamGestureBeginEvent::new(0, ClapId::new(id))),
+        GuiEvent::Gesture { id, begin: false } => output.try_push(ParamGestureEndEvent::new(0, ClapId::new(id))),
+        GuiEvent::Value { id, value } => {
+            output.try_push(ParamValueEvent::new(0, ClapId::new(id), Pckn::match_all(), value))
+        }
+        GuiEvent::NoteOn { .. } | GuiEvent::NoteOff { .. } => Ok(()),
+    };
 }
 
 /// Hands one CLAP event to the audio core.
@@ -268,6 +322,7 @@ fn translate(core: &mut AudioCore, event: &UnknownEvent) {
 
 impl PluginAudioProcessorParams for ClapAudio<'_> {
     fn flush(&mut self, input: &InputEvents, _output: &mut OutputEvents) {
+        // The editor's events wait for the next block: a note queued here would be cleared by `begin`.
         // No audio is rendered here: store the values; the next block applies them at its frame 0.
         for event in input {
             if let Some(CoreEventSpace::ParamValue(e)) = event.as_core_event()
@@ -317,7 +372,11 @@ impl PluginMainThreadParams for ClapMainThread<'_> {
         Param::from_id(id.get())?.parse(text.to_str().ok()?)
     }
 
-    fn flush(&self, input: &InputEvents, _output: &mut OutputEvents) {
+    fn flush(&self, input: &InputEvents, output: &mut OutputEvents) {
+        // Inactive: nothing plays, so the editor's notes are dropped; its gestures go to the host.
+        for event in self.gui.drain_inactive() {
+            gui_param_event(event, output);
+        }
         let core = self.core.borrow();
         for event in input {
             if let Some(CoreEventSpace::ParamValue(e)) = event.as_core_event()

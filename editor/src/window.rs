@@ -1,0 +1,210 @@
+//! The real editor window (feature `window`): an egui-baseview OpenGL window embedded in a host's X11
+//! window, running [`EditorState`] on its own thread.
+//!
+//! The plugin adapter and the window share an [`EditorLink`]: the adapter publishes [`Snapshot`]s into
+//! it and drains [`Intent`]s from it, both on the host's main thread; the window thread reads the
+//! snapshot (cloning it only when it changed) and posts intents. The audio thread never touches the link.
+
+use std::ffi::c_ulong;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use egui_baseview::baseview::dpi::LogicalSize;
+use egui_baseview::baseview::{self, Window};
+use egui_baseview::{EguiWindow, EguiWindowSettings, Frame};
+use raw_window_handle::{HandleError, HasWindowHandle, RawWindowHandle, WindowHandle, XlibWindowHandle};
+
+use crate::{EditorState, Intent, Snapshot};
+
+/// The editor's size when it opens, in logical points.
+pub const DEFAULT_SIZE: (u32, u32) = (1100, 720);
+/// How often the window redraws for the meters, in milliseconds.
+const METER_PERIOD_MS: u64 = 33;
+
+/// What the adapter and the window share. Made by the adapter, which keeps it across window openings.
+pub struct EditorLink {
+    snapshot: Mutex<Snapshot>,
+    /// Bumped on every publish, so the window clones the snapshot only when it changed.
+    generation: AtomicU64,
+    intents_in: Mutex<Sender<Intent>>,
+    intents_out: Mutex<Receiver<Intent>>,
+}
+
+impl Default for EditorLink {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        EditorLink {
+            snapshot: Mutex::new(Snapshot::default()),
+            generation: AtomicU64::new(1),
+            intents_in: Mutex::new(tx),
+            intents_out: Mutex::new(rx),
+        }
+    }
+}
+
+impl EditorLink {
+    /// Shows `snapshot` in the window (if one is open) from its next frame. Main thread.
+    pub fn publish(&self, snapshot: Snapshot) {
+        *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = snapshot;
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// The intents the user produced since the last call, oldest first. Main thread.
+    pub fn take_intents(&self) -> Vec<Intent> {
+        self.intents_out.lock().unwrap_or_else(|e| e.into_inner()).try_iter().collect()
+    }
+
+    /// Queues intents as if the user made them (the window does this every frame). Any thread; never
+    /// blocks for longer than another `post` or `take_intents`.
+    pub fn post(&self, intents: Vec<Intent>) {
+        let tx = self.intents_in.lock().unwrap_or_else(|e| e.into_inner());
+        for intent in intents {
+            // The receiver lives in this same link, so sending cannot fail.
+            let _ = tx.send(intent);
+        }
+    }
+}
+
+/// Why the window could not be made.
+#[derive(Debug)]
+pub enum WindowError {
+    /// The parent window id was 0.
+    NoParent,
+    /// baseview refused (no X server, no OpenGL).
+    Baseview(String),
+}
+
+impl std::fmt::Display for WindowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WindowError::NoParent => write!(f, "the host gave no parent window"),
+            WindowError::Baseview(e) => write!(f, "cannot open the editor window: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WindowError {}
+
+/// A host's X11 window, by id.
+struct X11Parent(NonZeroU32);
+
+impl HasWindowHandle for X11Parent {
+    fn window_handle(&self) -> Result<WindowHandle<'_>, HandleError> {
+        let raw = RawWindowHandle::Xlib(XlibWindowHandle::new(self.0.get() as c_ulong));
+        // SAFETY: the host keeps its window alive while the editor is embedded in it (CLAP and VST3 both
+        // require it), and baseview only reads the id.
+        Ok(unsafe { WindowHandle::borrow_raw(raw) })
+    }
+}
+
+/// An open editor window. Not `Send`: create, use and close it on the host's main thread.
+pub struct EditorWindow {
+    window: Window,
+}
+
+impl EditorWindow {
+    /// Makes a window of `size` logical points that waits for its parent ([`EditorWindow::set_parent`])
+    /// before it appears: the CLAP order (create, set_parent, show). Main thread.
+    pub fn create(link: Arc<EditorLink>, size: (u32, u32)) -> Result<EditorWindow, WindowError> {
+        let settings = EguiWindowSettings::new()
+            .with_title("Ferrule")
+            .with_size(LogicalSize { width: size.0 as f64, height: size.1 as f64 })
+            .with_resizable(true)
+            .wait_for_parent();
+        EditorWindow::open(settings, link)
+    }
+
+    /// Makes a window of `size` logical points inside the X11 window `parent`: the VST3 order
+    /// (`attached` hands the parent first). Main thread.
+    pub fn create_in(link: Arc<EditorLink>, size: (u32, u32), parent: u32) -> Result<EditorWindow, WindowError> {
+        let parent = X11Parent(NonZeroU32::new(parent).ok_or(WindowError::NoParent)?);
+        let settings = EguiWindowSettings::new()
+            .with_title("Ferrule")
+            .with_size(LogicalSize { width: size.0 as f64, height: size.1 as f64 })
+            .with_resizable(true)
+            .with_parent(&parent);
+        let window = EditorWindow::open(settings, link)?;
+        window.show()?;
+        Ok(window)
+    }
+
+    fn open(settings: EguiWindowSettings, link: Arc<EditorLink>) -> Result<EditorWindow, WindowError> {
+        let app = EditorApp { state: EditorState::default(), link, seen: 0 };
+        let window = EguiWindow::create(settings, app).map_err(|e| WindowError::Baseview(format!("{e:?}")))?;
+        Ok(EditorWindow { window })
+    }
+
+    /// Embeds the window in the host's X11 window `parent`. Main thread.
+    pub fn set_parent(&self, parent: u32) -> Result<(), WindowError> {
+        let parent = X11Parent(NonZeroU32::new(parent).ok_or(WindowError::NoParent)?);
+        self.window.set_parent(&parent).map_err(baseview_error)
+    }
+
+    /// Shows the window. Main thread.
+    pub fn show(&self) -> Result<(), WindowError> {
+        self.window.show().map_err(baseview_error)
+    }
+
+    /// Hides the window (it keeps its state). Main thread.
+    pub fn hide(&self) -> Result<(), WindowError> {
+        self.window.hide().map_err(baseview_error)
+    }
+
+    /// Resizes the window to `size` logical points. Main thread.
+    pub fn resize(&self, size: (u32, u32)) -> Result<(), WindowError> {
+        self.window.resize(LogicalSize { width: size.0 as f64, height: size.1 as f64 }).map_err(baseview_error)
+    }
+
+    /// The window's size in logical points.
+    pub fn size(&self) -> (u32, u32) {
+        let logical = self.window.size().logical;
+        (logical.width.round() as u32, logical.height.round() as u32)
+    }
+
+    /// Whether the window still exists (the X connection or the host may have closed it).
+    pub fn is_open(&self) -> bool {
+        self.window.is_open()
+    }
+
+    /// Closes the window and joins its thread; held notes get their note-offs through the link.
+    /// Main thread.
+    pub fn close(self) {
+        self.window.close();
+    }
+}
+
+fn baseview_error(e: baseview::Error) -> WindowError {
+    WindowError::Baseview(format!("{e:?}"))
+}
+
+/// The egui app running on the window's thread.
+struct EditorApp {
+    state: EditorState,
+    link: Arc<EditorLink>,
+    /// The snapshot generation shown.
+    seen: u64,
+}
+
+impl egui_baseview::App for EditorApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
+        let generation = self.link.generation.load(Ordering::Acquire);
+        if generation != self.seen {
+            self.seen = generation;
+            let snapshot = self.link.snapshot.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            self.state.set_snapshot(snapshot);
+        }
+        self.state.ui(ui);
+        self.link.post(self.state.take_intents());
+        ui.ctx().request_repaint_after(Duration::from_millis(METER_PERIOD_MS));
+    }
+}
+
+impl Drop for EditorApp {
+    fn drop(&mut self) {
+        self.state.close();
+        self.link.post(self.state.take_intents());
+    }
+}
