@@ -10,7 +10,8 @@ fn main() -> ExitCode {
         "install" => install(),
         "test" => test(),
         "bundle" => bundle().map(|_| ()),
-        _ => Err("usage: cargo xtask <install|bundle|test>".to_string()),
+        "screenshot" => screenshot(),
+        _ => Err("usage: cargo xtask <install|bundle|test|screenshot>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -47,6 +48,22 @@ fn system_packages() -> Result<(), String> {
         .status()
         .map_err(|e| format!("cannot run .ci/setup-deps: {e}"))?;
     if status.success() { Ok(()) } else { Err("installing system packages failed (see above)".into()) }
+}
+
+/// Regenerates `docs/editor.png`: the bundled plugin's editor opened in a real (Xvfb) window by the
+/// editor's window test, which writes what it reads back.
+fn screenshot() -> Result<(), String> {
+    system_packages()?;
+    bundle()?;
+    let out = root().join("docs/editor.png");
+    println!("==> screenshot: the editor under xvfb-run into {}", out.display());
+    let status = Command::new("xvfb-run")
+        .args(["-a", env!("CARGO"), "test", "--release", "-p", "ferrule-plugin", "--test", "clap_editor"])
+        .env("FERRULE_EDITOR_SCREENSHOT", &out)
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run xvfb-run: {e}"))?;
+    if status.success() && out.is_file() { Ok(()) } else { Err("the screenshot was not written".into()) }
 }
 
 fn root() -> PathBuf {
