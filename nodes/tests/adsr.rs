@@ -5,7 +5,7 @@ mod common;
 mod envelope;
 
 use common::*;
-use envelope::{CURVES, RATES, Segments, assert_smooth, envelope, play, release, retrigger};
+use envelope::{CURVES, RATES, Segments, assert_smooth, envelope, perform, play, release};
 use ferrule_nodes::LaneMask;
 
 const SR: f32 = 48_000.0;
@@ -233,16 +233,7 @@ fn no_stage_change_steps_further_than_the_steepest_segment() {
             ];
             for (name, events) in scenarios {
                 let mut rig = envelope("adsr", sr, &params);
-                let mut x = Vec::new();
-                for (i, (gate, frames)) in events.into_iter().enumerate() {
-                    x.extend(if !gate {
-                        release(&mut rig, frames)
-                    } else if i == 0 {
-                        play(&mut rig, frames)
-                    } else {
-                        retrigger(&mut rig, frames)
-                    });
-                }
+                let x = perform(&mut rig, events);
                 assert_smooth(&format!("adsr {curve} at {sr} Hz, {name}"), &x, seg, sr);
             }
         }

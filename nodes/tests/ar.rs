@@ -42,16 +42,7 @@ fn no_key_event_steps_further_than_the_steepest_segment() {
             ];
             for (name, events) in scenarios {
                 let mut rig = envelope("ar", sr, &params);
-                let mut x = Vec::new();
-                for (i, (gate, frames)) in events.into_iter().enumerate() {
-                    x.extend(if !gate {
-                        release(&mut rig, frames)
-                    } else if i == 0 {
-                        play(&mut rig, frames)
-                    } else {
-                        retrigger(&mut rig, frames)
-                    });
-                }
+                let x = perform(&mut rig, events);
                 assert_smooth(&format!("ar {curve} at {sr} Hz, {name}"), &x, seg, sr);
             }
         }

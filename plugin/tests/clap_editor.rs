@@ -14,23 +14,9 @@ use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, PluginGui, Wi
 use clack_host::prelude::*;
 use x11_dl::xlib::{self, Xlib};
 
-struct Shared;
-struct MainThread;
-struct AudioThread;
-struct Handlers;
+mod clap_common;
 
-impl SharedHandler<'_> for Shared {
-    fn request_restart(&self) {}
-    fn request_process(&self) {}
-    fn request_callback(&self) {}
-}
-impl AudioProcessorHandler<'_> for AudioThread {}
-impl MainThreadHandler<'_> for MainThread {}
-impl HostHandlers for Handlers {
-    type Shared<'a> = Shared;
-    type MainThread<'a> = MainThread;
-    type AudioProcessor<'a> = AudioThread;
-}
+use clap_common::*;
 
 /// The parent window's background: pure white, which the editor's dark theme never draws in bulk.
 const BACKGROUND: c_ulong = 0xff_ff_ff;
@@ -142,12 +128,6 @@ impl Drop for Parent {
     }
 }
 
-fn bundle() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bundled/Ferrule.clap");
-    assert!(path.exists(), "{} is missing: run `cargo xtask bundle`", path.display());
-    path
-}
-
 /// Opens the editor in `parent` and returns how much of it the editor covered once it drew (waiting up
 /// to ten seconds for the window thread's first frames; not a timing assertion).
 fn open_and_measure(plugin: &mut PluginInstance<Handlers>, gui: &PluginGui, parent: &Parent) -> (f64, u64) {
@@ -184,7 +164,7 @@ fn the_editor_draws_in_the_hosts_window_and_opens_again() {
         return;
     }
     // SAFETY: loading our own plugin, built from this repository.
-    let entry = unsafe { PluginEntry::load(bundle()) }.expect("the bundle loads");
+    let entry = entry();
     let info = HostInfo::new("ferrule-editor-test", "Ferrule", "", "0").unwrap();
     let mut plugin = PluginInstance::<Handlers>::new(|_| Shared, |_| MainThread, &entry, c"org.ferrule.ferrule", &info)
         .expect("instantiates");

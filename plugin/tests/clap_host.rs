@@ -3,8 +3,6 @@
 //!
 //! Needs `target/bundled/Ferrule.clap` (`cargo xtask bundle`; `cargo xtask test` makes it first).
 
-use std::path::PathBuf;
-
 use clack_extensions::params::PluginParams;
 use clack_extensions::state::PluginState;
 use clack_host::events::Match;
@@ -12,57 +10,13 @@ use clack_host::events::event_types::{
     NoteExpressionEvent, NoteExpressionType, NoteOffEvent, NoteOnEvent, ParamValueEvent,
 };
 use clack_host::prelude::*;
+
+mod clap_common;
+mod common;
+
+use clap_common::*;
+use common::{SINE, sine_state};
 use ferrule_plugin::core::state::{SavedState, encode};
-
-struct Shared;
-struct MainThread;
-struct AudioThread;
-struct Handlers;
-
-impl SharedHandler<'_> for Shared {
-    fn request_restart(&self) {}
-    fn request_process(&self) {}
-    fn request_callback(&self) {}
-}
-impl AudioProcessorHandler<'_> for AudioThread {}
-impl MainThreadHandler<'_> for MainThread {}
-impl HostHandlers for Handlers {
-    type Shared<'a> = Shared;
-    type MainThread<'a> = MainThread;
-    type AudioProcessor<'a> = AudioThread;
-}
-
-fn bundle() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bundled/Ferrule.clap");
-    assert!(path.exists(), "{} is missing: run `cargo xtask bundle` (cargo xtask test does it first)", path.display());
-    path
-}
-
-fn entry() -> PluginEntry {
-    // SAFETY: loading our own plugin, built from this repository.
-    unsafe { PluginEntry::load(bundle()) }.expect("the bundle loads")
-}
-
-const SINE: &str = r#"(
-    version: 1,
-    nodes: {
-        "osc": (kind: "sine"),
-        "env": (kind: "adsr", params: { "attack": 0.001, "sustain": 1.0, "release": 0.01 }),
-        "amp": (kind: "vca", params: { "gain": 0.5 }),
-    },
-    connections: [("osc", "amp.in"), ("env", "amp.cv")],
-    macros: [(name: "Level", min: 0.0, max: 1.0, default: 1.0, targets: [(to: "amp.gain", depth: -0.4)])],
-    output: Mono("amp.out"),
-)"#;
-
-fn sine_state(macro_position: f32) -> Vec<u8> {
-    encode(&SavedState {
-        patch_path: None,
-        patch_source: SINE.into(),
-        macros: [macro_position, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        master_db: 0.0,
-    })
-}
 
 struct Instance {
     plugin: PluginInstance<Handlers>,

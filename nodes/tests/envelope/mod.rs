@@ -91,3 +91,19 @@ pub fn assert_smooth(what: &str, x: &[f64], segments: Segments, sample_rate: f32
     println!("{what}: largest step {step:.3e}, bound {bound:.3e}");
     assert!(step <= bound, "{what}: largest step {step:e} exceeds the bound {bound:e}");
 }
+
+/// Plays a gate script on `rig` and returns the output: each `(gate, frames)` holds the key down (the
+/// first as a fresh note, later ones as retriggers) or releases it for that many frames.
+pub fn perform(rig: &mut Rig, script: Vec<(bool, usize)>) -> Vec<f64> {
+    let mut x = Vec::new();
+    for (i, (gate, frames)) in script.into_iter().enumerate() {
+        x.extend(if !gate {
+            release(rig, frames)
+        } else if i == 0 {
+            play(rig, frames)
+        } else {
+            retrigger(rig, frames)
+        });
+    }
+    x
+}
