@@ -45,3 +45,23 @@ fn blocks_with_notes_automation_and_a_patch_swap_do_not_allocate() {
     assert!(left.iter().any(|&x| x != 0.0), "still sounding after the swap");
     core.collect_garbage();
 }
+
+#[test]
+fn a_host_sending_events_out_of_order_costs_no_allocation_and_keeps_same_frame_order() {
+    // 2,000 events in reverse time order: the core puts them in order without allocating, and a note-off
+    // before a note-on of the same key at the same frame stays first (the note sounds).
+    let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+    let mut audio = core.activate(48_000.0, 512).expect("the default patch compiles");
+    let (mut left, mut right) = (vec![0.0f32; 512], vec![0.0f32; 512]);
+    let ((), caught) = count_allocations(|| {
+        audio.begin();
+        for i in (1..2000u32).rev() {
+            audio.event(i % 500 + 10, EventKind::ControlChange { cc: 74, value: (i % 128) as f32 / 127.0 });
+        }
+        audio.event(5, EventKind::NoteOff { note: 60 });
+        audio.note_on(5, 60, 0.8, NoteTag::UNKNOWN);
+        audio.render(&mut left, &mut right);
+    });
+    assert_eq!(caught, 0, "sorting a backwards block allocated {caught} times");
+    assert!(left[100..].iter().any(|&x| x != 0.0), "the note-on after its same-frame note-off plays");
+}

@@ -213,10 +213,11 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
             let playing = t.flags.contains(TransportFlags::HAS_BEATS_TIMELINE | TransportFlags::IS_PLAYING);
             self.core.set_transport(tempo, playing.then(|| f64::from(t.song_pos_beats)));
         }
+        // The editor's notes play at frame 0: queue them first so the host's events stay in time order.
+        self.editor_events(events.output);
         for event in events.input {
             translate(&mut self.core, event);
         }
-        self.editor_events(events.output);
         let mut port = audio.output_port(0).ok_or(PluginError::Message("no output port"))?;
         let mut channels = port.channels()?.into_f32().ok_or(PluginError::Message("expected f32 output"))?;
         let (mut first, mut rest) = channels.split_at_mut(1);

@@ -168,9 +168,9 @@ impl AudioCore {
     /// Renders the block into `left` and `right` (same length) with every event given since
     /// [`AudioCore::begin`]. Audio thread.
     pub fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
-        // Hosts send events in time order; a stable sort costs nothing then and protects the engine if not.
+        // Hosts send events in time order; sorting costs nothing then and protects the engine if not.
         if !self.events.is_sorted_by_key(|e| e.time) {
-            self.events.sort_by_key(|e| e.time);
+            sort_in_place(&mut self.events);
         }
         self.engine.process(&self.events, left, right);
         let mut next = 0;
@@ -221,5 +221,19 @@ impl AudioCore {
     /// Events that did not fit in a block since activation.
     pub fn dropped_events(&self) -> u64 {
         self.dropped
+    }
+}
+
+/// Sorts events by time, keeping the order of events at the same frame (a note-off before a note-on of
+/// the same key must stay first). Written by hand because the standard stable sort may allocate a buffer,
+/// which the audio thread must not; an insertion sort is stable, allocation-free, and linear for the
+/// nearly-sorted lists hosts send (at most `EVENT_CAPACITY` events, so bounded either way).
+fn sort_in_place(events: &mut [Event]) {
+    for i in 1..events.len() {
+        let mut j = i;
+        while j > 0 && events[j - 1].time > events[j].time {
+            events.swap(j - 1, j);
+            j -= 1;
+        }
     }
 }
