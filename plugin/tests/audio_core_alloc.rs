@@ -65,3 +65,34 @@ fn a_host_sending_events_out_of_order_costs_no_allocation_and_keeps_same_frame_o
     assert_eq!(caught, 0, "sorting a backwards block allocated {caught} times");
     assert!(left[100..].iter().any(|&x| x != 0.0), "the note-on after its same-frame note-off plays");
 }
+
+#[test]
+fn midi_with_an_mpe_zone_and_host_tempo_do_not_allocate() {
+    // Raw MIDI through the core's translator: an MPE Configuration Message, member-channel notes with their
+    // bend, pressure and CC 74 (per-note expressions), plain channel-1 controllers, and host tempo and
+    // position every block.
+    let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+    let mut audio = core.activate(48_000.0, 256).expect("the default patch compiles");
+    let (mut left, mut right) = (vec![0.0f32; 256], vec![0.0f32; 256]);
+    for block in 0..20u32 {
+        let ((), caught) = count_allocations(|| {
+            audio.begin();
+            audio.set_transport(Some(128.0), Some(block as f64 * 0.5));
+            if block == 0 {
+                for msg in [[0xb0, 101, 0], [0xb0, 100, 6], [0xb0, 6, 15]] {
+                    audio.midi(0, msg);
+                }
+            }
+            let ch = 1 + (block % 4) as u8;
+            audio.midi(1, [0xe0 | ch, 0, 0x50]);
+            audio.midi(2, [0x90 | ch, 60 + block as u8, 100]);
+            audio.midi(30, [0xd0 | ch, 90, 0]);
+            audio.midi(40, [0xb0 | ch, 74, 64]);
+            audio.midi(50, [0xe0, 0, 0x30]);
+            audio.midi(60, [0xb0, 1, 100]);
+            audio.midi(200, [0x80 | ch, 60 + block as u8, 0]);
+            audio.render(&mut left, &mut right);
+        });
+        assert_eq!(caught, 0, "block {block}: MIDI allocated {caught} times");
+    }
+}

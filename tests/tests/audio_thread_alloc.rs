@@ -152,3 +152,27 @@ fn every_node_kind_copies_its_state_without_allocating() {
         assert_eq!(caught, 0, "`{}` allocated {caught} times copying its state", spec.kind);
     }
 }
+
+#[test]
+fn muting_a_runaway_patch_and_lifting_it_do_not_allocate() {
+    // Far past the clamp: the runaway guard trips, fades the output out, and the next schedule lifts it.
+    let screamer = FOUR_VOICES
+        .replace(r#""gain": 0.3"#, r#""gain": 4.0"#)
+        .replace(r#"(kind: "sine")"#, r#"(kind: "sine", params: { "level": 2.0 })"#);
+    let (mut engine, mut control) = Engine::new(schedule(&screamer, 48_000.0));
+    let notes: Vec<Event> = (0..4).map(|i| ev(0, EventKind::NoteOn { note: 60 + 4 * i, velocity: 1.0 })).collect();
+    let (mut left, mut right) = (vec![0.0f32; 512], vec![0.0f32; 512]);
+    let ((), caught) = count_allocations(|| {
+        engine.set_transport(Some(140.0), None);
+        engine.process(&notes, &mut left, &mut right);
+        for _ in 0..20 {
+            engine.process(&[], &mut left, &mut right);
+        }
+    });
+    assert_eq!(caught, 0, "tripping the guard allocated {caught} times");
+    assert!(engine.runaway().is_some(), "the guard tripped");
+    control.submit(schedule(FOUR_VOICES, 48_000.0)).map_err(|_| "queue full").unwrap();
+    let ((), caught) = count_allocations(|| engine.process(&[], &mut left, &mut right));
+    assert_eq!(caught, 0, "lifting the mute allocated {caught} times");
+    assert!(engine.runaway().is_none());
+}
