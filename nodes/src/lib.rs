@@ -70,4 +70,12 @@ pub trait NodeKind: Clone + Send + 'static {
     /// Returns the lanes that are still sounding. Only envelopes ([`NodeRole::Envelope`]) are asked; other
     /// kinds return [`LaneMask::ALL`].
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask;
+
+    /// How many samples late this kind's output follows its input and its note (a linear-phase
+    /// band-limiting kernel, say), given its base parameter values in declaration order (choices as option
+    /// indices) and which inputs are connected. The compiler adds these along the audio path to the
+    /// patch's latency, which the plugin reports to the host. Off the audio thread.
+    fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
+        0
+    }
 }

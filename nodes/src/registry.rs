@@ -29,6 +29,9 @@ macro_rules! node_kinds {
         /// module names the kind's family in the reference.
         static PATHS: &[&str] = &[$(stringify!($ty)),*];
 
+        /// Every node kind's [`NodeKind::latency`], in the order of [`KindId`].
+        static LATENCIES: &[fn(&[f32], &[bool]) -> u32] = &[$(<$ty as NodeKind>::latency),*];
+
         impl Processor {
             /// A fresh processor of kind `kind` for a lane group at `sample_rate` Hz. Allocates only for kinds
             /// that own buffers (delay lines); call off the audio thread.
@@ -126,6 +129,12 @@ pub fn find(name: &str) -> Option<(KindId, &'static NodeSpec)> {
 /// `effect`.
 pub fn family(kind: KindId) -> &'static str {
     PATHS[kind.0 as usize].split("::").map(str::trim).nth(1).unwrap_or("other")
+}
+
+/// How many samples late a node of kind `kind` with base parameter values `params` (declaration order) and
+/// connected inputs `connected` (by input index) delivers its output; see [`NodeKind::latency`].
+pub fn latency(kind: KindId, params: &[f32], connected: &[bool]) -> u32 {
+    LATENCIES[kind.0 as usize](params, connected)
 }
 
 /// The declaration of kind `kind`.

@@ -211,7 +211,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         output: [buffer(&patch.output[0]), buffer(&patch.output[1])],
         voice_envelopes,
         fresh_nodes: false,
-        latency: 0,
+        latency: crate::compile::latency::of(patch, order),
         shape,
         effects,
         effect_processors,

@@ -4,6 +4,7 @@
 pub(crate) mod buffers;
 mod dot;
 pub(crate) mod graph;
+mod latency;
 mod lower;
 pub mod resolved;
 pub mod validate;

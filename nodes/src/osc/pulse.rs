@@ -101,6 +101,11 @@ crate::clone_in_place!(Pulse { core, width, shaped, level });
 impl NodeKind for Pulse {
     const SPEC: NodeSpec = SPEC;
 
+    /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
+    fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
+        crate::dsp::blep::LATENCY as u32
+    }
+
     fn new(_sample_rate: f32) -> Self {
         Pulse { core: Core::new(0), width: splat(0.5), shaped: splat(0.5), level: splat(0.0) }
     }

@@ -108,6 +108,12 @@ crate::clone_in_place!(Sine { core, level });
 impl NodeKind for Sine {
     const SPEC: NodeSpec = SPEC;
 
+    /// None when free-running (the sine is written directly); the band-limiting ring's delay when `sync` is
+    /// connected, because a synced sine has steps.
+    fn latency(_params: &[f32], connected: &[bool]) -> u32 {
+        if connected.get(SYNC).copied().unwrap_or(false) { crate::dsp::blep::LATENCY as u32 } else { 0 }
+    }
+
     fn new(_sample_rate: f32) -> Self {
         Sine { core: Core::new(0), level: splat(0.0) }
     }

@@ -47,6 +47,11 @@ crate::clone_in_place!(Sub { core, level });
 impl NodeKind for Sub {
     const SPEC: NodeSpec = SPEC;
 
+    /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
+    fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
+        crate::dsp::blep::LATENCY as u32
+    }
+
     fn new(_sample_rate: f32) -> Self {
         Sub { core: Core::new(0), level: splat(0.0) }
     }

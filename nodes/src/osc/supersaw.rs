@@ -164,6 +164,11 @@ fn layout([voices, detune, spread, mix]: [Lanes; 4]) -> Layout {
 impl NodeKind for Supersaw {
     const SPEC: NodeSpec = SPEC;
 
+    /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
+    fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
+        crate::dsp::blep::LATENCY as u32
+    }
+
     fn new(_sample_rate: f32) -> Self {
         Supersaw(Box::new(State {
             phasor: Phasor::new(0),

@@ -58,6 +58,11 @@ crate::clone_in_place!(Triangle { core, level });
 impl NodeKind for Triangle {
     const SPEC: NodeSpec = SPEC;
 
+    /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
+    fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
+        crate::dsp::blep::LATENCY as u32
+    }
+
     fn new(_sample_rate: f32) -> Self {
         Triangle { core: Core::new(START_PHASE), level: splat(0.0) }
     }

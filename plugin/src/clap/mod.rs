@@ -89,7 +89,8 @@ impl DefaultPluginFactory for FerruleClap {
             shared,
             core: RefCell::new(core),
             timer,
-            latency: Cell::new(0),
+            latency: Cell::new(None),
+            restart_requested: Cell::new(false),
             gui: ClapGui::default(),
         })
     }
@@ -113,8 +114,11 @@ pub struct ClapMainThread<'a> {
     core: RefCell<PluginCore>,
     /// The reload-poll timer, when the host has timers.
     timer: Option<TimerId>,
-    /// The latency last reported to the host, in samples.
-    latency: Cell<u32>,
+    /// The latency last reported to the host, in samples; `None` until the host asks (a host that never
+    /// asks does not compensate, so there is nothing to announce to it).
+    latency: Cell<Option<u32>>,
+    /// A restart was asked for because the latency changed, and the host has not reactivated yet.
+    restart_requested: Cell<bool>,
     /// The editor window and its link to the instrument.
     gui: ClapGui,
 }
@@ -146,7 +150,15 @@ impl ClapMainThread<'_> {
         if reloaded && let Some(params) = self.host.get_extension::<HostParams>() {
             params.rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);
         }
-        if core.latency() != self.latency.get() {
+        drop(core);
+        self.announce_latency();
+    }
+
+    /// Asks the host for a restart (once) when the patch's latency differs from what the host was told; the
+    /// host then deactivates and reactivates, and activation announces the new figure. Main thread.
+    fn announce_latency(&self) {
+        let current = self.core.borrow().latency();
+        if self.latency.get().is_some_and(|told| told != current) && !self.restart_requested.replace(true) {
             self.host.request_restart();
         }
     }
@@ -195,7 +207,8 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
             Some(Ok(audio)) => {
                 // A reload changed the latency while active: the host restarted us, and activation is
                 // where CLAP lets the plugin say so.
-                if core.latency() != main_thread.latency.get()
+                main_thread.restart_requested.set(false);
+                if main_thread.latency.get().is_some_and(|told| told != core.latency())
                     && let Some(latency) = main_thread.host.get_extension::<HostLatency>()
                 {
                     latency.changed(&main_thread.host);
@@ -406,6 +419,8 @@ impl PluginStateImpl for ClapMainThread<'_> {
                     params
                         .rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);
                 }
+                // The project's patch may have another latency than the one playing before.
+                self.announce_latency();
                 Ok(())
             }
             Some(Err(_)) => Err(PluginError::Message("the state was refused; the previous sound is kept")),
@@ -417,7 +432,7 @@ impl PluginStateImpl for ClapMainThread<'_> {
 impl PluginLatencyImpl for ClapMainThread<'_> {
     fn get(&self) -> u32 {
         let latency = self.core.borrow().latency();
-        self.latency.set(latency);
+        self.latency.set(Some(latency));
         latency
     }
 }
