@@ -16,8 +16,14 @@ pub fn run(patches: &[PathBuf]) -> Result<ExitCode, String> {
                 failed = true;
             }
             Ok(source) => match compile(&source, &CompileSettings::default()) {
-                Ok(_) => {
-                    println!("{}: ok", path.display());
+                Ok(schedule) => {
+                    println!(
+                        "{}: ok ({} nodes, polyphony {}, latency {} samples)",
+                        path.display(),
+                        schedule.node_count(),
+                        schedule.polyphony(),
+                        schedule.latency()
+                    );
                     if let Ok(warnings) = ferrule_engine::warnings(&source) {
                         eprint!("{}", warnings.render_as("warning", crate::color()));
                     }

@@ -85,6 +85,11 @@ fn render_plays_the_note_asked_for() {
 fn check_accepts_the_factory_patches_and_rejects_a_broken_one_with_its_position() {
     let good = ferrule(&["check", "patches/default.ron", "patches/ref-voice.ron"]);
     assert!(good.status.success(), "{}", stderr(&good));
+    let said = String::from_utf8_lossy(&good.stdout);
+    assert!(
+        said.contains("patches/ref-voice.ron: ok (8 nodes, polyphony 64, latency 12 samples)"),
+        "check names what it compiled: {said}"
+    );
     let broken = scratch("broken.ron");
     std::fs::write(&broken, SINE.replace("\"vca\"", "\"vcaa\"")).unwrap();
     let bad = ferrule(&["check", broken.to_str().unwrap()]);
