@@ -1,7 +1,8 @@
 //! Issue 7, benchmarks 3 and 4: compile time of generated patches, and cost against active voices and against
 //! node count, including what idle voices cost.
 //!
-//! Run: `cargo bench -p ferrule-bench --bench scaling`.
+//! Run: `cargo bench -p ferrule-bench --bench scaling`; `-- compile` runs only the compile-time table (about
+//! 10 s), `-- voices` and `-- nodes` only theirs.
 
 use ferrule_bench::hand::Voices;
 use ferrule_bench::held::{Held, schedule, spread};
@@ -50,9 +51,10 @@ fn keys_block_ns(source: &ferrule_engine::PatchSource, polyphony: usize, keys: &
 fn compile_times() {
     println!("# Compile time (issue 7 benchmark 3): generated chains (saw, adsr, then alternating svf and vca, every");
     println!("# svf's cutoff modulated by the adsr), compile() from RON text to a Schedule, 8 voices, {RATE} Hz");
-    println!("nodes,runs,median_ms,p90_ms,min_ms,goal_ms");
+    println!("# 2,000 and 4,000 nodes (the limit is 4,096) show whether the cost per node stays flat as patches grow.");
+    println!("nodes,runs,median_ms,p90_ms,min_ms,us_per_node,goal_ms");
     let settings = CompileSettings { sample_rate: RATE as f32, max_block: BLOCK, polyphony: None };
-    for (nodes, runs, goal) in [(10, 101, ""), (100, 51, "1"), (1000, 21, "20")] {
+    for (nodes, runs, goal) in [(10, 101, ""), (100, 51, "1"), (1000, 21, "20"), (2000, 11, ""), (4000, 11, "")] {
         let source = patches::chain(nodes);
         let _ = compile(&source, &settings).expect("generated patch compiles");
         let mut t: Vec<f64> = (0..runs)
@@ -63,7 +65,8 @@ fn compile_times() {
             })
             .collect();
         let (med, p90, min) = (median(&mut t), percentile(&mut t, 90.0), percentile(&mut t, 0.0));
-        println!("{nodes},{runs},{:.3},{:.3},{:.3},{goal}", med / 1e6, p90 / 1e6, min / 1e6);
+        let per_node = med / 1e3 / nodes as f64;
+        println!("{nodes},{runs},{:.3},{:.3},{:.3},{per_node:.2},{goal}", med / 1e6, p90 / 1e6, min / 1e6);
     }
     let source = patches::reference();
     let mut t: Vec<f64> = (0..51)
@@ -74,7 +77,7 @@ fn compile_times() {
         })
         .collect();
     let (med, p90, min) = (median(&mut t), percentile(&mut t, 90.0), percentile(&mut t, 0.0));
-    println!("ref-voice.ron (8),51,{:.3},{:.3},{:.3},", med / 1e6, p90 / 1e6, min / 1e6);
+    println!("ref-voice.ron (8),51,{:.3},{:.3},{:.3},{:.2},", med / 1e6, p90 / 1e6, min / 1e6, med / 1e3 / 8.0);
 }
 
 fn voices_scaling() {
@@ -138,11 +141,20 @@ fn nodes_scaling() {
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; any other argument picks tables by name.
+    let picked: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let run = |table: &str| picked.is_empty() || picked.iter().any(|p| p == table);
     println!("# machine: {}", machine());
     let before = reference();
-    compile_times();
-    voices_scaling();
-    nodes_scaling();
+    if run("compile") {
+        compile_times();
+    }
+    if run("voices") {
+        voices_scaling();
+    }
+    if run("nodes") {
+        nodes_scaling();
+    }
     let after = reference();
     println!();
     println!(
