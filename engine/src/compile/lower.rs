@@ -6,7 +6,7 @@ use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, MAX_PARAMS, Processor
 
 use crate::compile::CompileSettings;
 use crate::compile::buffers::{Step, colour};
-use crate::compile::graph::voice_envelopes;
+use crate::compile::graph::{Incoming, voice_envelopes};
 use crate::compile::resolved::{ModSource, PortRef, ResolvedPatch};
 use crate::patch::model::VoiceMode;
 use crate::play::globals;
@@ -50,13 +50,14 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     }
 
     // Steps for buffer colouring, mirroring the ops below one for one.
+    let incoming = Incoming::new(patch);
     let mut steps = Vec::new();
     for &n in order {
         let mut step = Step::default();
-        for c in patch.connections.iter().filter(|c| c.to.node == n && !c.feedback) {
+        for c in incoming.connections(n).filter(|c| !c.feedback) {
             step.reads.push(wire_of[&c.from]);
         }
-        for r in patch.modulations.iter().filter(|r| r.node == n && !r.feedback) {
+        for r in incoming.routes(n).filter(|r| !r.feedback) {
             if let ModSource::Node(p) = r.source {
                 step.reads.push(wire_of[&p]);
             }
@@ -79,7 +80,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     for &n in order {
         let spec = registry::spec(patch.nodes[n].kind);
         let mut inputs = [Input::None; MAX_INPUTS];
-        for c in patch.connections.iter().filter(|c| c.to.node == n) {
+        for c in incoming.connections(n) {
             inputs[c.to.port] = match c.feedback {
                 false => Input::Buffer(buffer(&c.from)),
                 true => feedback_slot.get(&c.from).map_or(Input::None, |&s| Input::Feedback(s)),
@@ -110,7 +111,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         let first = params.len() as u32;
         for (i, p) in spec.params.iter().enumerate() {
             let route_start = routes.len() as u32;
-            for r in patch.modulations.iter().filter(|r| r.node == n && r.param == i) {
+            for r in incoming.routes(n).filter(|r| r.param == i) {
                 let source = match r.source {
                     ModSource::Node(p) if r.feedback => match feedback_slot.get(&p) {
                         Some(&slot) => RouteSource::Feedback(slot),
@@ -130,10 +131,8 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
                 };
                 routes.push(Route { source, depth: r.depth });
             }
-            for (m, mac) in patch.macros.iter().enumerate() {
-                for &(_, _, depth) in mac.targets.iter().filter(|t| t.0 == n && t.1 == i) {
-                    routes.push(Route { source: RouteSource::Global(globals::macro_index(m)), depth });
-                }
+            for (m, _, depth) in incoming.macro_targets(n).filter(|t| t.1 == i) {
+                routes.push(Route { source: RouteSource::Global(globals::macro_index(m)), depth });
             }
             let value = node.params[i];
             params.push(ParamSlot {

@@ -230,10 +230,12 @@ impl<'m> Validator<'m> {
                 Some(format!("`{}` is first defined on line {line}; node ids must be unique", dup.key)),
             );
         }
+        // Ids are unique within one map; only the lists resolved before this one can repeat them.
+        let earlier_ids: HashMap<&str, usize> = infos.iter().map(|n| (n.id, n.index)).collect();
         for (id, decl) in decls {
             let key_span = self.key_at(&[Field(field), Key(id)]);
-            if let Some(earlier) = infos.iter().find(|n| n.id == id.as_str()) {
-                let line = self.line_of(nodes[earlier.index].span.start);
+            if let Some(&earlier) = earlier_ids.get(id.as_str()) {
+                let line = self.line_of(nodes[earlier].span.start);
                 self.error_help(
                     format!("duplicate node id `{id}`"),
                     key_span.clone(),
