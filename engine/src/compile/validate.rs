@@ -58,7 +58,7 @@ pub fn parse_and_validate(source: &PatchSource) -> Result<ResolvedPatch, Diagnos
 
 /// The first size limit `patch` exceeds, as one diagnostic pointing at the oversized section. Checked
 /// before anything else so that validating, ordering and lowering a patch stay bounded in time and memory.
-fn size_limit(patch: &Patch, map: &SourceMap) -> Option<Diagnostic> {
+fn size_limit(patch: &Patch, map: &SourceMap<'_>) -> Option<Diagnostic> {
     let nodes = patch.nodes.len() + patch.effects.len();
     let connections = patch.connections.len() + patch.feedback.len();
     let (field, message) = if nodes > MAX_NODES {
@@ -83,14 +83,14 @@ fn size_limit(patch: &Patch, map: &SourceMap) -> Option<Diagnostic> {
 }
 
 /// Validates `patch` (whose text `map` describes). Returns the resolved patch, or every problem found.
-pub fn validate(patch: &Patch, map: &SourceMap) -> Result<ResolvedPatch, Vec<Diagnostic>> {
+pub fn validate(patch: &Patch, map: &SourceMap<'_>) -> Result<ResolvedPatch, Vec<Diagnostic>> {
     let mut v = Validator { map, errors: Vec::new(), broken: Vec::new() };
     let resolved = v.patch(patch);
     if v.errors.is_empty() { resolved.ok_or_else(Vec::new) } else { Err(v.errors) }
 }
 
 struct Validator<'m> {
-    map: &'m SourceMap,
+    map: &'m SourceMap<'m>,
     errors: Vec<Diagnostic>,
     broken: Vec<String>,
 }
