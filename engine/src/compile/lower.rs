@@ -1,6 +1,6 @@
 //! Lowering: a validated, ordered patch becomes a flat [`Schedule`] with every buffer allocated.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, MAX_PARAMS, Processor, registry};
 
@@ -26,7 +26,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     }
 
     // Wires: one per output port of each live node.
-    let mut wire_of: HashMap<PortRef, usize> = HashMap::new();
+    let mut wire_of: HashMap<PortRef, usize> = HashMap::default();
     for &n in order {
         for port in 0..registry::spec(patch.nodes[n].kind).outputs.len() {
             let next = wire_of.len();
@@ -35,7 +35,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     }
 
     // Feedback slots: one per output read through a feedback connection or route.
-    let mut feedback_slot: HashMap<PortRef, u16> = HashMap::new();
+    let mut feedback_slot: HashMap<PortRef, u16> = HashMap::default();
     let feedback_sources = patch.connections.iter().filter(|c| c.feedback).map(|c| c.from).chain(
         patch.modulations.iter().filter(|r| r.feedback).filter_map(|r| match r.source {
             ModSource::Node(p) => Some(p),

@@ -3,7 +3,9 @@
 //! Reports every problem in the file at once, each pointing at the offending text, with a "did you mean"
 //! hint for misspelt names.
 
-use std::collections::HashMap;
+// Fx hashing: node ids come from the patch being compiled, so a flood of colliding ids could only slow its
+// own author's compile.
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use ferrule_nodes::{NodeRole, NodeSpec, Unit, registry};
@@ -140,7 +142,7 @@ impl<'m> Validator<'m> {
             .collect();
 
         let mut connections = Vec::new();
-        let mut fed: HashMap<PortRef, (String, Range<usize>)> = HashMap::new();
+        let mut fed: HashMap<PortRef, (&str, Range<usize>)> = HashMap::default();
         for (list, name, feedback) in [(&patch.connections, "connections", false), (&patch.feedback, "feedback", true)]
         {
             for (i, (from, to)) in list.iter().enumerate() {
@@ -157,7 +159,7 @@ impl<'m> Validator<'m> {
                             Some("an input takes one connection; combine signals with a `mixer`".into()),
                         );
                     } else {
-                        fed.insert(t, (from.clone(), to_span.clone()));
+                        fed.insert(t, (from.as_str(), to_span.clone()));
                     }
                     let span = self.at(&[Field(name), Index(i)]);
                     connections.push(ResolvedConnection { from: f, to: t, feedback, span });
@@ -493,7 +495,7 @@ impl<'m> Validator<'m> {
 
     fn macros(&mut self, patch: &Patch, by_id: &HashMap<&str, &NodeInfo>) -> Vec<ResolvedMacro> {
         let mut out = Vec::new();
-        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut names: HashMap<&str, usize> = HashMap::default();
         for (i, m) in patch.macros.iter().enumerate() {
             let here = |f: &'static str| [Field("macros"), Index(i), Field(f)];
             if i == MAX_MACROS {
