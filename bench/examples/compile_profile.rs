@@ -1,12 +1,14 @@
-//! For instruction counts: compiles the generated 1,000-node chain three times.
+//! For instruction counts: compiles a generated chain (1,000 nodes, or the count given) three times.
 //!
-//! `valgrind --tool=callgrind target/release/examples/compile_profile`
+//! `valgrind --tool=callgrind --toggle-collect='ferrule_engine::compile::compile'
+//! target/release/examples/compile_profile [NODES]`
 
 use ferrule_engine::{CompileSettings, compile};
 
 fn main() {
+    let nodes = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(1000);
     let settings = CompileSettings { sample_rate: 48_000.0, max_block: 128, polyphony: None };
-    let patch = ferrule_bench::patches::chain(1000);
+    let patch = ferrule_bench::patches::chain(nodes);
     for _ in 0..3 {
         std::hint::black_box(compile(&patch, &settings).ok());
     }

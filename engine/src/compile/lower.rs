@@ -1,12 +1,12 @@
 //! Lowering: a validated, ordered patch becomes a flat [`Schedule`] with every buffer allocated.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, MAX_PARAMS, Processor, registry};
 
 use crate::compile::CompileSettings;
 use crate::compile::buffers::{Step, colour};
-use crate::compile::graph::voice_envelopes;
+use crate::compile::graph::{Incoming, voice_envelopes};
 use crate::compile::resolved::{ModSource, PortRef, ResolvedPatch};
 use crate::patch::model::VoiceMode;
 use crate::play::globals;
@@ -26,7 +26,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     }
 
     // Wires: one per output port of each live node.
-    let mut wire_of: HashMap<PortRef, usize> = HashMap::new();
+    let mut wire_of: HashMap<PortRef, usize> = HashMap::default();
     for &n in order {
         for port in 0..registry::spec(patch.nodes[n].kind).outputs.len() {
             let next = wire_of.len();
@@ -35,7 +35,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     }
 
     // Feedback slots: one per output read through a feedback connection or route.
-    let mut feedback_slot: HashMap<PortRef, u16> = HashMap::new();
+    let mut feedback_slot: HashMap<PortRef, u16> = HashMap::default();
     let feedback_sources = patch.connections.iter().filter(|c| c.feedback).map(|c| c.from).chain(
         patch.modulations.iter().filter(|r| r.feedback).filter_map(|r| match r.source {
             ModSource::Node(p) => Some(p),
@@ -50,13 +50,14 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     }
 
     // Steps for buffer colouring, mirroring the ops below one for one.
+    let incoming = Incoming::new(patch);
     let mut steps = Vec::new();
     for &n in order {
         let mut step = Step::default();
-        for c in patch.connections.iter().filter(|c| c.to.node == n && !c.feedback) {
+        for c in incoming.connections(n).filter(|c| !c.feedback) {
             step.reads.push(wire_of[&c.from]);
         }
-        for r in patch.modulations.iter().filter(|r| r.node == n && !r.feedback) {
+        for r in incoming.routes(n).filter(|r| !r.feedback) {
             if let ModSource::Node(p) = r.source {
                 step.reads.push(wire_of[&p]);
             }
@@ -79,7 +80,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     for &n in order {
         let spec = registry::spec(patch.nodes[n].kind);
         let mut inputs = [Input::None; MAX_INPUTS];
-        for c in patch.connections.iter().filter(|c| c.to.node == n) {
+        for c in incoming.connections(n) {
             inputs[c.to.port] = match c.feedback {
                 false => Input::Buffer(buffer(&c.from)),
                 true => feedback_slot.get(&c.from).map_or(Input::None, |&s| Input::Feedback(s)),
@@ -110,7 +111,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         let first = params.len() as u32;
         for (i, p) in spec.params.iter().enumerate() {
             let route_start = routes.len() as u32;
-            for r in patch.modulations.iter().filter(|r| r.node == n && r.param == i) {
+            for r in incoming.routes(n).filter(|r| r.param == i) {
                 let source = match r.source {
                     ModSource::Node(p) if r.feedback => match feedback_slot.get(&p) {
                         Some(&slot) => RouteSource::Feedback(slot),
@@ -130,10 +131,8 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
                 };
                 routes.push(Route { source, depth: r.depth });
             }
-            for (m, mac) in patch.macros.iter().enumerate() {
-                for &(_, _, depth) in mac.targets.iter().filter(|t| t.0 == n && t.1 == i) {
-                    routes.push(Route { source: RouteSource::Global(globals::macro_index(m)), depth });
-                }
+            for (m, _, depth) in incoming.macro_targets(n).filter(|t| t.1 == i) {
+                routes.push(Route { source: RouteSource::Global(globals::macro_index(m)), depth });
             }
             let value = node.params[i];
             params.push(ParamSlot {

@@ -3,7 +3,9 @@
 //! Reports every problem in the file at once, each pointing at the offending text, with a "did you mean"
 //! hint for misspelt names.
 
-use std::collections::HashMap;
+// Fx hashing: node ids come from the patch being compiled, so a flood of colliding ids could only slow its
+// own author's compile.
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use ferrule_nodes::{NodeRole, NodeSpec, Unit, registry};
@@ -58,7 +60,7 @@ pub fn parse_and_validate(source: &PatchSource) -> Result<ResolvedPatch, Diagnos
 
 /// The first size limit `patch` exceeds, as one diagnostic pointing at the oversized section. Checked
 /// before anything else so that validating, ordering and lowering a patch stay bounded in time and memory.
-fn size_limit(patch: &Patch, map: &SourceMap) -> Option<Diagnostic> {
+fn size_limit(patch: &Patch, map: &SourceMap<'_>) -> Option<Diagnostic> {
     let nodes = patch.nodes.len() + patch.effects.len();
     let connections = patch.connections.len() + patch.feedback.len();
     let (field, message) = if nodes > MAX_NODES {
@@ -83,14 +85,14 @@ fn size_limit(patch: &Patch, map: &SourceMap) -> Option<Diagnostic> {
 }
 
 /// Validates `patch` (whose text `map` describes). Returns the resolved patch, or every problem found.
-pub fn validate(patch: &Patch, map: &SourceMap) -> Result<ResolvedPatch, Vec<Diagnostic>> {
+pub fn validate(patch: &Patch, map: &SourceMap<'_>) -> Result<ResolvedPatch, Vec<Diagnostic>> {
     let mut v = Validator { map, errors: Vec::new(), broken: Vec::new() };
     let resolved = v.patch(patch);
     if v.errors.is_empty() { resolved.ok_or_else(Vec::new) } else { Err(v.errors) }
 }
 
 struct Validator<'m> {
-    map: &'m SourceMap,
+    map: &'m SourceMap<'m>,
     errors: Vec<Diagnostic>,
     broken: Vec<String>,
 }
@@ -140,7 +142,7 @@ impl<'m> Validator<'m> {
             .collect();
 
         let mut connections = Vec::new();
-        let mut fed: HashMap<PortRef, (String, Range<usize>)> = HashMap::new();
+        let mut fed: HashMap<PortRef, (&str, Range<usize>)> = HashMap::default();
         for (list, name, feedback) in [(&patch.connections, "connections", false), (&patch.feedback, "feedback", true)]
         {
             for (i, (from, to)) in list.iter().enumerate() {
@@ -157,7 +159,7 @@ impl<'m> Validator<'m> {
                             Some("an input takes one connection; combine signals with a `mixer`".into()),
                         );
                     } else {
-                        fed.insert(t, (from.clone(), to_span.clone()));
+                        fed.insert(t, (from.as_str(), to_span.clone()));
                     }
                     let span = self.at(&[Field(name), Index(i)]);
                     connections.push(ResolvedConnection { from: f, to: t, feedback, span });
@@ -230,10 +232,12 @@ impl<'m> Validator<'m> {
                 Some(format!("`{}` is first defined on line {line}; node ids must be unique", dup.key)),
             );
         }
+        // Ids are unique within one map; only the lists resolved before this one can repeat them.
+        let earlier_ids: HashMap<&str, usize> = infos.iter().map(|n| (n.id, n.index)).collect();
         for (id, decl) in decls {
             let key_span = self.key_at(&[Field(field), Key(id)]);
-            if let Some(earlier) = infos.iter().find(|n| n.id == id.as_str()) {
-                let line = self.line_of(nodes[earlier.index].span.start);
+            if let Some(&earlier) = earlier_ids.get(id.as_str()) {
+                let line = self.line_of(nodes[earlier].span.start);
                 self.error_help(
                     format!("duplicate node id `{id}`"),
                     key_span.clone(),
@@ -491,7 +495,7 @@ impl<'m> Validator<'m> {
 
     fn macros(&mut self, patch: &Patch, by_id: &HashMap<&str, &NodeInfo>) -> Vec<ResolvedMacro> {
         let mut out = Vec::new();
-        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut names: HashMap<&str, usize> = HashMap::default();
         for (i, m) in patch.macros.iter().enumerate() {
             let here = |f: &'static str| [Field("macros"), Index(i), Field(f)];
             if i == MAX_MACROS {

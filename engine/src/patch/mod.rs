@@ -29,7 +29,7 @@ pub const MAX_NESTING: usize = 128;
 
 /// Parses a patch's text into the data model, with a map of where each value is written.
 /// RON syntax errors and type mismatches come back as one diagnostic with its position.
-pub fn parse(source: &PatchSource) -> Result<(Patch, SourceMap), Diagnostics> {
+pub fn parse(source: &PatchSource) -> Result<(Patch, SourceMap<'_>), Diagnostics> {
     // The nesting limit keeps the recursive RON parser (and serde's buffering of untagged values) off the
     // end of the stack: 100,000 `[` get an error, not a crash.
     let options = ron::Options::default()

@@ -3,11 +3,18 @@
 //! RON's deserializer reports positions only for syntax errors; semantic errors (unknown port, value out of
 //! range) need the position of a value that parsed fine. The source map walks the text's structure once
 //! with a small scanner of RON's grammar (comments, strings, raw strings, numbers, identifiers, structs,
-//! tuples, enum variants, maps and lists) and records the span of every key and value by path. Written by
-//! hand because no RON crate exposes value positions.
+//! tuples, enum variants, maps and lists) and records the span of every key and value as a tree: one entry
+//! per value, and one hash-table slot per (parent, field name / map key / index) edge, the names borrowed
+//! from the text. Written by hand because no RON crate exposes value positions.
+//!
+//! Built for every compile, so it is kept cheap: no allocation per value (a path is never stored, only the
+//! edge to the parent), Fx hashing (the keys come from the patch being compiled, so hash flooding could only
+//! slow its own author's compile), and the line table is built only when a diagnostic asks for a line.
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
 use std::ops::Range;
+
+use rustc_hash::FxHashMap;
 
 /// One step of a path into the patch: a struct field, a map key, or a list or tuple index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,18 +27,19 @@ pub enum PathSeg<'a> {
     Index(usize),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Seg {
-    Field(String),
-    Key(String),
+/// An edge from a value to one inside it, names as bytes of the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Seg<'t> {
+    Field(&'t [u8]),
+    Key(&'t [u8]),
     Index(usize),
 }
 
-impl From<&PathSeg<'_>> for Seg {
-    fn from(seg: &PathSeg<'_>) -> Seg {
+impl<'t> From<&PathSeg<'t>> for Seg<'t> {
+    fn from(seg: &PathSeg<'t>) -> Seg<'t> {
         match *seg {
-            PathSeg::Field(f) => Seg::Field(f.to_string()),
-            PathSeg::Key(k) => Seg::Key(k.to_string()),
+            PathSeg::Field(f) => Seg::Field(f.as_bytes()),
+            PathSeg::Key(k) => Seg::Key(k.as_bytes()),
             PathSeg::Index(i) => Seg::Index(i),
         }
     }
@@ -48,53 +56,75 @@ pub struct DuplicateKey {
     pub repeat: Range<usize>,
 }
 
-/// Spans of keys and values in a patch's text, by path. Built from text that RON already parsed.
-#[derive(Clone, Debug, Default)]
-pub struct SourceMap {
-    values: HashMap<Vec<Seg>, Range<usize>>,
-    keys: HashMap<Vec<Seg>, Range<usize>>,
-    duplicates: Vec<(Vec<Seg>, DuplicateKey)>,
-    /// Byte offset where each line after the first starts.
-    line_starts: Vec<usize>,
+/// One recorded value: its span and, for a struct field or map entry, the span of its name or key.
+#[derive(Clone, Debug)]
+struct Entry {
+    value: Range<usize>,
+    key: Option<Range<usize>>,
 }
 
-impl SourceMap {
+/// Spans of keys and values in a patch's text, by path. Built from text that RON already parsed; borrows
+/// that text. Any thread but the audio thread.
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap<'t> {
+    text: &'t str,
+    /// Every value, the root first (entry 0).
+    entries: Vec<Entry>,
+    /// `(parent entry, edge)` → child entry. A repeated map key points at its last value, as RON keeps it.
+    children: FxHashMap<(u32, Seg<'t>), u32>,
+    /// Repeated map keys, by the entry of the map holding them.
+    duplicates: Vec<(u32, DuplicateKey)>,
+    /// Byte offset where each line after the first starts, built on the first [`SourceMap::line_of`].
+    line_starts: OnceCell<Vec<usize>>,
+}
+
+impl<'t> SourceMap<'t> {
     /// Walks `text` and records every key and value. Never fails or panics; text it cannot follow yields
     /// fewer spans.
-    pub fn build(text: &str) -> SourceMap {
-        let mut scanner = Scanner { text: text.as_bytes(), pos: 0, map: SourceMap::default(), depth: 0 };
-        let mut path = Vec::new();
-        scanner.value(&mut path);
-        let mut map = scanner.map;
-        map.line_starts = text.match_indices('\n').map(|(i, _)| i + 1).collect();
-        map
+    pub fn build(text: &'t str) -> SourceMap<'t> {
+        let map = SourceMap { text, ..SourceMap::default() };
+        let mut scanner = Scanner { text: text.as_bytes(), pos: 0, map, depth: 0 };
+        scanner.value(None, None);
+        scanner.map
     }
 
     /// The 1-based line of byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset) + 1
+        let starts = self.line_starts.get_or_init(|| self.text.match_indices('\n').map(|(i, _)| i + 1).collect());
+        starts.partition_point(|&start| start <= offset) + 1
+    }
+
+    /// The index of the entry at `path` (the root for an empty path).
+    fn find(&self, path: &[PathSeg<'_>]) -> Option<u32> {
+        let mut at = 0u32;
+        for seg in path {
+            at = *self.children.get(&(at, Seg::from(seg)))?;
+        }
+        Some(at)
+    }
+
+    fn entry(&self, path: &[PathSeg<'_>]) -> Option<&Entry> {
+        self.entries.get(self.find(path)? as usize)
     }
 
     /// The span of the value at `path` (the root value for an empty path).
     pub fn value(&self, path: &[PathSeg<'_>]) -> Option<Range<usize>> {
-        self.values.get(&to_key(path)).cloned()
+        self.entry(path).map(|e| e.value.clone())
     }
 
     /// The span of the key or field name of the entry at `path` (for a list element, its value).
     pub fn key(&self, path: &[PathSeg<'_>]) -> Option<Range<usize>> {
-        let key = to_key(path);
-        self.keys.get(&key).or_else(|| self.values.get(&key)).cloned()
+        self.entry(path).map(|e| e.key.clone().unwrap_or_else(|| e.value.clone()))
     }
 
     /// Keys written more than once in the map at `path`.
     pub fn duplicate_keys(&self, path: &[PathSeg<'_>]) -> Vec<DuplicateKey> {
-        let key = to_key(path);
-        self.duplicates.iter().filter(|(p, _)| *p == key).map(|(_, d)| d.clone()).collect()
+        if self.duplicates.is_empty() {
+            return Vec::new();
+        }
+        let Some(map) = self.find(path) else { return Vec::new() };
+        self.duplicates.iter().filter(|(p, _)| *p == map).map(|(_, d)| d.clone()).collect()
     }
-}
-
-fn to_key(path: &[PathSeg<'_>]) -> Vec<Seg> {
-    path.iter().map(Seg::from).collect()
 }
 
 /// Deeper nesting than this is not followed (keeps the scanner's recursion bounded on hostile input).
@@ -103,11 +133,14 @@ const MAX_DEPTH: usize = 64;
 struct Scanner<'t> {
     text: &'t [u8],
     pos: usize,
-    map: SourceMap,
+    map: SourceMap<'t>,
     depth: usize,
 }
 
-impl Scanner<'_> {
+/// Where a value hangs in the tree: its parent entry and the edge from it.
+type Edge<'t> = (u32, Seg<'t>);
+
+impl<'t> Scanner<'t> {
     fn peek(&self) -> Option<u8> {
         self.text.get(self.pos).copied()
     }
@@ -141,17 +174,24 @@ impl Scanner<'_> {
         }
     }
 
-    /// Scans one value at the cursor, recording it (and everything inside) under `path`.
-    fn value(&mut self, path: &mut Vec<Seg>) {
+    /// Scans one value at the cursor and records it (and everything inside) as a new entry under `edge`
+    /// (none for the root, or for a map key, which is recorded as its entry's key span instead), with the
+    /// key span `key`. Returns the new entry.
+    fn value(&mut self, edge: Option<Edge<'t>>, key: Option<Range<usize>>) -> u32 {
         self.skip_space();
         let start = self.pos;
+        let id = self.map.entries.len() as u32;
+        self.map.entries.push(Entry { value: start..start, key });
+        if let Some(edge) = edge {
+            self.map.children.insert(edge, id);
+        }
         self.depth += 1;
         match self.peek() {
             None => {}
             Some(_) if self.depth > MAX_DEPTH => self.pos = self.text.len(),
-            Some(b'(') => self.sequence(b')', path),
-            Some(b'[') => self.sequence(b']', path),
-            Some(b'{') => self.map_body(path),
+            Some(b'(') => self.sequence(b')', id),
+            Some(b'[') => self.sequence(b']', id),
+            Some(b'{') => self.map_body(id),
             Some(b'"') => self.quoted(b'"'),
             Some(b'\'') => self.quoted(b'\''),
             Some(b'r') if matches!(self.text.get(self.pos + 1), Some(b'"' | b'#')) => self.raw_string(),
@@ -159,7 +199,7 @@ impl Scanner<'_> {
                 self.atom();
                 // An enum variant with arguments: `Mono("a.out")`, `Some(1)`.
                 if self.pos > start && self.peek() == Some(b'(') && is_ident_start(self.text[start]) {
-                    self.sequence(b')', path);
+                    self.sequence(b')', id);
                 }
             }
         }
@@ -167,7 +207,8 @@ impl Scanner<'_> {
         if self.pos == start && self.pos < self.text.len() {
             self.pos += 1; // never stall on a stray character
         }
-        self.map.values.insert(path.clone(), start..self.pos);
+        self.map.entries[id as usize].value = start..self.pos;
+        id
     }
 
     /// A quoted string or char literal ending at the next unescaped `quote`.
@@ -216,8 +257,8 @@ impl Scanner<'_> {
         }
     }
 
-    /// `( … )` or `[ … ]`: fields (`name: value`) or positional elements.
-    fn sequence(&mut self, close: u8, path: &mut Vec<Seg>) {
+    /// `( … )` or `[ … ]` inside entry `parent`: fields (`name: value`) or positional elements.
+    fn sequence(&mut self, close: u8, parent: u32) {
         self.pos += 1;
         let mut index = 0;
         loop {
@@ -235,23 +276,20 @@ impl Scanner<'_> {
                 _ => {}
             }
             let before = self.pos;
-            if let Some((name, span)) = self.field_name() {
-                path.push(Seg::Field(name));
-                self.map.keys.insert(path.clone(), span);
+            if let Some(name) = self.field_name() {
+                self.value(Some((parent, Seg::Field(&self.text[name.clone()]))), Some(name));
             } else {
-                path.push(Seg::Index(index));
+                self.value(Some((parent, Seg::Index(index))), None);
                 index += 1;
             }
-            self.value(path);
-            path.pop();
             if self.pos == before {
                 self.pos += 1;
             }
         }
     }
 
-    /// `ident :` at the cursor (not `::`): consumes it and returns the name and its span.
-    fn field_name(&mut self) -> Option<(String, Range<usize>)> {
+    /// `ident :` at the cursor (not `::`): consumes it and returns the name's span.
+    fn field_name(&mut self) -> Option<Range<usize>> {
         let start = self.pos;
         if !self.peek().is_some_and(is_ident_start) {
             return None;
@@ -265,17 +303,16 @@ impl Scanner<'_> {
         self.skip_space();
         if self.peek() == Some(b':') && self.text.get(self.pos + 1) != Some(&b':') {
             self.pos += 1;
-            Some((String::from_utf8_lossy(&self.text[start..end]).into_owned(), start..end))
+            Some(start..end)
         } else {
             self.pos = save;
             None
         }
     }
 
-    /// `{ key: value, … }`.
-    fn map_body(&mut self, path: &mut Vec<Seg>) {
+    /// `{ key: value, … }` inside entry `parent`.
+    fn map_body(&mut self, parent: u32) {
         self.pos += 1;
-        let mut seen: HashMap<String, Range<usize>> = HashMap::new();
         loop {
             self.skip_space();
             match self.peek() {
@@ -292,28 +329,31 @@ impl Scanner<'_> {
             }
             let before = self.pos;
             let key_start = self.pos;
-            let mut scratch = Vec::new();
-            self.value(&mut scratch);
-            let key_span = key_start..self.pos;
-            let raw = String::from_utf8_lossy(&self.text[key_span.clone()]).into_owned();
-            let key = raw.strip_prefix('"').and_then(|k| k.strip_suffix('"')).map_or(raw.clone(), str::to_string);
-            if let Some(first) = seen.get(&key) {
-                self.map.duplicates.push((
-                    path.clone(),
-                    DuplicateKey { key: key.clone(), first: first.clone(), repeat: key_span.clone() },
-                ));
-            } else {
-                seen.insert(key.clone(), key_span.clone());
+            // A key is recorded as its entry's key span, not as a value of its own.
+            match self.peek() {
+                Some(b'"') => self.quoted(b'"'),
+                _ => drop(self.value(None, None)),
             }
+            let key_span = key_start..self.pos;
+            let text: &'t [u8] = self.text;
+            let raw = &text[key_span.clone()];
+            let key = match raw {
+                [b'"', inner @ .., b'"'] => inner,
+                _ => raw,
+            };
             self.skip_space();
             if self.peek() == Some(b':') {
                 self.pos += 1;
             }
-            path.push(Seg::Key(key));
-            // Keep the first occurrence's key span; later values overwrite, as RON keeps the last value.
-            self.map.keys.entry(path.clone()).or_insert(key_span);
-            self.value(path);
-            path.pop();
+            let edge = (parent, Seg::Key(key));
+            let first = self.map.children.get(&edge).map(|&e| self.map.entries[e as usize].key.clone());
+            // Keep the first occurrence's key span; the value is the last one, as RON keeps it.
+            let key_here = first.clone().flatten().unwrap_or_else(|| key_span.clone());
+            self.value(Some(edge), Some(key_here));
+            if let Some(Some(first)) = first {
+                let key = String::from_utf8_lossy(key).into_owned();
+                self.map.duplicates.push((parent, DuplicateKey { key, first, repeat: key_span }));
+            }
             if self.pos == before {
                 self.pos += 1;
             }
@@ -367,6 +407,17 @@ mod tests {
         assert_eq!(dups[0].key, "osc1");
         assert!(dups[0].first.start < dups[0].repeat.start);
         assert_eq!(&TEXT[dups[0].repeat.clone()], "\"osc1\"");
+    }
+
+    #[test]
+    fn a_repeated_key_points_at_its_first_name_and_last_value() {
+        let map = SourceMap::build(TEXT);
+        let first = TEXT.find("\"osc1\"").expect("first osc1");
+        assert_eq!(map.key(&[Field("nodes"), Key("osc1")]), Some(first..first + 6));
+        assert_eq!(slice(map.value(&[Field("nodes"), Key("osc1")])), "(kind: \"sine\")");
+        assert_eq!(map.value(&[Field("nodes"), Key("osc1"), Field("params")]), None, "the last value has none");
+        assert_eq!(map.value(&[Field("nodes"), Key("osc2")]), None);
+        assert_eq!(map.line_of(first), 5);
     }
 
     #[test]
