@@ -124,3 +124,14 @@ fn at_most_sixteen() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn the_language_references_example_compiles_with_its_params_section() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../patches/README.md")).unwrap();
+    let start = readme.find("```ron\n").expect("an annotated example") + "```ron\n".len();
+    let text = &readme[start..start + readme[start..].find("```").unwrap()];
+    let source = PatchSource { path: "README.md".into(), text: text.into() };
+    let exposed = exposed_params(&source).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(exposed[0].name, "Cutoff");
+    assert_eq!(exposed[0].default, 1200.0);
+}

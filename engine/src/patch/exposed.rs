@@ -38,12 +38,16 @@ impl ExposedParam {
     }
 
     /// The value, in `unit`, at control position `position` (clamped to 0..=1; a non-finite position gives
-    /// the default). Allocation-free; the engine calls it on the audio thread.
+    /// the default). The default's own position gives the file's value exactly, so a host that sends the
+    /// default changes nothing. Allocation-free; the engine calls it on the audio thread.
     pub fn value(&self, position: f32) -> f32 {
         if !position.is_finite() {
             return self.default;
         }
         let p = position.clamp(0.0, 1.0);
+        if p == self.default_position() {
+            return self.default;
+        }
         let value = if self.is_logarithmic() {
             self.min * ((self.max / self.min).ln() * p).exp()
         } else {
