@@ -63,8 +63,9 @@ pub struct Schedule {
     pub(crate) exposed: Vec<ExposedParam>,
     /// The `params` slot each exposed parameter sets (`u32::MAX`: its node is not scheduled).
     pub(crate) exposed_slots: Vec<u32>,
-    /// Set by [`Schedule::start_exposed_at_defaults`]: when swapped in, host positions are forgotten.
-    pub(crate) exposed_fresh: bool,
+    /// Set by [`Schedule::start_exposed_at`]: the host positions (NaN: the file's value) this schedule
+    /// starts with when swapped in, replacing the ones the engine kept.
+    pub(crate) exposed_start: Option<[f32; MAX_EXPOSED]>,
 }
 
 /// One effect of the global bus.
@@ -251,7 +252,19 @@ impl Schedule {
     /// it, forgetting the positions the host set for the schedule before (for loading a different patch;
     /// a reload of the same patch keeps them). Call before submitting. Any thread but audio.
     pub fn start_exposed_at_defaults(&mut self) {
-        self.exposed_fresh = true;
+        self.exposed_start = Some([f32::NAN; MAX_EXPOSED]);
+    }
+
+    /// Makes this schedule start exposed parameter `i` at host position `positions[i]` (0..=1; NaN or
+    /// missing: the patch's own value) when the engine takes it, whatever positions the engine kept (for
+    /// restoring a saved project). Applied at the swap itself, so no block plays other values in between.
+    /// Call before submitting or before [`crate::Engine::new`]. Any thread but audio.
+    pub fn start_exposed_at(&mut self, positions: &[f32]) {
+        let mut start = [f32::NAN; MAX_EXPOSED];
+        for (to, from) in start.iter_mut().zip(positions) {
+            *to = if from.is_finite() { from.clamp(0.0, 1.0) } else { f32::NAN };
+        }
+        self.exposed_start = Some(start);
     }
 
     /// Moves exposed parameter `index` to control position `position` (clamped to 0..=1): its slot's base
@@ -271,21 +284,25 @@ impl Schedule {
         true
     }
 
-    /// After a swap from `old` to `self`: re-applies each host `positions[i]` (NaN: never set) to this
-    /// schedule, so a reload does not jump the host's value. A position is forgotten (the parameter follows
-    /// the file) when this schedule was marked [`Schedule::start_exposed_at_defaults`] or its parameter `i`
-    /// is not the same control as `old`'s ([`ExposedParam::same_control`]). Audio thread; allocation-free.
-    pub(crate) fn rebase_exposed(&mut self, old: &Schedule, positions: &mut [f32; MAX_EXPOSED]) {
-        let fresh = std::mem::take(&mut self.exposed_fresh);
+    /// After a swap from `old` to `self` (`None` for the engine's first schedule): re-applies each host
+    /// `positions[i]` (NaN: never set) to this schedule, so a reload does not jump the host's value. A
+    /// position is forgotten (the parameter follows the file) when parameter `i` is not the same control
+    /// as `old`'s ([`ExposedParam::same_control`]); positions given by [`Schedule::start_exposed_at`]
+    /// replace them all. Audio thread; allocation-free.
+    pub(crate) fn rebase_exposed(&mut self, old: Option<&Schedule>, positions: &mut [f32; MAX_EXPOSED]) {
+        let start = self.exposed_start.take();
         for (i, position) in positions.iter_mut().enumerate() {
-            let same = match (old.exposed.get(i), self.exposed.get(i)) {
+            let same = match (old.and_then(|o| o.exposed.get(i)), self.exposed.get(i)) {
                 (Some(a), Some(b)) => a.same_control(b),
                 _ => false,
             };
-            if fresh || !same {
+            if let Some(start) = &start {
+                *position = start[i];
+            } else if !same {
                 *position = f32::NAN;
-            } else if position.is_finite() {
-                self.set_exposed(i, *position);
+            }
+            if position.is_finite() && !self.set_exposed(i, *position) {
+                *position = f32::NAN;
             }
         }
     }

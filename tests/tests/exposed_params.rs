@@ -159,6 +159,34 @@ fn another_patch_starts_at_its_own_values() {
 }
 
 #[test]
+fn a_restored_project_starts_at_its_saved_positions_even_mid_session() {
+    // A saved project's positions ride on the schedule itself: at the engine's start, and at a swap
+    // whatever positions the engine had kept.
+    let text = filtered(1200.0);
+    let settings = RenderSettings { block: 64, seconds: 0.4 };
+    let host_set = render(schedule(&text, RATE), &[on(0.0, 48, 1.0), param(0.0, 0, 0.1)], &settings);
+    let mut restored = schedule(&text, RATE);
+    restored.start_exposed_at(&[0.1]);
+    let at_start = render(restored, &[on(0.0, 48, 1.0)], &settings);
+    let (restored_b, host_b) = (brightness(between(&at_start, 0.1, 0.4)), brightness(between(&host_set, 0.1, 0.4)));
+    assert!((restored_b / host_b - 1.0).abs() < 0.01, "as if the host set it at frame 0: {restored_b} vs {host_b}");
+
+    let mut restored = schedule(&text, RATE);
+    restored.start_exposed_at(&[0.1]);
+    let events = [on(0.0, 48, 1.0), param(0.0, 0, 0.9)];
+    let swap = 0.2;
+    let out = render_with_swaps(
+        schedule(&text, RATE),
+        vec![(swap, restored)],
+        &events,
+        &RenderSettings { block: 64, seconds: 0.6 },
+    );
+    let after = brightness(between(&out, swap + 0.05, 0.6));
+    let want = brightness(between(&host_set, 0.1, 0.4));
+    assert!((after / want - 1.0).abs() < 0.02, "the restored position plays: {after} vs {want}");
+}
+
+#[test]
 fn unused_and_out_of_range_positions_change_nothing_and_stay_finite() {
     let text = filtered(1200.0);
     let plain = render(schedule(&text, RATE), &[on(0.0, 48, 1.0)], &RenderSettings { block: 64, seconds: 0.2 });

@@ -226,7 +226,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
             .iter()
             .map(|e| if first_param[e.node] == u32::MAX { u32::MAX } else { first_param[e.node] + e.index as u32 })
             .collect(),
-        exposed_fresh: false,
+        exposed_start: None,
     }
 }
 

@@ -120,7 +120,14 @@ pub(crate) const CROSSFADE_SECONDS: f32 = 0.015;
 impl Engine {
     /// An engine playing `schedule`, and its control handle. Allocates: call off the audio thread, then move
     /// the engine to the audio thread.
-    pub fn new(schedule: Schedule) -> (Engine, EngineControl) {
+    pub fn new(mut schedule: Schedule) -> (Engine, EngineControl) {
+        let mut exposed = [f32::NAN; MAX_EXPOSED];
+        schedule.rebase_exposed(None, &mut exposed);
+        for p in schedule.params.iter_mut() {
+            // Nothing plays yet: start positions are where the parameters are, not where they glide to.
+            p.current = p.target;
+            p.step = 0.0;
+        }
         let (swap, control) = swap::channel();
         let globals = Globals::new(schedule.sample_rate, &schedule.macros);
         (
@@ -134,7 +141,7 @@ impl Engine {
                 crossfade: None,
                 tail: false,
                 guard: RunawayGuard::default(),
-                exposed: [f32::NAN; MAX_EXPOSED],
+                exposed,
             },
             control,
         )
@@ -287,7 +294,7 @@ impl Engine {
         if !sounding || (new.shape == self.schedule.shape && !loses_voices) {
             // Same graph, new values (or nobody listening): state moves across and parameters glide.
             super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Move);
-            new.rebase_exposed(&self.schedule, &mut self.exposed);
+            new.rebase_exposed(Some(&self.schedule), &mut self.exposed);
             let old = std::mem::replace(&mut self.schedule, new);
             self.voices.truncate(self.schedule.slots());
             self.swap.retire(old);
@@ -298,7 +305,7 @@ impl Engine {
                 self.voices.relocate_beyond(new.slots());
             }
             super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Copy);
-            new.rebase_exposed(&self.schedule, &mut self.exposed);
+            new.rebase_exposed(Some(&self.schedule), &mut self.exposed);
             let old = std::mem::replace(&mut self.schedule, new);
             let len = (CROSSFADE_SECONDS * self.schedule.sample_rate).max(1.0) as u32;
             self.crossfade = Some(Crossfade { old, pos: 0, len });
