@@ -1,4 +1,5 @@
-//! Events the engine applies at exact sample offsets: notes, controllers, pressure and macros.
+//! Events the engine applies at exact sample offsets: notes, controllers, pressure, macros and exposed
+//! parameters.
 
 /// One event, at a frame offset within the block passed to [`crate::Engine::process`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -56,6 +57,16 @@ pub enum EventKind {
         index: u8,
         /// Control position, 0..=1.
         value: f32,
+    },
+    /// An exposed parameter moves (the patch's `params` section). `position` is the host control's
+    /// position 0..=1, mapped onto the parameter's range (logarithmically for hertz and seconds); the
+    /// parameter glides there through its own smoother. The engine keeps the position across reloads of
+    /// the same patch.
+    Param {
+        /// Exposed parameter index, 0..=15, in the patch's order.
+        index: u8,
+        /// Control position, 0..=1.
+        position: f32,
     },
     /// Every key goes up (sustained voices release normally).
     AllNotesOff,

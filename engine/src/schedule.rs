@@ -9,6 +9,8 @@ use std::ops::Range;
 
 use ferrule_nodes::{KindId, Lanes, MAX_CHUNK, MAX_INPUTS, MAX_OUTPUTS, Processor, Unit};
 
+use crate::patch::ExposedParam;
+use crate::patch::exposed::MAX_EXPOSED;
 use crate::patch::model::{StealPolicy, VoiceMode};
 
 /// Index of a wire buffer (each holds [`MAX_CHUNK`] frames of [`Lanes`]).
@@ -57,6 +59,13 @@ pub struct Schedule {
     pub(crate) effect_processors: Vec<Processor>,
     /// Two stereo buffers of [`CHUNK`] frames the effect chain passes the signal through.
     pub(crate) bus: Vec<Lanes>,
+    /// The parameters the patch exposes to the host, in order.
+    pub(crate) exposed: Vec<ExposedParam>,
+    /// The `params` slot each exposed parameter sets (`u32::MAX`: its node is not scheduled).
+    pub(crate) exposed_slots: Vec<u32>,
+    /// Set by [`Schedule::start_exposed_at`]: the host positions (NaN: the file's value) this schedule
+    /// starts with when swapped in, replacing the ones the engine kept.
+    pub(crate) exposed_start: Option<[f32; MAX_EXPOSED]>,
 }
 
 /// One effect of the global bus.
@@ -221,6 +230,81 @@ impl Schedule {
     /// Each macro's default as a control position 0..=1 (what the host shows as its default).
     pub fn macro_defaults(&self) -> impl Iterator<Item = f32> + '_ {
         self.macros.iter().map(|m| if m.max > m.min { (m.default - m.min) / (m.max - m.min) } else { 0.0 })
+    }
+
+    /// The parameters the patch exposes to the host, in order (at most [`MAX_EXPOSED`]): names, units,
+    /// ranges and defaults, with position ↔ value ↔ text helpers. Any thread.
+    pub fn exposed(&self) -> &[ExposedParam] {
+        &self.exposed
+    }
+
+    /// Names of the exposed parameters, in order.
+    pub fn exposed_names(&self) -> impl Iterator<Item = &str> {
+        self.exposed.iter().map(|e| e.name.as_str())
+    }
+
+    /// Each exposed parameter's default as a control position 0..=1 (what the host shows as its default).
+    pub fn exposed_defaults(&self) -> impl Iterator<Item = f32> + '_ {
+        self.exposed.iter().map(ExposedParam::default_position)
+    }
+
+    /// Makes this schedule start every exposed parameter at the patch's own value when the engine takes
+    /// it, forgetting the positions the host set for the schedule before (for loading a different patch;
+    /// a reload of the same patch keeps them). Call before submitting. Any thread but audio.
+    pub fn start_exposed_at_defaults(&mut self) {
+        self.exposed_start = Some([f32::NAN; MAX_EXPOSED]);
+    }
+
+    /// Makes this schedule start exposed parameter `i` at host position `positions[i]` (0..=1; NaN or
+    /// missing: the patch's own value) when the engine takes it, whatever positions the engine kept (for
+    /// restoring a saved project). Applied at the swap itself, so no block plays other values in between.
+    /// Call before submitting or before [`crate::Engine::new`]. Any thread but audio.
+    pub fn start_exposed_at(&mut self, positions: &[f32]) {
+        let mut start = [f32::NAN; MAX_EXPOSED];
+        for (to, from) in start.iter_mut().zip(positions) {
+            *to = if from.is_finite() { from.clamp(0.0, 1.0) } else { f32::NAN };
+        }
+        self.exposed_start = Some(start);
+    }
+
+    /// Moves exposed parameter `index` to control position `position` (clamped to 0..=1): its slot's base
+    /// value glides there through the parameter's own smoother. Returns false (and changes nothing) for an
+    /// index the patch does not expose or a non-finite position. Audio thread; allocation-free.
+    pub(crate) fn set_exposed(&mut self, index: usize, position: f32) -> bool {
+        let (Some(param), Some(&slot)) = (self.exposed.get(index), self.exposed_slots.get(index)) else {
+            return false;
+        };
+        if !position.is_finite() {
+            return false;
+        }
+        if let Some(slot) = self.params.get_mut(slot as usize) {
+            slot.target = param.value(position);
+            slot.step = (slot.target - slot.current) / slot.smoothing_samples;
+        }
+        true
+    }
+
+    /// After a swap from `old` to `self` (`None` for the engine's first schedule): re-applies each host
+    /// `positions[i]` (NaN: never set) to this schedule, so a reload does not jump the host's value. A
+    /// position is forgotten (the parameter follows the file) when parameter `i` is not the same control
+    /// as `old`'s ([`ExposedParam::same_control`]); positions given by [`Schedule::start_exposed_at`]
+    /// replace them all. Audio thread; allocation-free.
+    pub(crate) fn rebase_exposed(&mut self, old: Option<&Schedule>, positions: &mut [f32; MAX_EXPOSED]) {
+        let start = self.exposed_start.take();
+        for (i, position) in positions.iter_mut().enumerate() {
+            let same = match (old.and_then(|o| o.exposed.get(i)), self.exposed.get(i)) {
+                (Some(a), Some(b)) => a.same_control(b),
+                _ => false,
+            };
+            if let Some(start) = &start {
+                *position = start[i];
+            } else if !same {
+                *position = f32::NAN;
+            }
+            if position.is_finite() && !self.set_exposed(i, *position) {
+                *position = f32::NAN;
+            }
+        }
     }
 
     /// The output's delay relative to its input events, in samples. Reported to the host.

@@ -105,10 +105,13 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     let mut params = Vec::new();
     let mut routes = Vec::new();
     let effect_nodes: Vec<usize> = (0..patch.nodes.len()).filter(|&n| patch.nodes[n].effect).collect();
+    // Each scheduled node's first parameter slot (u32::MAX for nodes not scheduled), for exposed parameters.
+    let mut first_param = vec![u32::MAX; patch.nodes.len()];
     for &n in kept.iter().chain(&effect_nodes) {
         let node = &patch.nodes[n];
         let spec = registry::spec(node.kind);
         let first = params.len() as u32;
+        first_param[n] = first;
         for (i, p) in spec.params.iter().enumerate() {
             let route_start = routes.len() as u32;
             for r in incoming.routes(n).filter(|r| r.param == i) {
@@ -215,6 +218,14 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         effects,
         effect_processors,
         bus: vec![[0.0; LANES]; 2 * CHUNK],
+        exposed: patch.exposed.iter().map(|e| e.param.clone()).collect(),
+        // An exposed parameter of a node that is never heard (so not scheduled) has no slot and does nothing.
+        exposed_slots: patch
+            .exposed
+            .iter()
+            .map(|e| if first_param[e.node] == u32::MAX { u32::MAX } else { first_param[e.node] + e.index as u32 })
+            .collect(),
+        exposed_start: None,
     }
 }
 

@@ -28,6 +28,19 @@ pub struct ResolvedPatch {
     pub output: [PortRef; 2],
     /// Voice settings.
     pub voice: ResolvedVoice,
+    /// Parameters exposed to the host, in file order (at most [`crate::patch::MAX_EXPOSED`]).
+    pub exposed: Vec<ResolvedExposed>,
+}
+
+/// A validated exposed parameter.
+#[derive(Clone, Debug)]
+pub struct ResolvedExposed {
+    /// What the host sees: name, unit, range and default.
+    pub param: crate::patch::ExposedParam,
+    /// The node whose parameter it sets (index into [`ResolvedPatch::nodes`]).
+    pub node: usize,
+    /// Index of the parameter in that node kind's declaration.
+    pub index: usize,
 }
 
 /// A validated node.

@@ -11,12 +11,13 @@ use std::ops::Range;
 use ferrule_nodes::{NodeRole, NodeSpec, Unit, registry};
 
 use crate::compile::resolved::{
-    ModSource, PortRef, ResolvedConnection, ResolvedMacro, ResolvedNode, ResolvedPatch, ResolvedRoute, ResolvedVoice,
+    ModSource, PortRef, ResolvedConnection, ResolvedExposed, ResolvedMacro, ResolvedNode, ResolvedPatch, ResolvedRoute,
+    ResolvedVoice,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::patch::model::{MAX_POLYPHONY, OutputDecl, PATCH_VERSION, ParamValue, VoiceMode};
 use crate::patch::source_map::PathSeg::{self, Field, Index, Key};
-use crate::patch::{Patch, PatchSource, SourceMap, parse};
+use crate::patch::{ExposedParam, MAX_EXPOSED, Patch, PatchSource, SourceMap, parse};
 use crate::play::globals::MAX_MACROS;
 
 /// Names a modulation route may use as its source without naming a node.
@@ -198,11 +199,12 @@ impl<'m> Validator<'m> {
         let macros = self.macros(patch, &by_id);
         let output = self.output(patch, &by_id);
         let voice = self.voice(patch, &by_id);
+        let exposed = self.exposed(patch, &by_id, &nodes);
 
         if !self.errors.is_empty() {
             return None;
         }
-        Some(ResolvedPatch { nodes, connections, modulations, macros, output: output?, voice: voice? })
+        Some(ResolvedPatch { nodes, connections, modulations, macros, output: output?, voice: voice?, exposed })
     }
 
     /// Resolves the voice's nodes and then the global bus's effects (one id space for both).
@@ -464,6 +466,21 @@ impl<'m> Validator<'m> {
         text: &str,
         span: Range<usize>,
     ) -> Option<(usize, usize)> {
+        let (node, index, spec) = self.param_ref(by_id, text, span.clone())?;
+        if spec.params[index].unit == Unit::Choice {
+            self.error(format!("cannot modulate choice parameter `{text}`"), span);
+            return None;
+        }
+        Some((node, index))
+    }
+
+    /// Resolves `"node.param"` to (node index, parameter index, the node's kind declaration).
+    fn param_ref(
+        &mut self,
+        by_id: &HashMap<&str, &NodeInfo>,
+        text: &str,
+        span: Range<usize>,
+    ) -> Option<(usize, usize, &'static NodeSpec)> {
         let Some((id, name)) = text.split_once('.') else {
             self.error(format!("`{text}` should name a parameter as `node.parameter`"), span);
             return None;
@@ -476,11 +493,7 @@ impl<'m> Validator<'m> {
             self.error_help(format!("`{id}` (a `{}`) has no parameter `{name}`", node.spec.kind), span, Some(help));
             return None;
         };
-        if node.spec.params[index].unit == Unit::Choice {
-            self.error(format!("cannot modulate choice parameter `{text}`"), span);
-            return None;
-        }
-        Some((node.index, index))
+        Some((node.index, index, node.spec))
     }
 
     fn depth(&mut self, depth: f64, path: &[PathSeg<'_>]) -> Option<f32> {
@@ -542,6 +555,102 @@ impl<'m> Validator<'m> {
                 default: m.default as f32,
                 targets,
             });
+        }
+        out
+    }
+
+    /// Resolves the `params` section: parameters exposed to the host.
+    fn exposed(
+        &mut self,
+        patch: &Patch,
+        by_id: &HashMap<&str, &NodeInfo>,
+        nodes: &[ResolvedNode],
+    ) -> Vec<ResolvedExposed> {
+        let mut out: Vec<ResolvedExposed> = Vec::new();
+        let mut names: HashMap<&str, usize> = HashMap::new();
+        for (i, e) in patch.params.iter().enumerate() {
+            let here = |f: &'static str| [Field("params"), Index(i), Field(f)];
+            if i == MAX_EXPOSED {
+                let span = self.at(&[Field("params"), Index(i)]);
+                self.error(
+                    format!("a patch exposes at most {MAX_EXPOSED} parameters (this one has {})", patch.params.len()),
+                    span,
+                );
+            }
+            let name_span = self.at(&here("name"));
+            if e.name.trim().is_empty() {
+                self.error("an exposed parameter needs a name", name_span);
+            } else if let Some(first) = names.insert(&e.name, i) {
+                self.error(
+                    format!(
+                        "exposed parameter name `{}` is used twice (parameters {} and {})",
+                        e.name,
+                        first + 1,
+                        i + 1
+                    ),
+                    name_span,
+                );
+            }
+            let to_span = self.at(&here("to"));
+            let Some((node, index, spec)) = self.param_ref(by_id, &e.to, to_span.clone()) else { continue };
+            let p = &spec.params[index];
+            if p.unit == Unit::Choice {
+                self.error_help(
+                    format!("`{}` is a choice parameter and cannot be exposed", e.to),
+                    to_span,
+                    Some(format!(
+                        "a host control moves smoothly, a choice ({}) does not; set it in the file",
+                        p.choices.join(", ")
+                    )),
+                );
+                continue;
+            }
+            if let Some(first) = out.iter().find(|x| x.node == node && x.index == index) {
+                self.error(format!("`{}` is already exposed as `{}`", e.to, first.param.name), to_span);
+                continue;
+            }
+            let unit = unit_suffix(p.unit, " ");
+            let mut ok = true;
+            for (field, value) in [("min", e.min), ("max", e.max)] {
+                if let Some(v) = value
+                    && (!v.is_finite() || v < p.min as f64 || v > p.max as f64)
+                {
+                    let span = self.at(&here(field));
+                    self.error(
+                        format!(
+                            "exposed `{}`: {field} {v}{unit} is outside `{}`'s range ({} to {}{unit})",
+                            e.name, e.to, p.min, p.max
+                        ),
+                        span,
+                    );
+                    ok = false;
+                }
+            }
+            if !ok {
+                continue;
+            }
+            let (min, max) = (e.min.map_or(p.min, |v| v as f32), e.max.map_or(p.max, |v| v as f32));
+            if min >= max {
+                let span = self.at(&here("max"));
+                self.error(format!("exposed `{}`: min ({min}) must be below max ({max})", e.name), span);
+                continue;
+            }
+            let default = nodes[node].params[index];
+            if !(min..=max).contains(&default) {
+                let field = if default < min { "min" } else { "max" };
+                let span = self.at(&here(field));
+                self.error_help(
+                    format!(
+                        "exposed `{}`: the file's value of `{}` ({default}{unit}) is outside {min} to {max}{unit}",
+                        e.name, e.to
+                    ),
+                    span,
+                    Some(format!("the file's value is the default: set `{}` within the range, or widen it", e.to)),
+                );
+                continue;
+            }
+            let param = ExposedParam { name: e.name.clone(), target: e.to.clone(), unit: p.unit, min, max, default };
+            out.push(ResolvedExposed { param, node, index });
         }
         out
     }

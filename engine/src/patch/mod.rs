@@ -1,9 +1,11 @@
 //! Patches as written: the RON data model, parsing, and positions in the source.
 
+pub mod exposed;
 pub mod model;
 pub mod source_map;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
+pub use exposed::{ExposedParam, MAX_EXPOSED, exposed_params};
 pub use model::Patch;
 pub use source_map::SourceMap;
 
@@ -108,6 +110,7 @@ fn section_name(name: &str) -> &str {
         "ModulationDecl" => "a modulation",
         "MacroDecl" => "a macro",
         "MacroTarget" => "a macro target",
+        "ExposedDecl" => "an exposed parameter",
         "OutputDecl" => "`output`",
         "VoiceMode" => "`mode`",
         "StealPolicy" => "`steal`",

@@ -44,6 +44,27 @@ pub struct Patch {
     /// (`delay`, `chorus`, `reverb`) belong here; their parameters take routes from controllers and macros.
     #[serde(default)]
     pub effects: IndexMap<String, NodeDecl>,
+    /// Node and effect parameters the host automates directly, in the order the host lists them (at most
+    /// [`crate::patch::exposed::MAX_EXPOSED`]). The file's value of each parameter is its default.
+    #[serde(default)]
+    pub params: Vec<ExposedDecl>,
+}
+
+/// One parameter exposed to the host: `(name: "Cutoff", to: "filter.cutoff")`, optionally narrowed with
+/// `min` and `max` (in the parameter's unit, within its own range).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExposedDecl {
+    /// The name the host shows.
+    pub name: String,
+    /// The parameter, `"node.param"` (a voice node or an effect).
+    pub to: String,
+    /// The value at the control's lowest position, in the parameter's unit; its own minimum when unset.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// The value at the control's highest position, in the parameter's unit; its own maximum when unset.
+    #[serde(default)]
+    pub max: Option<f64>,
 }
 
 /// One node: its kind and the parameters it sets (the rest keep their defaults).

@@ -8,6 +8,7 @@ use super::migrate::Carry;
 use super::swap::{self, EngineControl, EngineSide};
 use super::voices::{EndedNote, FADE_SECONDS, MAX_SLOTS, Phase, Voices};
 use crate::events::{Event, EventKind, Expression};
+use crate::patch::MAX_EXPOSED;
 use crate::schedule::{CHUNK, Input, Op, ParamSlot, Route, RouteSource, Schedule};
 
 /// The loudest sample the engine passes on, in linear full scale (+12 dBFS). Anything beyond is a patch
@@ -31,6 +32,9 @@ pub struct Engine {
     tail: bool,
     /// Mutes a patch that runs away.
     guard: RunawayGuard,
+    /// The host's position 0..=1 for each exposed parameter (NaN: never set, the file's value plays), kept
+    /// across swaps like the macros' and re-applied to each new schedule.
+    exposed: [f32; MAX_EXPOSED],
 }
 
 /// Why the engine muted a patch.
@@ -116,7 +120,14 @@ pub(crate) const CROSSFADE_SECONDS: f32 = 0.015;
 impl Engine {
     /// An engine playing `schedule`, and its control handle. Allocates: call off the audio thread, then move
     /// the engine to the audio thread.
-    pub fn new(schedule: Schedule) -> (Engine, EngineControl) {
+    pub fn new(mut schedule: Schedule) -> (Engine, EngineControl) {
+        let mut exposed = [f32::NAN; MAX_EXPOSED];
+        schedule.rebase_exposed(None, &mut exposed);
+        for p in schedule.params.iter_mut() {
+            // Nothing plays yet: start positions are where the parameters are, not where they glide to.
+            p.current = p.target;
+            p.step = 0.0;
+        }
         let (swap, control) = swap::channel();
         let globals = Globals::new(schedule.sample_rate, &schedule.macros);
         (
@@ -130,6 +141,7 @@ impl Engine {
                 crossfade: None,
                 tail: false,
                 guard: RunawayGuard::default(),
+                exposed,
             },
             control,
         )
@@ -250,6 +262,11 @@ impl Engine {
                 self.voices.poly_pressure(note & 0x7f, if value.is_finite() { value.clamp(0.0, 1.0) } else { 0.0 })
             }
             EventKind::Macro { index, value } => self.globals.set_macro(index as usize, value, &s.macros),
+            EventKind::Param { index, position } => {
+                if self.schedule.set_exposed(index as usize, position) {
+                    self.exposed[index as usize] = position.clamp(0.0, 1.0);
+                }
+            }
             EventKind::AllNotesOff => self.voices.all_notes_off(has_envelopes),
             EventKind::NoteExpression { note, expression, value } => {
                 let (lo, hi) = expression.range();
@@ -277,6 +294,7 @@ impl Engine {
         if !sounding || (new.shape == self.schedule.shape && !loses_voices) {
             // Same graph, new values (or nobody listening): state moves across and parameters glide.
             super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Move);
+            new.rebase_exposed(Some(&self.schedule), &mut self.exposed);
             let old = std::mem::replace(&mut self.schedule, new);
             self.voices.truncate(self.schedule.slots());
             self.swap.retire(old);
@@ -287,6 +305,7 @@ impl Engine {
                 self.voices.relocate_beyond(new.slots());
             }
             super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Copy);
+            new.rebase_exposed(Some(&self.schedule), &mut self.exposed);
             let old = std::mem::replace(&mut self.schedule, new);
             let len = (CROSSFADE_SECONDS * self.schedule.sample_rate).max(1.0) as u32;
             self.crossfade = Some(Crossfade { old, pos: 0, len });
