@@ -567,7 +567,7 @@ impl<'m> Validator<'m> {
         nodes: &[ResolvedNode],
     ) -> Vec<ResolvedExposed> {
         let mut out: Vec<ResolvedExposed> = Vec::new();
-        let mut names: HashMap<&str, usize> = HashMap::new();
+        let mut names: HashMap<&str, usize> = HashMap::default();
         for (i, e) in patch.params.iter().enumerate() {
             let here = |f: &'static str| [Field("params"), Index(i), Field(f)];
             if i == MAX_EXPOSED {
