@@ -486,6 +486,7 @@ fn run_effects(s: &mut Schedule, globals: &Globals, transport: &Transport, left:
             params: &s.param_values[..params.len()],
             voice: &VoiceLanes::IDLE,
             transport,
+            last_only: 0,
         };
         processor.process(&mut p);
         std::mem::swap(&mut from, &mut to);
@@ -652,7 +653,7 @@ fn run_group(
     let buffers_len = s.buffers.len();
     for op in &s.ops {
         match *op {
-            Op::Node { node, inputs, outputs, output_count } => {
+            Op::Node { node, inputs, outputs, output_count, last_only } => {
                 let node = node as usize;
                 let entry = &s.nodes[node];
                 // Parameter values at the end of this control period: base plus modulation, clamped.
@@ -699,6 +700,7 @@ fn run_group(
                     params: &s.param_values[..params.len()],
                     voice: if entry.fresh { &fresh_voice } else { voice },
                     transport,
+                    last_only,
                 };
                 let mask = s.processors[group * node_count + node].process(&mut p);
                 if entry.ends_voice {

@@ -217,6 +217,28 @@ impl Contour {
             sustain_step[l] = (sustain - self.sustain[l]) / n.max(1) as f64;
         }
 
+        // Held notes spend most of their life in sustain (and unused lanes idle), where every lane's output is a
+        // plain ramp: one loop over the lanes that vectorises, with the same arithmetic as the stage loops below
+        // so the output is identical. When only the last frame is read (a filter envelope feeding routes alone)
+        // only that frame is written.
+        if n > 0 && self.stage.iter().all(|&st| st == SUSTAIN || st == IDLE) {
+            let held: [bool; LANES] = std::array::from_fn(|l| self.stage[l] == SUSTAIN);
+            let from = if p.only_last(0) { n - 1 } else { 0 };
+            let out = &mut p.outputs[0][..n];
+            for (i, frame) in out.iter_mut().enumerate().skip(from) {
+                for l in 0..LANES {
+                    let y = self.sustain[l] + sustain_step[l] * (i + 1) as f64;
+                    frame[l] = if held[l] { y as f32 } else { 0.0 };
+                }
+            }
+            for l in 0..LANES {
+                let y = self.sustain[l] + sustain_step[l] * n as f64;
+                self.level[l] = if held[l] { y } else { 0.0 };
+            }
+            self.sustain = sustain_target;
+            return LaneMask(held.iter().enumerate().fold(0, |m, (l, &h)| m | ((h as u8) << l)));
+        }
+
         // Lane by lane, and within a lane stage by stage: each stage runs a tight loop of its own until it ends
         // or the call does. A stage changes a few times per note, so this costs one branch per stage change
         // rather than a chain of stage tests per sample (which measured 2× the instructions; a branch-free f64

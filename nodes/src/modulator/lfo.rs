@@ -154,8 +154,12 @@ impl Lfo {
     /// Produces `out.len()` frames and advances the state. `RANDOM` is whether any lane plays a random shape:
     /// without one the loop does no hashing. No `floor` (a libm call on baseline x86-64): the position
     /// `phase + offset` is below 2, so one compare wraps it. Audio thread.
+    ///
+    /// With `last_only` (the engine reads only the call's last frame: the LFO feeds modulation routes alone) the
+    /// phase still walks every frame, so the state and the last frame are exactly those of a full call, but only
+    /// the last frame's shape is evaluated: the shapes are most of the cost.
     #[inline(always)]
-    fn run<const RANDOM: bool>(&mut self, out: &mut [Lanes], r: &Ramp) {
+    fn run<const RANDOM: bool>(&mut self, out: &mut [Lanes], r: &Ramp, last_only: bool) {
         let n = out.len().min(MAX_CHUNK);
         let (mut phase, mut cycle, mut inc, mut fade) = (self.phase, self.cycle, self.inc, self.fade);
         // Two passes, so that each lane loop has one float width and vectorises: first the f64 phase walk,
@@ -183,7 +187,8 @@ impl Lfo {
             for l in 0..LANES {
                 cycle[l] = cycle[l].wrapping_add(wraps[l] as u64);
             }
-            self.shapes::<false>(&mut out[..n], &at, &depth, &[[[0.0; LANES]; 2]; 0], &r.weight);
+            let from = if last_only { n.saturating_sub(1) } else { 0 };
+            self.shapes::<false>(&mut out[..n], from, &at, &depth, &[[[0.0; LANES]; 2]; 0], &r.weight);
         } else {
             // Each frame's pair of random values (this cycle's and the next), and a window of the current
             // cycle's value and the two after it, moved on at each wrap.
@@ -216,7 +221,8 @@ impl Lfo {
                     }
                 }
             }
-            self.shapes::<true>(&mut out[..n], &at, &depth, &pair[..n], &r.weight);
+            let from = if last_only { n.saturating_sub(1) } else { 0 };
+            self.shapes::<true>(&mut out[..n], from, &at, &depth, &pair[..n], &r.weight);
         }
         self.phase = phase;
         self.cycle = cycle;
@@ -224,18 +230,19 @@ impl Lfo {
         self.fade = fade;
     }
 
-    /// The f32 pass of [`Lfo::run`]: each frame's shape value at position `at` (cycles, `0..1`) times the fade
-    /// `depth`; `pair` holds the random values when `RANDOM`. Audio thread.
+    /// The f32 pass of [`Lfo::run`]: frames `from..` of `out`, each the shape value at position `at` (cycles,
+    /// `0..1`) times the fade `depth`; `pair` holds the random values when `RANDOM`. Audio thread.
     #[inline(always)]
     fn shapes<const RANDOM: bool>(
         &self,
         out: &mut [Lanes],
+        from: usize,
         at: &[Lanes; MAX_CHUNK],
         depth: &[Lanes; MAX_CHUNK],
         pair: &[[Lanes; 2]],
         w: &[[f32; LANES]; SHAPE_COUNT],
     ) {
-        for (i, frame) in out.iter_mut().enumerate() {
+        for (i, frame) in out.iter_mut().enumerate().skip(from) {
             let (t, g) = (at[i], depth[i]);
             let mut y: Lanes = [0.0; LANES];
             for l in 0..LANES {
@@ -349,10 +356,11 @@ impl NodeKind for Lfo {
         }
         let random = weight[4].iter().chain(&weight[5]).any(|w| *w != 0.0);
         let ramp = Ramp { step, offset, fade_step, weight };
+        let last_only = p.only_last(0);
         if random {
-            self.run::<true>(&mut p.outputs[0][..n], &ramp);
+            self.run::<true>(&mut p.outputs[0][..n], &ramp, last_only);
         } else {
-            self.run::<false>(&mut p.outputs[0][..n], &ramp);
+            self.run::<false>(&mut p.outputs[0][..n], &ramp, last_only);
         }
         self.inc = target;
         self.next_frame = frame.wrapping_add(n as u64);
