@@ -171,11 +171,17 @@ impl Lfo {
             // Wraps are counted in f64 and added to the cycle index after the loop, so that the loop is f64
             // arithmetic and selects only.
             let mut wraps = [0.0f64; LANES];
+            // Frames before `from` only move the phase; their positions are not needed.
+            let from = if last_only { n.saturating_sub(1) } else { 0 };
             for i in 0..n {
+                if i >= from {
+                    for l in 0..LANES {
+                        let pos = phase[l] + r.offset[l];
+                        at[i][l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
+                        depth[i][l] = fade[l] as f32;
+                    }
+                }
                 for l in 0..LANES {
-                    let pos = phase[l] + r.offset[l];
-                    at[i][l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
-                    depth[i][l] = fade[l] as f32;
                     fade[l] = (fade[l] + r.fade_step[l]).min(1.0);
                     inc[l] += r.step[l];
                     let next = phase[l] + inc[l];
@@ -187,7 +193,6 @@ impl Lfo {
             for l in 0..LANES {
                 cycle[l] = cycle[l].wrapping_add(wraps[l] as u64);
             }
-            let from = if last_only { n.saturating_sub(1) } else { 0 };
             self.shapes::<false>(&mut out[..n], from, &at, &depth, &[[[0.0; LANES]; 2]; 0], &r.weight);
         } else {
             // Each frame's pair of random values (this cycle's and the next), and a window of the current
