@@ -287,7 +287,7 @@ fn a_route_reads_the_same_level_when_only_the_last_frame_is_asked_for() {
                 x.extend(lane(&rig.run(3000), l));
                 x
             };
-            assert_last_frames_match(&format!("adsr curve {curve}, lane {l}"), make, drive);
+            assert_last_frames_match(&format!("adsr curve {curve}, lane {l}"), 0.0, make, drive);
         }
     }
 }

@@ -167,10 +167,16 @@ impl Contour {
         let held: [bool; LANES] = std::array::from_fn(|l| self.stage[l] == SUSTAIN);
         let from = if p.only_last(0) { n - 1 } else { 0 };
         let out = &mut p.outputs[0][..n];
-        for (i, frame) in out.iter_mut().enumerate().skip(from) {
-            for l in 0..LANES {
-                let y = self.sustain[l] + step[l] * (i + 1) as f64;
-                frame[l] = if held[l] { y as f32 } else { 0.0 };
+        if step.iter().all(|&s| s == 0.0) {
+            // The sustain level holds (it is not being changed): every frame is the same.
+            let y: Lanes = std::array::from_fn(|l| if held[l] { self.sustain[l] as f32 } else { 0.0 });
+            out[from..].fill(y);
+        } else {
+            for (i, frame) in out.iter_mut().enumerate().skip(from) {
+                for l in 0..LANES {
+                    let y = self.sustain[l] + step[l] * (i + 1) as f64;
+                    frame[l] = if held[l] { y as f32 } else { 0.0 };
+                }
             }
         }
         for l in 0..LANES {
