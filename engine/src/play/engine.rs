@@ -1,6 +1,6 @@
 //! The engine: plays a schedule on the audio thread, block by block, with events at exact sample offsets.
 
-use ferrule_nodes::{Controls, LANES, LaneMask, Lanes, MAX_OUTPUTS, Process, Transport, VoiceLanes};
+use ferrule_nodes::{Controls, LANES, LaneMask, Lanes, MAX_INPUTS, MAX_OUTPUTS, Process, Transport, VoiceLanes};
 
 use super::denormal::DenormalGuard;
 use super::globals::{self, Globals};
@@ -449,9 +449,10 @@ fn evaluate_params(
                 amount[l] += route.depth * source[l];
             }
         }
+        let modulated = slot.unit.apply_modulation_lanes(slot.current, &amount);
         for l in 0..LANES {
             // `max` then `min` (not `clamp`) so a NaN from a broken source becomes `min`.
-            value[l] = slot.unit.apply_modulation(slot.current, amount[l]).max(slot.min).min(slot.max);
+            value[l] = modulated[l].max(slot.min).min(slot.max);
         }
     }
 }
@@ -717,17 +718,21 @@ fn run_group(
                         Input::Feedback(slot) => Some(&s.feedback[(slot as usize * groups + group) * CHUNK..][..len]),
                     }
                 };
+                // Only the kind's declared ports: the rest stay unconnected and empty.
+                let mut wires = [None; MAX_INPUTS];
+                let declared = ferrule_nodes::registry::spec(entry.kind).inputs.len().min(MAX_INPUTS);
+                for (wire, &input) in wires.iter_mut().zip(&inputs).take(declared) {
+                    *wire = read(input);
+                }
+                let mut outs: [&mut [Lanes]; MAX_OUTPUTS] = Default::default();
+                for (out, &buffer) in outs.iter_mut().zip(&outputs).take(output_count as usize) {
+                    *out = unsafe { std::slice::from_raw_parts_mut(buffers.add(buffer as usize * CHUNK), len) };
+                }
                 let mut p = Process {
                     len,
                     sample_rate: s.sample_rate,
-                    inputs: inputs.map(read),
-                    outputs: std::array::from_fn(|k| -> &mut [Lanes] {
-                        if k < output_count as usize && k < MAX_OUTPUTS {
-                            unsafe { std::slice::from_raw_parts_mut(buffers.add(outputs[k] as usize * CHUNK), len) }
-                        } else {
-                            &mut []
-                        }
-                    }),
+                    inputs: wires,
+                    outputs: outs,
                     params: &s.param_values[..params.len()],
                     voice: if entry.fresh { &fresh_voice } else { voice },
                     transport,
