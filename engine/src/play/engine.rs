@@ -581,31 +581,28 @@ fn mix_group(
     }
     let step: Lanes = std::array::from_fn(|l| if finite.contains(l) { step[l] } else { 0.0 });
     let (mut pan_l, mut pan_r) = (pan.start[0], pan.start[1]);
-    // Two passes: each lane's contribution per frame in one loop over the lanes that vectorises, then the sum
-    // across the lanes as a tree (a lane-by-lane running sum is a chain of dependent scalar adds, and fusing the
-    // two passes made the compiler do the products one lane at a time).
+    // Three passes, each a loop over the lanes that vectorises: every frame's gain per lane (voice gain times
+    // pan), times the voice's output, then the sum across the lanes as a tree (a lane-by-lane running sum is a
+    // chain of dependent scalar adds, and fusing the passes made the compiler do the products lane by lane).
     let len = len.min(CHUNK);
     let (mut wet_l, mut wet_r) = ([[0.0f32; LANES]; CHUNK], [[0.0f32; LANES]; CHUNK]);
-    let (mut gain_l, mut gain_r) = ([[0.0f32; LANES]; CHUNK], [[0.0f32; LANES]; CHUNK]);
     for i in 0..len {
         for l in 0..LANES {
             g[l] = (g[l] + step[l]).max(0.0);
             pan_l[l] += pan.step[0][l];
             pan_r[l] += pan.step[1][l];
-            gain_l[i][l] = g[l];
-            gain_r[i][l] = g[l];
+            wet_l[i][l] = g[l];
+            wet_r[i][l] = g[l];
         }
         for l in 0..LANES {
-            gain_l[i][l] *= pan_l[l];
-            gain_r[i][l] *= pan_r[l];
+            wet_l[i][l] *= pan_l[l];
+            wet_r[i][l] *= pan_r[l];
         }
     }
-    for (((w_l, w_r), (x_l, x_r)), (g_l, g_r)) in
-        wet_l.iter_mut().zip(wet_r.iter_mut()).zip(out_l.iter().zip(out_r)).zip(gain_l.iter().zip(&gain_r))
-    {
+    for ((w_l, w_r), (x_l, x_r)) in wet_l.iter_mut().zip(wet_r.iter_mut()).zip(out_l.iter().zip(out_r)) {
         for l in 0..LANES {
-            w_l[l] = x_l[l] * g_l[l];
-            w_r[l] = x_r[l] * g_r[l];
+            w_l[l] *= x_l[l];
+            w_r[l] *= x_r[l];
         }
     }
     for i in 0..len {

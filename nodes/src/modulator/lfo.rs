@@ -19,7 +19,7 @@ use crate::context::Process;
 use crate::dsp::approx::sin_turns;
 use crate::dsp::phasor::param;
 use crate::dsp::random::{uniform, voice_seed};
-use crate::dsp::{clamp, frames};
+use crate::dsp::{choice_index, clamp, frames};
 use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
@@ -176,13 +176,13 @@ impl Lfo {
                 let (last, all) = ((n - 1) as f64, n as f64);
                 for l in 0..LANES {
                     let before = phase[l] + (last * inc[l] + r.step[l] * (last * (last + 1.0) * 0.5));
-                    let pos = before - whole(before) + r.offset[l];
+                    let pos = before - whole(before).0 + r.offset[l];
                     at[n - 1][l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
                     depth[n - 1][l] = (fade[l] + last * r.fade_step[l]).min(1.0) as f32;
                     let total = phase[l] + (all * inc[l] + r.step[l] * (all * (all + 1.0) * 0.5));
-                    let wraps = whole(total);
+                    let (wraps, count) = whole(total);
                     phase[l] = total - wraps;
-                    cycle[l] = cycle[l].wrapping_add(wraps as u64);
+                    cycle[l] = cycle[l].wrapping_add(count);
                     inc[l] += all * r.step[l];
                     fade[l] = (fade[l] + all * r.fade_step[l]).min(1.0);
                 }
@@ -285,11 +285,13 @@ impl Lfo {
     }
 }
 
-/// The whole cycles in a phase sum `x` (`0 ≤ x`, a few cycles at most), as f64: `floor` without the libm call it is
-/// on baseline x86-64. A NaN or negative sum counts as 0. Audio thread.
+/// The whole cycles in a phase sum `x` (`0 ≤ x`, a few cycles at most), as f64 and as a count: `floor` without
+/// the libm call it is on baseline x86-64. A NaN or negative sum counts as 0. Audio thread.
 #[inline(always)]
-fn whole(x: f64) -> f64 {
-    x.max(0.0).min(1e15) as i64 as f64
+fn whole(x: f64) -> (f64, u64) {
+    // SAFETY: finite and within 0..=1e15 after `max` (NaN maps to 0) and `min`.
+    let count = unsafe { x.max(0.0).min(1e15).to_int_unchecked::<i64>() };
+    (count as f64, count as u64)
 }
 
 impl NodeKind for Lfo {
@@ -337,7 +339,7 @@ impl NodeKind for Lfo {
         // no branch on the choice.
         let mut weight = [[0.0f32; LANES]; SHAPE_COUNT];
         for l in 0..LANES {
-            let beats = sync_beats(clamp(sync[l].round(), 0.0, 24.0) as usize);
+            let beats = sync_beats(choice_index(sync[l], 24));
             let global = mode[l] >= 0.5;
             let hz = match beats {
                 Some(b) => tempo / (60.0 * b),
@@ -378,7 +380,7 @@ impl NodeKind for Lfo {
             }
             fade_step[l] = if fade > 0.0 { inv_sr / fade as f64 } else { 1.0 };
             step[l] = (target[l] - self.inc[l]) / n.max(1) as f64;
-            let index = clamp(shape[l].round(), 0.0, (SHAPE_COUNT - 1) as f32) as usize;
+            let index = choice_index(shape[l], SHAPE_COUNT - 1);
             weight[index.min(SHAPE_COUNT - 1)][l] = 1.0;
         }
         let random = weight[4].iter().chain(&weight[5]).any(|w| *w != 0.0);
