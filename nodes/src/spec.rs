@@ -98,7 +98,7 @@ impl Unit {
 #[inline]
 pub fn exp2(x: f32) -> f32 {
     // `max` then `min`: NaN becomes −126, so the conversion below always has a finite value in range.
-    let x = x.max(-126.0).min(126.0);
+    let x = crate::dsp::clamp(x, -126.0, 126.0);
     // Nearest integer (ties to even) by the 1.5·2²³ trick: exact for |x| < 2²², and plain adds that vectorise.
     const ROUND: f32 = 12_582_912.0;
     let xi = (x + ROUND) - ROUND;

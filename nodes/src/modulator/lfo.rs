@@ -289,7 +289,8 @@ impl Lfo {
 /// the libm call it is on baseline x86-64. A NaN or negative sum counts as 0. Audio thread.
 #[inline(always)]
 fn whole(x: f64) -> (f64, u64) {
-    // SAFETY: finite and within 0..=1e15 after `max` (NaN maps to 0) and `min`.
+    // SAFETY: finite and within 0..=1e15 after `max` (NaN maps to 0) and `min`; `clamp` would pass NaN on.
+    #[allow(clippy::manual_clamp)]
     let count = unsafe { x.max(0.0).min(1e15).to_int_unchecked::<i64>() };
     (count as f64, count as u64)
 }
