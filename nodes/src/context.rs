@@ -118,9 +118,10 @@ pub struct Process<'a> {
     /// Outputs of which only the last frame (`len − 1`) is read, one bit per output port (bit `k`: output
     /// `k`). The engine's compiler sets a bit when modulation routes are an output's only readers (routes read
     /// one value per control period), so that a modulator (an LFO, a filter envelope) need not produce frames
-    /// nobody hears. A node may then compute just that frame and leave the others as they are; it must leave
-    /// its state exactly as a full call would, so the last frame is the same either way. `0` asks for every
-    /// frame; nodes are free to ignore the hint.
+    /// nobody hears. A node may then compute just that frame and leave the others as they are; its state and
+    /// that frame must stay what a full call gives, to the bit or within rounding (−120 dB at most: the LFO
+    /// moves its phase in closed form), so a route reads the same value either way. `0` asks for every frame;
+    /// nodes are free to ignore the hint.
     pub last_only: u8,
 }
 
