@@ -127,7 +127,15 @@ pub(crate) struct NodeEntry {
 #[derive(Clone, Copy, Debug, Hash)]
 pub(crate) enum Op {
     /// Run a node.
-    Node { node: u32, inputs: [Input; MAX_INPUTS], outputs: [BufferId; MAX_OUTPUTS], output_count: u8 },
+    Node {
+        node: u32,
+        inputs: [Input; MAX_INPUTS],
+        outputs: [BufferId; MAX_OUTPUTS],
+        output_count: u8,
+        /// Outputs (bit per port) that no audio input and not the voice output reads, only modulation routes
+        /// (or nothing): the node is asked for their last frame alone (`Process::last_only`).
+        last_only: u8,
+    },
     /// Keep a copy of a wire for readers that run before its writer (feedback).
     StoreFeedback { from: BufferId, slot: u16 },
 }

@@ -46,6 +46,7 @@ fn cost(kind: &str, set: &[(&str, f32)]) -> f64 {
                 params: &params,
                 voice: &voice,
                 transport: &transport,
+                last_only: 0,
             };
             processor.process(&mut p);
             std::hint::black_box(&out);

@@ -115,6 +115,14 @@ pub struct Process<'a> {
     pub voice: &'a VoiceLanes,
     /// The host's tempo and position at the call's first frame.
     pub transport: &'a Transport,
+    /// Outputs of which only the last frame (`len − 1`) is read, one bit per output port (bit `k`: output
+    /// `k`). The engine's compiler sets a bit when modulation routes are an output's only readers (routes read
+    /// one value per control period), so that a modulator (an LFO, a filter envelope) need not produce frames
+    /// nobody hears. A node may then compute just that frame and leave the others as they are; its state and
+    /// that frame must stay what a full call gives, to the bit or within rounding (−120 dB at most: the LFO
+    /// moves its phase in closed form), so a route reads the same value either way. `0` asks for every frame;
+    /// nodes are free to ignore the hint.
+    pub last_only: u8,
 }
 
 impl Process<'_> {
@@ -122,6 +130,12 @@ impl Process<'_> {
     #[inline]
     pub fn input(&self, index: usize) -> Option<&[Lanes]> {
         self.inputs[index]
+    }
+
+    /// Whether only the last frame of output `output` is read (see [`Process::last_only`]).
+    #[inline]
+    pub fn only_last(&self, output: usize) -> bool {
+        output < 8 && self.last_only & (1 << output) != 0
     }
 }
 

@@ -4,6 +4,8 @@
 //! patches against these declarations, the documentation generator prints them, and the engine uses them to
 //! evaluate and smooth parameters. Nothing here knows about patches.
 
+use crate::lanes::{LANES, Lanes};
+
 /// The unit a parameter's value (and a modulation depth aimed at it) is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
@@ -61,21 +63,54 @@ impl Unit {
     }
 }
 
+impl Unit {
+    /// [`Unit::apply_modulation`] for each of a lane group's summed amounts, with the unit chosen once for all
+    /// lanes rather than per lane, so the loop vectorises. Audio thread (the engine, once per parameter per
+    /// control period).
+    #[inline]
+    pub fn apply_modulation_lanes(self, base: f32, amount: &Lanes) -> Lanes {
+        #[inline(always)]
+        fn each(unit: Unit, base: f32, amount: &Lanes) -> Lanes {
+            let mut value = [0.0; LANES];
+            for l in 0..LANES {
+                value[l] = unit.apply_modulation(base, amount[l]);
+            }
+            value
+        }
+        match self {
+            Unit::Hertz => each(Unit::Hertz, base, amount),
+            Unit::Seconds => each(Unit::Seconds, base, amount),
+            Unit::Semitones => each(Unit::Semitones, base, amount),
+            Unit::Cents => each(Unit::Cents, base, amount),
+            Unit::Decibels => each(Unit::Decibels, base, amount),
+            Unit::Linear => each(Unit::Linear, base, amount),
+            Unit::Choice => [base; LANES],
+        }
+    }
+}
+
 /// `2^x`, accurate to about 3e-7 relative (0.0005 cent as a pitch), without the cost of `f32::powf`.
 ///
 /// Written by hand because the engine evaluates it per voice at control rate for every exponential
-/// parameter, and `powf` is several times slower.
+/// parameter, and `powf` is several times slower. Branch-free and without library calls (no `round`, which
+/// is a call into libm on baseline x86-64), so a loop over a lane group's eight values vectorises. NaN gives
+/// `2^-126`.
 #[inline]
 pub fn exp2(x: f32) -> f32 {
-    let x = x.clamp(-126.0, 126.0);
-    let xi = x.round();
+    // `max` then `min`: NaN becomes −126, so the conversion below always has a finite value in range.
+    let x = crate::dsp::clamp(x, -126.0, 126.0);
+    // Nearest integer (ties to even) by the 1.5·2²³ trick: exact for |x| < 2²², and plain adds that vectorise.
+    const ROUND: f32 = 12_582_912.0;
+    let xi = (x + ROUND) - ROUND;
     let f = x - xi;
     // Cephes' exp2f polynomial for 2^f on [-0.5, 0.5], max relative error about 2e-7.
     let p = 1.0
         + f * (6.931_472e-1
             + f * (2.402_264_8e-1
                 + f * (5.550_332_5e-2 + f * (9.618_437e-3 + f * (1.339_887_4e-3 + f * 1.535_336_2e-4)))));
-    p * f32::from_bits((((xi as i32) + 127) as u32) << 23)
+    // SAFETY: `xi` is a whole number within −126..=126, so the conversion is exact and in range.
+    let e = unsafe { xi.to_int_unchecked::<i32>() };
+    p * f32::from_bits(((e + 127) as u32) << 23)
 }
 
 /// One input or output port of a node kind.

@@ -263,3 +263,31 @@ fn a_release_from_a_quiet_level_takes_its_full_time() {
         envelope::assert_time(&format!("adsr {curve} release from −40 dB"), silent + 1, 0.5 * SR as f64);
     }
 }
+
+#[test]
+fn a_route_reads_the_same_level_when_only_the_last_frame_is_asked_for() {
+    // Lanes reach each stage at different times (mixed stages in one call) and all sit in sustain or idle
+    // together (the vectorised path); sustain moves, the key is released to silence and pressed again.
+    for (curve, _) in envelope::CURVES.iter().map(|c| (c.1, c.0)) {
+        for l in [0, 3, 7] {
+            let make = || {
+                let mut rig = adsr(0.01, 0.05, 0.4, 0.05);
+                rig.set("curve", curve).set_lane("decay", 7, 0.2).set_lane("attack", 3, 0.0);
+                rig.chunks(&[16, 7, 16, 1, 16, 13]);
+                rig
+            };
+            let drive = |rig: &mut Rig| {
+                let mut x = lane(&rig.run(6000), l);
+                rig.set("sustain", 0.8);
+                x.extend(lane(&rig.run(3000), l));
+                rig.voice.gate = LaneMask::NONE;
+                x.extend(lane(&rig.run(6000), l));
+                rig.voice.gate = LaneMask::ALL;
+                rig.voice.trigger = LaneMask::ALL;
+                x.extend(lane(&rig.run(3000), l));
+                x
+            };
+            assert_last_frames_match(&format!("adsr curve {curve}, lane {l}"), 0.0, make, drive);
+        }
+    }
+}

@@ -294,3 +294,24 @@ fn stays_finite_in_every_mode_and_shape() {
         }
     }
 }
+
+#[test]
+fn a_route_reads_the_same_value_when_only_the_last_frame_is_asked_for() {
+    for shape in 0..6 {
+        for (mode, fade) in [(0.0, 0.0), (0.0, 0.05), (GLOBAL, 0.0)] {
+            let make = || {
+                let mut rig = lfo(7.3, shape, 0.25);
+                rig.set("mode", mode).set("fade", fade).set_lane("rate", 5, 31.0);
+                rig
+            };
+            let drive = |rig: &mut Rig| {
+                let mut x = lane(&rig.run(9000), 5);
+                rig.voice.trigger = LaneMask::ALL;
+                rig.set("rate", 2.0);
+                x.extend(lane(&rig.run(9000), 5));
+                x
+            };
+            assert_last_frames_match(&format!("lfo shape {shape}, mode {mode}, fade {fade}"), 1e-6, make, drive);
+        }
+    }
+}

@@ -63,6 +63,7 @@ fn cost(kind: &str, connected: &[&str]) -> f64 {
                 params: &params,
                 voice: &voice,
                 transport: &transport,
+                last_only: 0,
             };
             node.process(&mut p);
             voice.start = LaneMask::NONE;

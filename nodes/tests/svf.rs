@@ -275,3 +275,24 @@ fn peak_and_allpass_outputs_once_declared() {
         assert!(worst < 0.1, "allpass deviates {worst} dB");
     }
 }
+
+#[test]
+fn a_route_reads_the_same_value_from_a_response_asked_for_its_last_frame_only() {
+    // Every response but `lp` (output 0) asked for its last frame only: `lp` is unchanged frame by frame and
+    // each other response's last frame is the full call's.
+    let input = wire(20_000, |i| ((i as f32) * 0.05).sin() + if i % 97 == 0 { 0.5 } else { 0.0 });
+    let render = |last_only: u8| {
+        let mut rig = Rig::new("svf", 48_000.0);
+        rig.set("cutoff", 900.0).set("q", 3.0).chunks(&[16, 5, 16, 11]);
+        rig.last_only = last_only;
+        let out = rig.run_with(input.len(), &[Some(&input)]);
+        (out, rig.ends)
+    };
+    let ((full, ends), (some, _)) = (render(0), render(0b11_1110));
+    assert_eq!(lane(&full[0], 3), lane(&some[0], 3), "lp is read at audio rate");
+    for r in 1..full.len() {
+        for &end in &ends {
+            assert_eq!(full[r][end - 1][3].to_bits(), some[r][end - 1][3].to_bits(), "response {r}, call ending {end}");
+        }
+    }
+}

@@ -90,7 +90,17 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         for (port, out) in outputs.iter_mut().enumerate().take(spec.outputs.len()) {
             *out = buffer(&PortRef { node: n, port });
         }
-        ops.push(Op::Node { node: index_of[n], inputs, outputs, output_count: spec.outputs.len() as u8 });
+        // Control-rate outputs: routes read a wire's last frame only, so an output no connection and not the voice
+        // output reads needs just that frame.
+        let mut last_only = 0u8;
+        for port in 0..spec.outputs.len() {
+            let p = PortRef { node: n, port };
+            if !patch.connections.iter().any(|c| c.from == p) && !patch.output.contains(&p) {
+                last_only |= 1 << port;
+            }
+        }
+        let output_count = spec.outputs.len() as u8;
+        ops.push(Op::Node { node: index_of[n], inputs, outputs, output_count, last_only });
         for port in 0..spec.outputs.len() {
             let p = PortRef { node: n, port };
             if let Some(&slot) = feedback_slot.get(&p) {

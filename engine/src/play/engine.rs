@@ -1,6 +1,6 @@
 //! The engine: plays a schedule on the audio thread, block by block, with events at exact sample offsets.
 
-use ferrule_nodes::{Controls, LANES, LaneMask, Lanes, MAX_OUTPUTS, Process, Transport, VoiceLanes};
+use ferrule_nodes::{Controls, LANES, LaneMask, Lanes, MAX_INPUTS, MAX_OUTPUTS, Process, Transport, VoiceLanes};
 
 use super::denormal::DenormalGuard;
 use super::globals::{self, Globals};
@@ -468,9 +468,10 @@ fn evaluate_params(
                 amount[l] += route.depth * source[l];
             }
         }
+        let modulated = slot.unit.apply_modulation_lanes(slot.current, &amount);
         for l in 0..LANES {
             // `max` then `min` (not `clamp`) so a NaN from a broken source becomes `min`.
-            value[l] = slot.unit.apply_modulation(slot.current, amount[l]).max(slot.min).min(slot.max);
+            value[l] = modulated[l].max(slot.min).min(slot.max);
         }
     }
 }
@@ -505,6 +506,7 @@ fn run_effects(s: &mut Schedule, globals: &Globals, transport: &Transport, left:
             params: &s.param_values[..params.len()],
             voice: &VoiceLanes::IDLE,
             transport,
+            last_only: 0,
         };
         processor.process(&mut p);
         std::mem::swap(&mut from, &mut to);
@@ -598,15 +600,32 @@ fn mix_group(
     }
     let step: Lanes = std::array::from_fn(|l| if finite.contains(l) { step[l] } else { 0.0 });
     let (mut pan_l, mut pan_r) = (pan.start[0], pan.start[1]);
+    // Three passes, each a loop over the lanes that vectorises: every frame's gain per lane (voice gain times
+    // pan), times the voice's output, then the sum across the lanes as a tree (a lane-by-lane running sum is a
+    // chain of dependent scalar adds, and fusing the passes made the compiler do the products lane by lane).
+    let len = len.min(CHUNK);
+    let (mut wet_l, mut wet_r) = ([[0.0f32; LANES]; CHUNK], [[0.0f32; LANES]; CHUNK]);
     for i in 0..len {
-        let (mut sum_l, mut sum_r) = (0.0, 0.0);
         for l in 0..LANES {
             g[l] = (g[l] + step[l]).max(0.0);
             pan_l[l] += pan.step[0][l];
             pan_r[l] += pan.step[1][l];
-            sum_l += out_l[i][l] * g[l] * pan_l[l];
-            sum_r += out_r[i][l] * g[l] * pan_r[l];
+            wet_l[i][l] = g[l];
+            wet_r[i][l] = g[l];
         }
+        for l in 0..LANES {
+            wet_l[i][l] *= pan_l[l];
+            wet_r[i][l] *= pan_r[l];
+        }
+    }
+    for ((w_l, w_r), (x_l, x_r)) in wet_l.iter_mut().zip(wet_r.iter_mut()).zip(out_l.iter().zip(out_r)) {
+        for l in 0..LANES {
+            w_l[l] *= x_l[l];
+            w_r[l] *= x_r[l];
+        }
+    }
+    for i in 0..len {
+        let (sum_l, sum_r) = (sum_lanes(&wet_l[i]), sum_lanes(&wet_r[i]));
         match curve {
             Some(c) => {
                 left[i] += sum_l * c[i];
@@ -619,6 +638,17 @@ fn mix_group(
         }
     }
     (finite, g)
+}
+
+/// The sum of a group's lanes, added as a tree (lanes `l` and `l + 4`, then `l` and `l + 2`, then the pair), so
+/// that it compiles to two shuffles and adds rather than seven dependent scalar adds. Audio thread.
+#[inline(always)]
+fn sum_lanes(x: &Lanes) -> f32 {
+    const { assert!(LANES == 8, "the tree below adds eight lanes") };
+    const HALF: usize = LANES / 2;
+    let a: [f32; HALF] = std::array::from_fn(|k| x[k] + x[k + HALF]);
+    let b = [a[0] + a[2], a[1] + a[3]];
+    b[0] + b[1]
 }
 
 /// What the nodes of lane group `group` see of its voices for the coming control period.
@@ -671,7 +701,7 @@ fn run_group(
     let buffers_len = s.buffers.len();
     for op in &s.ops {
         match *op {
-            Op::Node { node, inputs, outputs, output_count } => {
+            Op::Node { node, inputs, outputs, output_count, last_only } => {
                 let node = node as usize;
                 let entry = &s.nodes[node];
                 // Parameter values at the end of this control period: base plus modulation, clamped.
@@ -704,20 +734,25 @@ fn run_group(
                         Input::Feedback(slot) => Some(&s.feedback[(slot as usize * groups + group) * CHUNK..][..len]),
                     }
                 };
+                // Only the kind's declared ports: the rest stay unconnected and empty.
+                let mut wires = [None; MAX_INPUTS];
+                let declared = ferrule_nodes::registry::spec(entry.kind).inputs.len().min(MAX_INPUTS);
+                for (wire, &input) in wires.iter_mut().zip(&inputs).take(declared) {
+                    *wire = read(input);
+                }
+                let mut outs: [&mut [Lanes]; MAX_OUTPUTS] = Default::default();
+                for (out, &buffer) in outs.iter_mut().zip(&outputs).take(output_count as usize) {
+                    *out = unsafe { std::slice::from_raw_parts_mut(buffers.add(buffer as usize * CHUNK), len) };
+                }
                 let mut p = Process {
                     len,
                     sample_rate: s.sample_rate,
-                    inputs: inputs.map(read),
-                    outputs: std::array::from_fn(|k| -> &mut [Lanes] {
-                        if k < output_count as usize && k < MAX_OUTPUTS {
-                            unsafe { std::slice::from_raw_parts_mut(buffers.add(outputs[k] as usize * CHUNK), len) }
-                        } else {
-                            &mut []
-                        }
-                    }),
+                    inputs: wires,
+                    outputs: outs,
                     params: &s.param_values[..params.len()],
                     voice: if entry.fresh { &fresh_voice } else { voice },
                     transport,
+                    last_only,
                 };
                 let mask = s.processors[group * node_count + node].process(&mut p);
                 if entry.ends_voice {

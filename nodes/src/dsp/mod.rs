@@ -40,6 +40,15 @@ pub(crate) fn clamp(x: f32, lo: f32, hi: f32) -> f32 {
     x.max(lo).min(hi)
 }
 
+/// A choice parameter's value as an index `0..=max`: `x` rounded to the nearest whole number (halves up),
+/// NaN as 0. Without `f32::round`, which is a libm call on baseline x86-64. Audio thread.
+#[inline]
+pub(crate) fn choice_index(x: f32, max: usize) -> usize {
+    let x = clamp(x, 0.0, max as f32) + 0.5;
+    // SAFETY: `x` is finite and within 0.5..=max + 0.5 after the clamp (NaN maps to 0).
+    (unsafe { x.to_int_unchecked::<u32>() } as usize).min(max)
+}
+
 /// Like [`frames`], for a node that writes its first `outputs` output ports. Audio thread.
 #[inline]
 pub(crate) fn frames_for(p: &Process<'_>, outputs: usize) -> usize {

@@ -80,38 +80,50 @@ impl Phasor {
         let cycles_per_hz = CYCLE / p.sample_rate.max(1.0) as f64;
         let len = len.max(1);
         let inv_len = 1.0 / len as f64;
-        let mut sweep = Sweep { inc_step: [0; LANES], target: [0; LANES] };
         let (pitch, fine) = (param(p, tuning.pitch), param(p, tuning.fine));
         let freq = tuning.freq.map(|i| param(p, i)).unwrap_or([0.0; LANES]);
-        let rate_changed = p.sample_rate != self.sample_rate;
+        let mut semis = [0.0f32; LANES];
+        let mut fixed_hz = [0.0f32; LANES];
+        // Whether any lane's pitch moved (compared bit for bit): a vibrato moves it every call, a held note never.
+        let mut changed = p.sample_rate != self.sample_rate;
         self.sample_rate = p.sample_rate;
         for l in 0..LANES {
             // With `freq` set, the offsets apply to it: semitones relative to A4 = freq.
             let fixed = freq[l] > 0.0;
             let base = if fixed { 69.0 } else { p.voice.pitch[l] };
-            let semis = base + pitch[l] + fine[l] * 0.01 + tuning.offset;
-            let f = if fixed { freq[l] } else { 0.0 };
-            if rate_changed || semis != self.semis[l] || f != self.freq[l] {
-                let hz = semitones_to_hz(semis) * if fixed { f * (1.0 / 440.0) } else { 1.0 };
-                let hz = clamp(hz, MIN_HZ, max_hz);
+            semis[l] = base + pitch[l] + fine[l] * 0.01 + tuning.offset;
+            fixed_hz[l] = if fixed { freq[l] } else { 0.0 };
+            changed |=
+                (semis[l].to_bits() != self.semis[l].to_bits()) | (fixed_hz[l].to_bits() != self.freq[l].to_bits());
+        }
+        if changed {
+            // Every lane at once, with no branch per lane, so the loop vectorises: cheaper than finding the
+            // lanes that moved. The increment is below 0.45 · 2³², so it fits an `i32` (a conversion SSE2 has
+            // for two f64 at a time; `as u32` would be scalar with saturation branches).
+            for l in 0..LANES {
+                let scale = if fixed_hz[l] > 0.0 { fixed_hz[l] * (1.0 / 440.0) } else { 1.0 };
+                let hz = clamp(semitones_to_hz(semis[l]) * scale, MIN_HZ, max_hz);
                 // Rounded to nearest; positive, so +0.5 and truncation is enough.
-                let target = (hz as f64 * cycles_per_hz + 0.5).max(1.0) as u32;
-                self.semis[l] = semis;
-                self.freq[l] = f;
-                self.target[l] = target;
+                let target = (hz as f64 * cycles_per_hz + 0.5).max(1.0).min(i32::MAX as f64);
+                // SAFETY: `target` is finite (hz is clamped, NaN included) and within 1..=i32::MAX.
+                self.target[l] = unsafe { target.to_int_unchecked::<i32>() } as u32;
             }
-            let target = self.target[l];
+            self.semis = semis;
+            self.freq = fixed_hz;
+        }
+        let mut sweep = Sweep { inc_step: [0; LANES], target: self.target };
+        for l in 0..LANES {
             if p.voice.start.contains(l) {
                 self.phase[l] = start_phase;
-                self.inc[l] = target;
+                self.inc[l] = self.target[l];
             }
-            let from = self.inc[l];
-            sweep.target[l] = target;
-            if from != target {
-                // Truncated, so `len` steps never overshoot the target; the call's end sets it exactly.
-                let step = ((target as f64 - from as f64) * inv_len) as i64;
-                sweep.inc_step[l] = step as i32 as u32;
-            }
+        }
+        for l in 0..LANES {
+            // Truncated, so `len` steps never overshoot the target; the call's end sets it exactly. Both are
+            // below 2³¹, so the difference fits an `i32`; 0 when the increment holds.
+            let step = (self.target[l] as f64 - self.inc[l] as f64) * inv_len;
+            // SAFETY: |step| < 2³¹.
+            sweep.inc_step[l] = unsafe { step.to_int_unchecked::<i32>() } as u32;
         }
         sweep
     }

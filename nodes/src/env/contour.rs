@@ -158,9 +158,61 @@ impl Contour {
         }
     }
 
+    /// The call when every lane is in sustain or idle (`n ≥ 1`): sustaining lanes follow the sustain level from
+    /// where it was to `target` in steps of `step` per frame, idle ones are 0. One loop over the lanes that
+    /// vectorises, with the same arithmetic as the stage loops of [`Contour::process`], so the output is the
+    /// same to the bit. When only the last frame is read (a filter envelope feeding routes alone) only that
+    /// frame is written. Returns the sustaining lanes. Audio thread.
+    fn held(&mut self, p: &mut Process<'_>, n: usize, step: &[f64; LANES], target: &[f64; LANES]) -> LaneMask {
+        let held: [bool; LANES] = std::array::from_fn(|l| self.stage[l] == SUSTAIN);
+        let from = if p.only_last(0) { n - 1 } else { 0 };
+        let out = &mut p.outputs[0][..n];
+        if step.iter().all(|&s| s == 0.0) {
+            // The sustain level holds (it is not being changed): every frame is the same.
+            let y: Lanes = std::array::from_fn(|l| if held[l] { self.sustain[l] as f32 } else { 0.0 });
+            out[from..].fill(y);
+        } else {
+            for (i, frame) in out.iter_mut().enumerate().skip(from) {
+                for l in 0..LANES {
+                    let y = self.sustain[l] + step[l] * (i + 1) as f64;
+                    frame[l] = if held[l] { y as f32 } else { 0.0 };
+                }
+            }
+        }
+        for l in 0..LANES {
+            let y = self.sustain[l] + step[l] * n as f64;
+            self.level[l] = if held[l] { y } else { 0.0 };
+        }
+        self.sustain = *target;
+        LaneMask(held.iter().enumerate().fold(0, |m, (l, &h)| m | ((h as u8) << l)))
+    }
+
     /// Produces the first output's `n` frames (`n ≤` its length) for the call `p` with settings `s`, following
     /// `p.voice.start`, `trigger` and `gate`, and returns the lanes still sounding. Audio thread.
     pub(crate) fn process(&mut self, p: &mut Process<'_>, n: usize, s: &Settings) -> LaneMask {
+        // Held notes spend most of their life in sustain, and unused lanes idle. When every lane is in one of
+        // the two and stays there (no note starts, no key of a sustaining lane goes up), the call needs only
+        // the sustain level: skip the stage set-up below (divisions and stage tables per lane).
+        let mut steady = n > 0 && (p.voice.start.0 | p.voice.trigger.0) == 0;
+        for l in 0..LANES {
+            let st = self.stage[l];
+            steady &= st == IDLE || (st == SUSTAIN && (s.one_shot || p.voice.gate.contains(l)));
+        }
+        if steady {
+            let mut target = [0.0f64; LANES];
+            let mut step = [0.0f64; LANES];
+            for l in 0..LANES {
+                // The same arithmetic as the set-up below, so the output is the same to the bit.
+                let amount = (s.velocity[l] as f64).clamp(0.0, 1.0);
+                let vel = (p.voice.velocity[l] as f64).clamp(0.0, 1.0);
+                let peak = 1.0 - amount * (1.0 - vel);
+                let sustain = (s.sustain[l] as f64).clamp(0.0, 1.0) * peak;
+                target[l] = if sustain < 1e-6 { 0.0 } else { sustain };
+                step[l] = (target[l] - self.sustain[l]) / n as f64;
+            }
+            return self.held(p, n, &step, &target);
+        }
+
         let fs = p.sample_rate.max(1.0);
         let decay_exp = self.decay_factor.update(&s.decay, fs);
         let release_exp = self.release_factor.update(&s.release, fs);
@@ -215,6 +267,10 @@ impl Contour {
                 release_coef[l] = -OVERSHOOT * (1.0 - release_exp[l]);
             }
             sustain_step[l] = (sustain - self.sustain[l]) / n.max(1) as f64;
+        }
+
+        if n > 0 && self.stage.iter().all(|&st| st == SUSTAIN || st == IDLE) {
+            return self.held(p, n, &sustain_step, &sustain_target);
         }
 
         // Lane by lane, and within a lane stage by stage: each stage runs a tight loop of its own until it ends

@@ -169,7 +169,9 @@ pub struct Svf {
 impl Svf {
     /// Runs `n` frames of input `x` (`None` = silence) with the audio-rate cutoff offset `cv` (octaves, `None`
     /// = unconnected) towards cutoff ratio `ratio` and damping from `q`, writing each response `r` into
-    /// `outs[r]` for as many outputs as `outs` holds. Audio thread.
+    /// `outs[r]` for as many outputs as `outs` holds; outputs in `last_only` (bit `r`, see
+    /// [`Process::last_only`]) get their last frame alone. Audio thread.
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &mut self,
         n: usize,
@@ -178,6 +180,7 @@ impl Svf {
         ratio: &Lanes,
         q: &Lanes,
         outs: &mut [&mut [Lanes]],
+        last_only: u8,
     ) {
         let target = Coefs::new(ratio, q);
         let inv_n = 1.0 / n.max(1) as f32;
@@ -219,8 +222,18 @@ impl Svf {
                     frame[r][l] = y[r];
                 }
             }
-            for (port, y) in outs.iter_mut().zip(&frame) {
-                port[i] = *y;
+            // Responses nobody reads at audio rate (a patch mostly uses one) are written once, after the loop.
+            for (r, (port, y)) in outs.iter_mut().zip(&frame).enumerate() {
+                if last_only & (1 << r) == 0 {
+                    port[i] = *y;
+                }
+            }
+        }
+        if n > 0 {
+            for (r, (port, y)) in outs.iter_mut().zip(&frame).enumerate() {
+                if last_only & (1 << r) != 0 {
+                    port[n - 1] = *y;
+                }
             }
         }
         self.ic1 = ic1;
@@ -258,8 +271,9 @@ impl NodeKind for Svf {
             }
         }
         let (x, cv) = (input(p, IN, n), input(p, CUTOFF_IN, n));
+        let last_only = p.last_only;
         let outs = &mut p.outputs[..DECLARED];
-        self.run(n, x, cv, &ratio, &q, outs);
+        self.run(n, x, cv, &ratio, &q, outs, last_only);
         LaneMask::ALL
     }
 }
@@ -308,7 +322,7 @@ mod tests {
         let mut svf = Svf::new(sr);
         let ratio = splat(cutoff / sr);
         let q = splat(q);
-        svf.run(0, None, None, &ratio, &q, &mut []);
+        svf.run(0, None, None, &ratio, &q, &mut [], 0);
         let mut out = vec![Vec::new(); RESPONSES];
         let mut bufs = [[splat(0.0); 16]; RESPONSES];
         for chunk in 0..len / 16 {
@@ -321,6 +335,7 @@ mod tests {
                 &ratio,
                 &q,
                 &mut [&mut a[..], &mut b[..], &mut c[..], &mut d[..], &mut e[..], &mut f[..]],
+                0,
             );
             for (o, b) in out.iter_mut().zip(&bufs) {
                 o.extend(b.iter().map(|f| f[0] as f64));

@@ -19,7 +19,7 @@ use crate::context::Process;
 use crate::dsp::approx::sin_turns;
 use crate::dsp::phasor::param;
 use crate::dsp::random::{uniform, voice_seed};
-use crate::dsp::{clamp, frames};
+use crate::dsp::{choice_index, clamp, frames};
 use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
@@ -154,8 +154,12 @@ impl Lfo {
     /// Produces `out.len()` frames and advances the state. `RANDOM` is whether any lane plays a random shape:
     /// without one the loop does no hashing. No `floor` (a libm call on baseline x86-64): the position
     /// `phase + offset` is below 2, so one compare wraps it. Audio thread.
+    ///
+    /// With `last_only` (the engine reads only the call's last frame: the LFO feeds modulation routes alone) the
+    /// phase still walks every frame, so the state and the last frame are exactly those of a full call, but only
+    /// the last frame's shape is evaluated: the shapes are most of the cost.
     #[inline(always)]
-    fn run<const RANDOM: bool>(&mut self, out: &mut [Lanes], r: &Ramp) {
+    fn run<const RANDOM: bool>(&mut self, out: &mut [Lanes], r: &Ramp, last_only: bool) {
         let n = out.len().min(MAX_CHUNK);
         let (mut phase, mut cycle, mut inc, mut fade) = (self.phase, self.cycle, self.inc, self.fade);
         // Two passes, so that each lane loop has one float width and vectorises: first the f64 phase walk,
@@ -164,26 +168,47 @@ impl Lfo {
         let mut at = [[0.0f32; LANES]; MAX_CHUNK];
         let mut depth = [[0.0f32; LANES]; MAX_CHUNK];
         if !RANDOM {
-            // Wraps are counted in f64 and added to the cycle index after the loop, so that the loop is f64
-            // arithmetic and selects only.
-            let mut wraps = [0.0f64; LANES];
-            for i in 0..n {
+            if last_only && n > 0 {
+                // Only the last frame is read: the phase after `k` frames in closed form, the increment ramping
+                // linearly (`k·inc + step·k(k+1)/2`), instead of a walk frame by frame. Not bit-identical to the
+                // walk (the sums round differently, by about 1e-16 of a cycle) but far below anything a route
+                // can tell: the value a route reads stays within −120 dB.
+                let (last, all) = ((n - 1) as f64, n as f64);
                 for l in 0..LANES {
-                    let pos = phase[l] + r.offset[l];
-                    at[i][l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
-                    depth[i][l] = fade[l] as f32;
-                    fade[l] = (fade[l] + r.fade_step[l]).min(1.0);
-                    inc[l] += r.step[l];
-                    let next = phase[l] + inc[l];
-                    let wrapped = next >= 1.0;
-                    phase[l] = if wrapped { next - 1.0 } else { next };
-                    wraps[l] += if wrapped { 1.0 } else { 0.0 };
+                    let before = phase[l] + (last * inc[l] + r.step[l] * (last * (last + 1.0) * 0.5));
+                    let pos = before - whole(before).0 + r.offset[l];
+                    at[n - 1][l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
+                    depth[n - 1][l] = (fade[l] + last * r.fade_step[l]).min(1.0) as f32;
+                    let total = phase[l] + (all * inc[l] + r.step[l] * (all * (all + 1.0) * 0.5));
+                    let (wraps, count) = whole(total);
+                    phase[l] = total - wraps;
+                    cycle[l] = cycle[l].wrapping_add(count);
+                    inc[l] += all * r.step[l];
+                    fade[l] = (fade[l] + all * r.fade_step[l]).min(1.0);
+                }
+            } else {
+                // Wraps are counted in f64 and added to the cycle index after the loop, so that the loop is f64
+                // arithmetic and selects only.
+                let mut wraps = [0.0f64; LANES];
+                for i in 0..n {
+                    for l in 0..LANES {
+                        let pos = phase[l] + r.offset[l];
+                        at[i][l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
+                        depth[i][l] = fade[l] as f32;
+                        fade[l] = (fade[l] + r.fade_step[l]).min(1.0);
+                        inc[l] += r.step[l];
+                        let next = phase[l] + inc[l];
+                        let wrapped = next >= 1.0;
+                        phase[l] = if wrapped { next - 1.0 } else { next };
+                        wraps[l] += if wrapped { 1.0 } else { 0.0 };
+                    }
+                }
+                for l in 0..LANES {
+                    cycle[l] = cycle[l].wrapping_add(wraps[l] as u64);
                 }
             }
-            for l in 0..LANES {
-                cycle[l] = cycle[l].wrapping_add(wraps[l] as u64);
-            }
-            self.shapes::<false>(&mut out[..n], &at, &depth, &[[[0.0; LANES]; 2]; 0], &r.weight);
+            let from = if last_only { n.saturating_sub(1) } else { 0 };
+            self.shapes::<false>(&mut out[..n], from, &at, &depth, &[[[0.0; LANES]; 2]; 0], &r.weight);
         } else {
             // Each frame's pair of random values (this cycle's and the next), and a window of the current
             // cycle's value and the two after it, moved on at each wrap.
@@ -216,7 +241,8 @@ impl Lfo {
                     }
                 }
             }
-            self.shapes::<true>(&mut out[..n], &at, &depth, &pair[..n], &r.weight);
+            let from = if last_only { n.saturating_sub(1) } else { 0 };
+            self.shapes::<true>(&mut out[..n], from, &at, &depth, &pair[..n], &r.weight);
         }
         self.phase = phase;
         self.cycle = cycle;
@@ -224,18 +250,19 @@ impl Lfo {
         self.fade = fade;
     }
 
-    /// The f32 pass of [`Lfo::run`]: each frame's shape value at position `at` (cycles, `0..1`) times the fade
-    /// `depth`; `pair` holds the random values when `RANDOM`. Audio thread.
+    /// The f32 pass of [`Lfo::run`]: frames `from..` of `out`, each the shape value at position `at` (cycles,
+    /// `0..1`) times the fade `depth`; `pair` holds the random values when `RANDOM`. Audio thread.
     #[inline(always)]
     fn shapes<const RANDOM: bool>(
         &self,
         out: &mut [Lanes],
+        from: usize,
         at: &[Lanes; MAX_CHUNK],
         depth: &[Lanes; MAX_CHUNK],
         pair: &[[Lanes; 2]],
         w: &[[f32; LANES]; SHAPE_COUNT],
     ) {
-        for (i, frame) in out.iter_mut().enumerate() {
+        for (i, frame) in out.iter_mut().enumerate().skip(from) {
             let (t, g) = (at[i], depth[i]);
             let mut y: Lanes = [0.0; LANES];
             for l in 0..LANES {
@@ -256,6 +283,16 @@ impl Lfo {
             *frame = y;
         }
     }
+}
+
+/// The whole cycles in a phase sum `x` (`0 ≤ x`, a few cycles at most), as f64 and as a count: `floor` without
+/// the libm call it is on baseline x86-64. A NaN or negative sum counts as 0. Audio thread.
+#[inline(always)]
+fn whole(x: f64) -> (f64, u64) {
+    // SAFETY: finite and within 0..=1e15 after `max` (NaN maps to 0) and `min`; `clamp` would pass NaN on.
+    #[allow(clippy::manual_clamp)]
+    let count = unsafe { x.max(0.0).min(1e15).to_int_unchecked::<i64>() };
+    (count as f64, count as u64)
 }
 
 impl NodeKind for Lfo {
@@ -303,7 +340,7 @@ impl NodeKind for Lfo {
         // no branch on the choice.
         let mut weight = [[0.0f32; LANES]; SHAPE_COUNT];
         for l in 0..LANES {
-            let beats = sync_beats(clamp(sync[l].round(), 0.0, 24.0) as usize);
+            let beats = sync_beats(choice_index(sync[l], 24));
             let global = mode[l] >= 0.5;
             let hz = match beats {
                 Some(b) => tempo / (60.0 * b),
@@ -344,15 +381,16 @@ impl NodeKind for Lfo {
             }
             fade_step[l] = if fade > 0.0 { inv_sr / fade as f64 } else { 1.0 };
             step[l] = (target[l] - self.inc[l]) / n.max(1) as f64;
-            let index = clamp(shape[l].round(), 0.0, (SHAPE_COUNT - 1) as f32) as usize;
+            let index = choice_index(shape[l], SHAPE_COUNT - 1);
             weight[index.min(SHAPE_COUNT - 1)][l] = 1.0;
         }
         let random = weight[4].iter().chain(&weight[5]).any(|w| *w != 0.0);
         let ramp = Ramp { step, offset, fade_step, weight };
+        let last_only = p.only_last(0);
         if random {
-            self.run::<true>(&mut p.outputs[0][..n], &ramp);
+            self.run::<true>(&mut p.outputs[0][..n], &ramp, last_only);
         } else {
-            self.run::<false>(&mut p.outputs[0][..n], &ramp);
+            self.run::<false>(&mut p.outputs[0][..n], &ramp, last_only);
         }
         self.inc = target;
         self.next_frame = frame.wrapping_add(n as u64);

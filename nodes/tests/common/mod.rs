@@ -25,6 +25,10 @@ pub struct Rig {
     pub sounding: LaneMask,
     /// The host clock for the next call; advanced by each call's length. Set `tempo` or `beats` to test sync.
     pub transport: Transport,
+    /// Outputs whose last frame alone is asked for in each call ([`Process::last_only`]); 0: every frame.
+    pub last_only: u8,
+    /// Where each call so far ended, in frames since the rig was made (the frame after each call's last).
+    pub ends: Vec<usize>,
 }
 
 impl Rig {
@@ -50,6 +54,8 @@ impl Rig {
             next_chunk: 0,
             sounding: LaneMask::ALL,
             transport: Transport::DEFAULT,
+            last_only: 0,
+            ends: Vec::new(),
         }
     }
 
@@ -103,8 +109,10 @@ impl Rig {
             params: &self.params,
             voice: &self.voice,
             transport: &self.transport,
+            last_only: self.last_only,
         };
         self.sounding = self.processor.process(&mut p);
+        self.ends.push(self.ends.last().copied().unwrap_or(0) + len);
         self.transport = self.transport.advanced(len, self.sample_rate);
         self.voice.start = LaneMask::NONE;
         self.voice.trigger = LaneMask::NONE;
@@ -131,6 +139,29 @@ impl Rig {
     /// Runs `frames` frames with nothing connected and returns output 0.
     pub fn run(&mut self, frames: usize) -> Vec<Lanes> {
         self.run_with(frames, &[]).swap_remove(0)
+    }
+}
+
+/// Asserts that asking for only the last frame of output 0 ([`Process::last_only`], what the engine does
+/// when modulation routes are the output's only readers) changes nothing a route can tell: `drive` plays the
+/// same thing on a rig from `make` asked for every frame and on one asked for the last frame only, returning
+/// output 0 (one lane, every frame), and each call's last frame must agree within `tolerance` (0: to the bit;
+/// 1e-6: −120 dB of full scale).
+pub fn assert_last_frames_match(
+    what: &str,
+    tolerance: f64,
+    make: impl Fn() -> Rig,
+    drive: impl Fn(&mut Rig) -> Vec<f64>,
+) {
+    let (mut full, mut last) = (make(), make());
+    last.last_only = 1;
+    let (a, b) = (drive(&mut full), drive(&mut last));
+    assert_eq!(full.ends, last.ends, "{what}: both rigs make the same calls");
+    assert!(full.ends.len() >= 10, "{what}: too few calls to tell");
+    for &end in &full.ends {
+        let (want, got) = (a[end - 1], b[end - 1]);
+        let same = if tolerance == 0.0 { got.to_bits() == want.to_bits() } else { (got - want).abs() <= tolerance };
+        assert!(same, "{what}: last frame of the call ending at {end}: {got}, want {want}");
     }
 }
 

@@ -171,6 +171,7 @@ impl Timer {
                 params: &self.values,
                 voice: &voice,
                 transport: &transport,
+                last_only: 0,
             };
             self.processor.process(&mut p);
             std::hint::black_box(&self.bufs);
