@@ -14,13 +14,20 @@ use vst3::Steinberg::Vst::*;
 use vst3::Steinberg::*;
 use vst3::{Class, ComPtr, ComRef, ComWrapper, Interface};
 
-/// The host context: `IHostApplication` plus, when `run_loop` is set, `IRunLoop`.
+/// The host context (`IHostApplication`) with a Linux run loop (`IRunLoop`); it also serves as the
+/// editor's frame (`IPlugFrame`), which hosts may offer the run loop through instead.
 pub struct Context {
     timers: RefCell<Vec<(ComPtr<ITimerHandler>, TimerInterval)>>,
 }
 
 impl Class for Context {
-    type Interfaces = (IHostApplication, IRunLoop);
+    type Interfaces = (IHostApplication, IRunLoop, IPlugFrame);
+}
+
+impl IPlugFrameTrait for Context {
+    unsafe fn resizeView(&self, _view: *mut IPlugView, _new_size: *mut ViewRect) -> tresult {
+        kResultOk
+    }
 }
 
 impl IHostApplicationTrait for Context {
