@@ -1,7 +1,8 @@
 //! The VST3 adapter's main-thread life, through a host that offers a Linux run loop: the controller
 //! registers a 50 ms timer; after a patch file is chosen in the editor and saved, the host is told to
 //! rescan parameter titles (and sees the new names); knob gestures from the editor reach the host's
-//! `beginEdit`/`performEdit`/`endEdit`; notes from the on-screen keyboard sound in the next block. Without
+//! `beginEdit`/`performEdit`/`endEdit`; notes from the on-screen keyboard sound in the next blocks, which
+//! allocate nothing. Without
 //! a run loop the controller still polls when the host reads values.
 //!
 //! The editor's intents are posted directly (`ferrule_plugin::vst3::post_editor_intents`, as the
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use ferrule_editor::{EditorParam, Intent};
 use ferrule_plugin::vst3::post_editor_intents;
+use ferrule_tests::alloc_trap::count_allocations;
 use vst3::ComWrapper;
 use vst3::Steinberg::Linux::IRunLoop;
 use vst3::Steinberg::Vst::RestartFlags_::{kLatencyChanged, kParamTitlesChanged};
@@ -26,6 +28,8 @@ use vst3::Steinberg::Vst::{IEditControllerTrait, IHostApplication};
 mod vst3_common;
 
 use vst3_common::*;
+
+ferrule_tests::install_alloc_trap!();
 
 /// The tests post intents to every instance in the process: one test at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -132,10 +136,13 @@ fn editor_gestures_reach_the_host_and_keyboard_notes_sound() {
         "macro 2 (id 2) moved in one gesture"
     );
     assert_eq!(unsafe { plugin.controller.getParamNormalized(2) }, 0.75, "the controller shows the new value");
-    // The note went to the audio thread through the ring: the next blocks play it.
+    // The note went to the audio thread through the ring: the next blocks play it, allocation-free.
+    let (mut left, mut right) = (vec![0f32; 256], vec![0f32; 256]);
     let mut peak = 0.0f32;
     for _ in 0..8 {
-        peak = peak.max(plugin.render(256).iter().fold(0.0, |p, x| p.max(x.abs())));
+        let ((), allocations) = count_allocations(|| plugin.render_into(&mut left, &mut right));
+        assert_eq!(allocations, 0, "process allocated while playing the editor's note");
+        peak = peak.max(left.iter().fold(0.0, |p, x| p.max(x.abs())));
     }
     assert!(peak > 0.01, "the on-screen keyboard's note sounds: peak {peak}");
 }

@@ -376,8 +376,11 @@ impl IComponentTrait for Component {
             match main.core.activate(rate, max) {
                 Ok(core) => {
                     self.instance.latency.store(main.core.latency(), Ordering::Relaxed);
-                    let editor = main.editor.take_audio_end();
-                    *lock(&self.instance.audio) = Some(AudioState { core, editor });
+                    let mut audio = lock(&self.instance.audio);
+                    // Activated again without a deactivation: the old core's ring end moves over.
+                    let old = audio.take().and_then(|old| old.editor);
+                    let editor = old.or_else(|| main.editor.take_audio_end());
+                    *audio = Some(AudioState { core, editor });
                     kResultOk
                 }
                 Err(_) => kResultFalse,

@@ -131,6 +131,8 @@ impl Instance {
         let mut main = lock(&self.main);
         let MainState { core, editor, .. } = &mut *main;
         let tick = editor.tick(core, &self.meters, open);
+        // Inactive, nothing plays: notes do not wait to sound all at once at the next activation.
+        editor.drain_inactive();
         // A new patch from the editor resets the macros to its defaults: titles and values change.
         let flags = if tick.patch_changed { kParamTitlesChanged | kParamValuesChanged } else { 0 };
         self.note_restart(core, flags);

@@ -242,6 +242,14 @@ impl Plugin {
     /// Renders one block of `frames` with no host events and returns its left channel.
     pub fn render(&self, frames: usize) -> Vec<f32> {
         let (mut left, mut right) = (vec![0f32; frames], vec![0f32; frames]);
+        self.render_into(&mut left, &mut right);
+        left
+    }
+
+    /// Renders one block with no host events into `left` and `right` (same length). Allocation-free on
+    /// the host's side, for the allocation trap.
+    pub fn render_into(&self, left: &mut [f32], right: &mut [f32]) {
+        let frames = left.len().min(right.len());
         let mut channels = [left.as_mut_ptr(), right.as_mut_ptr()];
         let mut output: AudioBusBuffers = unsafe { std::mem::zeroed() };
         output.numChannels = 2;
@@ -253,7 +261,6 @@ impl Plugin {
         data.numOutputs = 1;
         data.outputs = &mut output;
         assert_eq!(unsafe { self.processor.process(&mut data) }, kResultOk);
-        left
     }
 
     /// The title the controller gives parameter `index`.
