@@ -2,8 +2,7 @@
 //! registers a 50 ms timer; after a patch file is chosen in the editor and saved, the host is told to
 //! rescan parameter titles (and sees the new names); knob gestures from the editor reach the host's
 //! `beginEdit`/`performEdit`/`endEdit`; notes from the on-screen keyboard sound in the next blocks, which
-//! allocate nothing. Without
-//! a run loop the controller still polls when the host reads values.
+//! allocate nothing. Without a run loop the controller still polls when the host reads values.
 //!
 //! The editor's intents are posted directly (`ferrule_plugin::vst3::post_editor_intents`, as the
 //! window posts them), so the plugin is the one linked into this test rather than the bundle. Every
