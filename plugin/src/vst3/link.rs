@@ -84,7 +84,7 @@ pub struct ControllerLink {
     handler: Mutex<Option<ComPtr<IComponentHandler>>>,
     /// The timer on the host context's run loop, for the controller's whole life.
     context_timer: Mutex<Option<Timer>>,
-    /// The timer on an open view's frame's run loop, while no context timer exists.
+    /// The timer on an open view's frame's run loop, while no context timer exists and a window is open.
     view_timer: Mutex<Option<Timer>>,
     last_poll: Mutex<Option<Instant>>,
     polling: AtomicBool,
@@ -138,8 +138,8 @@ impl ControllerLink {
         }
     }
 
-    /// Stops the view's timer (the view closed). Main thread.
-    pub fn stop_view_timer(&self) {
+    /// Stops the view's timer (the last view closed). Main thread.
+    fn stop_view_timer(&self) {
         let timer = lock(&self.view_timer).take();
         drop(timer);
     }
@@ -157,12 +157,15 @@ impl ControllerLink {
         self.set_instance(None);
     }
 
-    /// A window opened (`true`) or closed. Main thread.
+    /// A window opened (`true`) or closed. The view timer stops when the last window closes. Main thread.
     pub fn window_opened(&self, open: bool) {
         if open {
             self.windows.fetch_add(1, Ordering::Relaxed);
         } else {
-            let _ = self.windows.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            let before = self.windows.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            if before.is_ok_and(|n| n <= 1) {
+                self.stop_view_timer();
+            }
         }
     }
 

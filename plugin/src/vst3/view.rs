@@ -43,7 +43,6 @@ impl View {
         if let Some(window) = self.window.borrow_mut().take() {
             window.close();
             self.link.window_opened(false);
-            self.link.stop_view_timer();
         }
     }
 }
