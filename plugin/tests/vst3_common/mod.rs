@@ -141,6 +141,26 @@ impl Handler {
     }
 }
 
+/// A connection proxy, as some hosts put between component and controller: it forwards messages to the
+/// other side, so neither side ever sees the other's own object.
+pub struct Proxy(ComPtr<IConnectionPoint>);
+
+impl Class for Proxy {
+    type Interfaces = (IConnectionPoint,);
+}
+
+impl IConnectionPointTrait for Proxy {
+    unsafe fn connect(&self, _other: *mut IConnectionPoint) -> tresult {
+        kResultOk
+    }
+    unsafe fn disconnect(&self, _other: *mut IConnectionPoint) -> tresult {
+        kResultOk
+    }
+    unsafe fn notify(&self, message: *mut IMessage) -> tresult {
+        unsafe { self.0.notify(message) }
+    }
+}
+
 /// A plugin factory, from the bundle on disk or linked into the test.
 pub struct Module {
     pub factory: ComPtr<IPluginFactory>,
@@ -213,9 +233,13 @@ impl Plugin {
         assert_eq!(unsafe { controller.initialize(context) }, kResultOk);
         let component_point = component.cast::<IConnectionPoint>().expect("the component is a connection point");
         let controller_point = controller.cast::<IConnectionPoint>().expect("the controller is a connection point");
-        // Hosts connect both ways; the order varies between hosts.
-        assert_eq!(unsafe { controller_point.connect(component_point.as_ptr()) }, kResultOk);
-        assert_eq!(unsafe { component_point.connect(controller_point.as_ptr()) }, kResultOk);
+        // Hosts connect both ways, here through proxies; the order varies between hosts.
+        let to_component = ComWrapper::new(Proxy(component_point.clone()));
+        let to_controller = ComWrapper::new(Proxy(controller_point.clone()));
+        let to_component = to_component.as_com_ref::<IConnectionPoint>().unwrap().as_ptr();
+        let to_controller = to_controller.as_com_ref::<IConnectionPoint>().unwrap().as_ptr();
+        assert_eq!(unsafe { controller_point.connect(to_component) }, kResultOk);
+        assert_eq!(unsafe { component_point.connect(to_controller) }, kResultOk);
         let handler = ComWrapper::new(Handler(RefCell::new(Vec::new())));
         let handler_ptr = handler.as_com_ref::<IComponentHandler>().unwrap().as_ptr();
         assert_eq!(unsafe { controller.setComponentHandler(handler_ptr) }, kResultOk);
