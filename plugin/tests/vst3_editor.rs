@@ -100,13 +100,15 @@ impl Parent {
         }
     }
 
-    /// Drags with the left button from `from` upwards by `up` pixels, in small steps a frame apart.
+    /// Drags with the left button from `from` upwards by `up` pixels, in small steps.
     fn drag_up(&self, xtest: &XTest, from: (c_int, c_int), up: c_int) {
         let step = |f: &dyn Fn()| {
             f();
             // SAFETY: the display is open.
             unsafe { (self.xlib.XSync)(self.display, 0) };
-            std::thread::sleep(Duration::from_millis(60));
+            // Several editor frames (33 ms apart) per step, so egui sees a press, moves and a release in
+            // separate frames even on a loaded machine.
+            std::thread::sleep(Duration::from_millis(120));
         };
         // SAFETY: XTest calls on an open display; the screen's root coordinates equal the parent's.
         unsafe {
