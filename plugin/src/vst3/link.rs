@@ -3,7 +3,7 @@
 //!
 //! **Where the timer comes from.** On Linux a VST3 plugin gets timers from the host's
 //! `Steinberg::Linux::IRunLoop`. The controller asks the host context it is initialised with; if that
-//! has none, an open editor asks its `IPlugFrame`, and the timer then lives as long as that view.
+//! has none, an open editor asks its `IPlugFrame`, and that timer runs while an editor is open.
 //! **Without a run loop** (no context run loop and no editor open) the controller polls whenever the
 //! host calls `getParamNormalized` on the main thread, at most every 50 ms, and the component polls the
 //! reload results in `setActive` and `getState`; the controller then passes them on at its next poll.
