@@ -6,6 +6,7 @@
 
 pub mod clap;
 pub mod core;
+mod editor_host;
 mod midi;
 pub mod vst3;
 

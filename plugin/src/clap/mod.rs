@@ -1,7 +1,7 @@
 //! The CLAP adapter (clack): translates CLAP calls and events to the plugin core and back. No logic of
-//! its own beyond translation. The editor window lives in [`gui`].
+//! its own beyond translation. The editor window lives in [`window`].
 
-mod gui;
+mod window;
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, CString};
@@ -37,8 +37,9 @@ use ferrule_engine::{EventKind, Expression};
 
 use crate::core::params::PARAM_IDS;
 use crate::core::{AudioCore, NoteTag, Param, PluginCore, SharedParams};
+use crate::editor_host::{GuiEvent, GuiMeters, play_editor_events};
 use crate::midi;
-use gui::{ClapGui, GuiEvent, GuiMeters};
+use window::ClapGui;
 
 /// Ferrule as a CLAP plugin.
 pub struct FerruleClap;
@@ -261,13 +262,8 @@ impl ClapAudio<'_> {
     /// Plays the editor's notes at frame 0 and forwards its parameter gestures to the host. Audio thread:
     /// bounded by the ring's capacity, no allocation.
     fn editor_events(&mut self, output: &mut OutputEvents) {
-        let Some(ring) = self.gui_events.as_mut() else { return };
-        while let Ok(event) = ring.pop() {
-            match event {
-                GuiEvent::NoteOn { key, velocity } => self.core.note_on(0, key, velocity, NoteTag::UNKNOWN),
-                GuiEvent::NoteOff { key } => self.core.event(0, EventKind::NoteOff { note: key }),
-                other => gui_param_event(other, output),
-            }
+        if let Some(ring) = self.gui_events.as_mut() {
+            play_editor_events(ring, &mut self.core, |event| gui_param_event(event, output));
         }
     }
 }

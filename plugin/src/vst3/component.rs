@@ -1,7 +1,7 @@
 //! The VST3 audio component: buses, activation, state and `process`, translated to the plugin core.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, TryLockError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, TryLockError};
 
 use vst3::Steinberg::Vst::BusDirections_::{kInput, kOutput};
 use vst3::Steinberg::Vst::Event_::EventTypes_::{kNoteOffEvent, kNoteOnEvent, kPolyPressureEvent};
@@ -17,45 +17,42 @@ use vst3::{Class, ComRef};
 
 use ferrule_engine::EventKind;
 
+use super::instance::{AudioState, Instance};
 use super::params::Vst3Param;
-use super::{guarded, lock, stream, text};
-use crate::core::{AudioCore, NoteTag, PluginCore, SharedParams};
+use super::{guarded, lock, message, stream, text};
+use crate::core::{AudioCore, NoteTag};
+use crate::editor_host::play_editor_events;
 
 /// Most parameter queues one block's changes are merged from; the instrument has far fewer parameters,
 /// so only a host repeating ids or sending unknown ones reaches it (the extra queues are ignored).
 const MAX_QUEUES: usize = 256;
 
-/// Main-thread state of the component.
-struct MainState {
-    core: PluginCore,
-    sample_rate: f64,
-    max_block: u32,
-}
-
-/// Ferrule's VST3 component and audio processor.
+/// Ferrule's VST3 component and audio processor. Its state lives in the [`Instance`] it shares with its
+/// controller (see [`super::instance`] for how the controller finds it).
 pub struct Component {
-    main: Mutex<MainState>,
-    /// The audio-thread core while active. `process` only ever `try_lock`s it (one atomic exchange, never
-    /// a wait): VST3 does not call `setActive` during `process`, so it is never contended in a correct
-    /// host, and a host that breaks that rule gets a silent block instead of a blocked audio thread.
-    audio: Mutex<Option<AudioCore>>,
-    latency: AtomicU32,
+    instance: Arc<Instance>,
 }
 
 impl Class for Component {
-    type Interfaces = (IComponent, IAudioProcessor, IProcessContextRequirements);
+    type Interfaces = (IComponent, IAudioProcessor, IProcessContextRequirements, IConnectionPoint);
 }
 
 impl Component {
     /// A component playing the embedded default patch. Main thread.
     pub fn new() -> Component {
-        let core = PluginCore::new(Arc::new(SharedParams::default()));
-        let latency = AtomicU32::new(core.latency());
-        Component {
-            main: Mutex::new(MainState { core, sample_rate: 44_100.0, max_block: 1024 }),
-            audio: Mutex::new(None),
-            latency,
+        Component { instance: Instance::new() }
+    }
+
+    /// Drops the audio-thread core (here, on the main thread, never in `process`) and takes the editor's
+    /// ring back. Main thread.
+    fn deactivate(&self) {
+        let audio = lock(&self.instance.audio).take();
+        let mut main = lock(&self.instance.main);
+        if let Some(AudioState { core, editor }) = audio {
+            drop(core);
+            main.editor.return_audio_end(editor);
         }
+        main.core.deactivate();
     }
 
     /// Renders one block. Audio thread; allocation-free.
@@ -65,7 +62,7 @@ impl Component {
     unsafe fn process_block(&self, data: *mut ProcessData) -> tresult {
         // SAFETY: the host passes valid process data or null.
         let Some(data) = (unsafe { data.as_ref() }) else { return kInvalidArgument };
-        let mut audio = match self.audio.try_lock() {
+        let mut audio = match self.instance.audio.try_lock() {
             Ok(audio) => audio,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => {
@@ -74,7 +71,7 @@ impl Component {
                 return kResultOk;
             }
         };
-        let Some(core) = audio.as_mut() else {
+        let Some(AudioState { core, editor }) = audio.as_mut() else {
             // SAFETY: as above.
             unsafe { silence(data) };
             return kResultOk;
@@ -95,9 +92,15 @@ impl Component {
             let playing = context.state & (kPlaying | kProjectTimeMusicValid) == kPlaying | kProjectTimeMusicValid;
             core.set_transport(tempo, playing.then_some(context.projectTimeMusic));
         }
+        // The editor's notes play at frame 0: queued first so the host's events stay in time order. Its
+        // gestures never come this way (the controller tells the host on the main thread).
+        if let Some(ring) = editor.as_mut() {
+            play_editor_events(ring, core, |_| {});
+        }
         // SAFETY: as above.
         unsafe { feed(core, events, changes) };
         core.render(left, right);
+        self.instance.meters.record(left, right, core.active_voices());
         if has_output {
             let silent = left.iter().chain(right.iter()).all(|&x| x == 0.0);
             // SAFETY: `stereo_output` found the first output bus; only its flags are written.
@@ -302,8 +305,7 @@ impl IPluginBaseTrait for Component {
 
     unsafe fn terminate(&self) -> tresult {
         guarded(|| {
-            *lock(&self.audio) = None;
-            lock(&self.main).core.deactivate();
+            self.deactivate();
             kResultOk
         })
     }
@@ -363,23 +365,25 @@ impl IComponentTrait for Component {
 
     unsafe fn setActive(&self, state: TBool) -> tresult {
         guarded(|| {
-            let mut main = lock(&self.main);
-            if state != 0 {
-                let (rate, max) = (main.sample_rate, main.max_block);
-                match main.core.activate(rate, max) {
-                    Ok(audio) => {
-                        self.latency.store(main.core.latency(), Ordering::Relaxed);
-                        *lock(&self.audio) = Some(audio);
-                        kResultOk
-                    }
-                    Err(_) => kResultFalse,
+            // Without a run loop this is one of the main-thread calls that brings reload results in.
+            self.instance.poll_reload();
+            if state == 0 {
+                self.deactivate();
+                return kResultOk;
+            }
+            let mut main = lock(&self.instance.main);
+            let (rate, max) = (main.sample_rate, main.max_block);
+            match main.core.activate(rate, max) {
+                Ok(core) => {
+                    self.instance.latency.store(main.core.latency(), Ordering::Relaxed);
+                    let mut audio = lock(&self.instance.audio);
+                    // Activated again without a deactivation: the old core's ring end moves over.
+                    let old = audio.take().and_then(|old| old.editor);
+                    let editor = old.or_else(|| main.editor.take_audio_end());
+                    *audio = Some(AudioState { core, editor });
+                    kResultOk
                 }
-            } else {
-                // The engine is dropped here, on the main thread, never in `process`.
-                let audio = lock(&self.audio).take();
-                drop(audio);
-                main.core.deactivate();
-                kResultOk
+                Err(_) => kResultFalse,
             }
         })
     }
@@ -388,10 +392,10 @@ impl IComponentTrait for Component {
         guarded(|| {
             // SAFETY: the host passes a valid stream or null.
             let Ok(bytes) = (unsafe { stream::read_to_end(state) }) else { return kInvalidArgument };
-            let mut main = lock(&self.main);
+            let mut main = lock(&self.instance.main);
             match main.core.load_state(&bytes) {
                 Ok(()) => {
-                    self.latency.store(main.core.latency(), Ordering::Relaxed);
+                    self.instance.latency.store(main.core.latency(), Ordering::Relaxed);
                     kResultOk
                 }
                 Err(_) => kResultFalse,
@@ -401,7 +405,8 @@ impl IComponentTrait for Component {
 
     unsafe fn getState(&self, state: *mut IBStream) -> tresult {
         guarded(|| {
-            let bytes = lock(&self.main).core.save_state();
+            self.instance.poll_reload();
+            let bytes = self.instance.save_state();
             // SAFETY: the host passes a valid stream or null.
             match unsafe { stream::write_all(state, &bytes) } {
                 Ok(()) => kResultOk,
@@ -444,7 +449,7 @@ impl IAudioProcessorTrait for Component {
     }
 
     unsafe fn getLatencySamples(&self) -> uint32 {
-        self.latency.load(Ordering::Relaxed)
+        self.instance.latency.load(Ordering::Relaxed)
     }
 
     unsafe fn setupProcessing(&self, setup: *mut ProcessSetup) -> tresult {
@@ -458,7 +463,7 @@ impl IAudioProcessorTrait for Component {
             {
                 return kResultFalse;
             }
-            let mut main = lock(&self.main);
+            let mut main = lock(&self.instance.main);
             main.sample_rate = setup.sampleRate;
             main.max_block = setup.maxSamplesPerBlock as u32;
             kResultOk
@@ -482,5 +487,26 @@ impl IAudioProcessorTrait for Component {
 impl IProcessContextRequirementsTrait for Component {
     unsafe fn getProcessContextRequirements(&self) -> uint32 {
         kNeedTempo | kNeedProjectTimeMusic | kNeedTransportState
+    }
+}
+
+impl IConnectionPointTrait for Component {
+    unsafe fn connect(&self, other: *mut IConnectionPoint) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes its (or the controller's) live connection point, or null.
+            match unsafe { ComRef::from_raw(other) } {
+                Some(other) => message::send_instance_key(other, self.instance.key()),
+                None => kInvalidArgument,
+            }
+        })
+    }
+
+    unsafe fn disconnect(&self, _other: *mut IConnectionPoint) -> tresult {
+        kResultOk
+    }
+
+    unsafe fn notify(&self, _message: *mut IMessage) -> tresult {
+        // The controller sends nothing: it reaches the instance directly.
+        kResultFalse
     }
 }

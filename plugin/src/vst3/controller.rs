@@ -2,23 +2,32 @@
 //! component's state, and maps MIDI controllers to the hidden MIDI parameters.
 //!
 //! It keeps its own [`PluginCore`] (never activated) so names, defaults and values come from the same
-//! code as the component's; the host keeps the two in step by handing it the component's state.
+//! code as the component's; the host keeps the two in step by handing it the component's state, and
+//! after a hot reload or a patch chosen in the editor the controller's main-thread timer does
+//! ([`super::link`]). Once the host connects it to its component (`IConnectionPoint`), it opens the
+//! editor ([`super::view`]).
 
+use std::ffi::CStr;
 use std::sync::{Arc, Mutex};
 
+use vst3::Steinberg::Linux::IRunLoop;
 use vst3::Steinberg::Vst::ParameterInfo_::ParameterFlags_::{kCanAutomate, kIsHidden, kIsReadOnly};
 use vst3::Steinberg::Vst::RestartFlags_::{kLatencyChanged, kParamTitlesChanged, kParamValuesChanged};
 use vst3::Steinberg::Vst::*;
 use vst3::Steinberg::*;
 use vst3::{Class, ComPtr, ComRef};
 
+use super::instance::Instance;
+use super::link::ControllerLink;
 use super::params::{MIDI_PARAM_COUNT, Vst3Param};
-use super::{guarded, lock, stream, text};
+use super::view::View;
+use super::{guarded, lock, message, stream, text};
 use crate::core::{Param, PluginCore, SharedParams};
 
 /// Main-thread state of the controller.
-struct ControllerState {
-    core: PluginCore,
+pub struct ControllerState {
+    /// The core naming the parameters and holding the controller's view of their values.
+    pub core: PluginCore,
     /// Normalised values of the hidden MIDI parameters.
     midi: [f64; MIDI_PARAM_COUNT as usize],
     handler: Option<ComPtr<IComponentHandler>>,
@@ -27,11 +36,13 @@ struct ControllerState {
 /// Ferrule's VST3 edit controller. All its methods run on the host's main thread; the mutex makes that
 /// sound even for a host that breaks the rule.
 pub struct Controller {
-    state: Mutex<ControllerState>,
+    state: Arc<Mutex<ControllerState>>,
+    /// The component's instance, the host's run loop and the editor's size.
+    link: Arc<ControllerLink>,
 }
 
 impl Class for Controller {
-    type Interfaces = (IEditController, IMidiMapping);
+    type Interfaces = (IEditController, IMidiMapping, IConnectionPoint);
 }
 
 impl Controller {
@@ -39,20 +50,56 @@ impl Controller {
     pub fn new() -> Controller {
         let midi = std::array::from_fn(|n| Vst3Param::midi_default(n as u8));
         let core = PluginCore::new(Arc::new(SharedParams::default()));
-        Controller { state: Mutex::new(ControllerState { core, midi, handler: None }) }
+        let state = Arc::new(Mutex::new(ControllerState { core, midi, handler: None }));
+        let link = ControllerLink::new(Arc::downgrade(&state));
+        Controller { state, link }
     }
 }
 
 impl IPluginBaseTrait for Controller {
-    unsafe fn initialize(&self, _context: *mut FUnknown) -> tresult {
-        kResultOk
+    unsafe fn initialize(&self, context: *mut FUnknown) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes its live context or null.
+            if let Some(run_loop) = unsafe { ComRef::from_raw(context) }.and_then(|c| c.cast::<IRunLoop>()) {
+                self.link.start_context_timer(run_loop);
+            }
+            kResultOk
+        })
     }
 
     unsafe fn terminate(&self) -> tresult {
         guarded(|| {
-            // Drops the host's handler so no reference cycle outlives the host's release.
+            // Drops the host's handler and run loop so no reference cycle outlives the host's release.
             lock(&self.state).handler = None;
+            self.link.shut_down();
             kResultOk
+        })
+    }
+}
+
+impl IConnectionPointTrait for Controller {
+    unsafe fn connect(&self, _other: *mut IConnectionPoint) -> tresult {
+        // The component speaks first: it sends its instance key when the host connects it.
+        kResultOk
+    }
+
+    unsafe fn disconnect(&self, _other: *mut IConnectionPoint) -> tresult {
+        guarded(|| {
+            self.link.set_instance(None);
+            kResultOk
+        })
+    }
+
+    unsafe fn notify(&self, message: *mut IMessage) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes a valid message or null.
+            match unsafe { message::instance_key(message) }.and_then(Instance::find) {
+                Some(instance) => {
+                    self.link.set_instance(Some(instance));
+                    kResultOk
+                }
+                None => kResultFalse,
+            }
         })
     }
 }
@@ -180,6 +227,7 @@ impl IEditControllerTrait for Controller {
 
     unsafe fn getParamNormalized(&self, id: ParamID) -> ParamValue {
         crate::guard(|| {
+            self.link.poll_if_due();
             let state = lock(&self.state);
             match Vst3Param::from_id(id) {
                 Some(param @ Vst3Param::Core(core_param)) => param.normalize(state.core.params().get(core_param)),
@@ -211,13 +259,25 @@ impl IEditControllerTrait for Controller {
         guarded(|| {
             // SAFETY: the host passes a valid handler or null; we keep our own reference.
             let handler = unsafe { ComRef::from_raw(handler) }.map(|h| h.to_com_ptr());
+            self.link.set_handler(handler.clone());
             lock(&self.state).handler = handler;
             kResultOk
         })
     }
 
-    unsafe fn createView(&self, _name: FIDString) -> *mut IPlugView {
-        std::ptr::null_mut()
+    unsafe fn createView(&self, name: FIDString) -> *mut IPlugView {
+        crate::guard(|| {
+            // SAFETY: the host passes a C string or null.
+            let editor = !name.is_null() && unsafe { CStr::from_ptr(name) } == c"editor";
+            // Without its component's instance the editor would have nothing to show or play.
+            if !editor || self.link.instance().is_none() {
+                return std::ptr::null_mut();
+            }
+            vst3::ComWrapper::new(View::new(self.link.clone()))
+                .to_com_ptr::<IPlugView>()
+                .map_or(std::ptr::null_mut(), |view| view.into_raw())
+        })
+        .unwrap_or(std::ptr::null_mut())
     }
 }
 

@@ -3,6 +3,9 @@
 //! IMidiMapping). Both only translate between VST3 and the plugin core; the cdylib exports
 //! `GetPluginFactory`, `ModuleEntry` and `ModuleExit` next to CLAP's `clap_entry`.
 //!
+//! The component plays and hot-reloads; the controller names parameters, opens the editor ([`view`])
+//! and runs the main-thread timer ([`link`]); both share one [`instance::Instance`].
+//!
 //! VST3 calls every method through a shared pointer (`&self`), from the host's main thread or (for
 //! `process`) its audio thread: state lives behind atomics and mutexes. Every entry point that does more
 //! than return a constant or read an atomic runs inside [`guarded`], so a panic becomes an error code
@@ -14,9 +17,13 @@
 mod component;
 mod controller;
 mod factory;
+mod instance;
+mod link;
+mod message;
 mod params;
 mod stream;
 mod text;
+mod view;
 
 use std::ffi::c_void;
 
@@ -34,6 +41,16 @@ pub const SUBCATEGORIES: &str = "Instrument|Synth";
 /// Runs a VST3 method body, answering `kInternalError` instead of letting a panic reach the host.
 fn guarded(f: impl FnOnce() -> tresult) -> tresult {
     crate::guard(f).unwrap_or(vst3::Steinberg::kInternalError)
+}
+
+/// Queues `intents` in the editor link of every live Ferrule VST3 instance in this process, as if the
+/// user had made them in an open editor; the controller's next main-thread poll carries them out. For
+/// tests and tools that drive the editor without a window. Main thread.
+#[doc(hidden)]
+pub fn post_editor_intents(intents: Vec<ferrule_editor::Intent>) {
+    for instance in instance::Instance::all() {
+        lock(&instance.main).editor.link().post(intents.clone());
+    }
 }
 
 /// Locks `mutex` on the main thread, also after a panic poisoned it (the guarded method that panicked

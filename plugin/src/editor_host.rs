@@ -1,26 +1,25 @@
-//! The CLAP `gui` extension: the editor window embedded in the host's X11 window, and the plumbing
-//! between it and the instrument.
+//! Hosting the editor, for both formats: the plumbing between the editor window and the instrument that
+//! CLAP (`clap::window`) and VST3 (`vst3::view`) share. Each adapter only opens and closes the window
+//! the way its format says and passes [`Tick`]'s results on to its host.
 //!
-//! - Main thread: the host's `create`/`set_parent`/`show`/`hide`/`destroy` open and close an
-//!   [`EditorWindow`]; the reload timer ([`ClapGui::tick`]) carries out the editor's intents and
-//!   publishes a fresh [`Snapshot`].
-//! - Audio thread: notes from the on-screen keyboard and parameter gestures for the host arrive through
-//!   a wait-free `rtrb` ring ([`GuiEvent`]); the block's peak level and voice count go back through
-//!   atomics ([`GuiMeters`]). The audio thread never waits for the editor.
+//! - Main thread: the adapter's reload timer ([`EditorHost::tick`]) carries out the editor's intents
+//!   and publishes a fresh [`Snapshot`].
+//! - Audio thread: notes from the on-screen keyboard (and, for CLAP, parameter gestures for the host)
+//!   arrive through a wait-free `rtrb` ring ([`GuiEvent`], drained by [`play_editor_events`]); the
+//!   block's peak level and voice count go back through atomics ([`GuiMeters`]). The audio thread never
+//!   waits for the editor.
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, PluginGuiImpl, Window};
-use clack_plugin::prelude::*;
-use ferrule_editor::window::{DEFAULT_SIZE, EditorLink, EditorWindow};
+use ferrule_editor::window::EditorLink;
 use ferrule_editor::{EditorParam, Intent, MacroView, ReloadView, Snapshot};
+use ferrule_engine::EventKind;
 use ferrule_reload::ReloadEvent;
 
-use super::ClapMainThread;
-use crate::core::{DEFAULT_PATCH, DEFAULT_PATCH_LABEL, MACRO_COUNT, Param, PluginCore};
+use crate::core::{AudioCore, DEFAULT_PATCH, DEFAULT_PATCH_LABEL, MACRO_COUNT, NoteTag, Param, PluginCore};
 
 /// How many editor events fit between two audio blocks. A full ring drops the newest event (a note
 /// or gesture the user can repeat); it never blocks.
@@ -78,18 +77,16 @@ impl GuiMeters {
     }
 
     /// The peak since the last call, in dBFS, and the voice count. Main thread.
-    fn take(&self) -> (f32, u32) {
+    pub fn take(&self) -> (f32, u32) {
         let peak = f32::from_bits(self.peak.swap(0, Ordering::Relaxed));
         (20.0 * peak.max(1e-6).log10(), self.voices.load(Ordering::Relaxed))
     }
 }
 
-/// The main thread's editor state: the link to the window, the window while it exists, and the ring's
-/// producing end.
-pub struct ClapGui {
+/// The main thread's editor state: the link to the window and the ring's producing end. The window
+/// itself belongs to the adapter (it is not `Send`); this is, so VST3 can keep it beside its core.
+pub struct EditorHost {
     link: Arc<EditorLink>,
-    window: RefCell<Option<EditorWindow>>,
-    size: Cell<(u32, u32)>,
     to_audio: RefCell<rtrb::Producer<GuiEvent>>,
     /// The ring's consuming end while no audio processor holds it.
     audio_end: RefCell<Option<rtrb::Consumer<GuiEvent>>>,
@@ -103,13 +100,11 @@ pub struct ClapGui {
     user_patches: RefCell<(Option<PathBuf>, Vec<PathBuf>)>,
 }
 
-impl Default for ClapGui {
+impl Default for EditorHost {
     fn default() -> Self {
         let (producer, consumer) = rtrb::RingBuffer::new(RING_CAPACITY);
-        ClapGui {
+        EditorHost {
             link: Arc::new(EditorLink::default()),
-            window: RefCell::new(None),
-            size: Cell::new(DEFAULT_SIZE),
             to_audio: RefCell::new(producer),
             audio_end: RefCell::new(Some(consumer)),
             held: RefCell::new(Vec::new()),
@@ -120,7 +115,30 @@ impl Default for ClapGui {
     }
 }
 
-impl ClapGui {
+/// What one [`EditorHost::tick`] did, for the adapter to pass on to its host.
+#[derive(Debug, Default, PartialEq)]
+pub struct Tick {
+    /// Another patch plays (loaded from a file or rolled back): the host must rescan parameter names.
+    pub patch_changed: bool,
+    /// The on-screen keyboard started a note (a sleeping plugin needs a block to play it).
+    pub note_started: bool,
+    /// Parameter gestures and values for the host, in the order the user made them. The values are
+    /// already stored in the core's shared parameters, so the sound follows before the host answers.
+    pub params: Vec<GuiEvent>,
+}
+
+impl EditorHost {
+    /// The link the window is made with. Main thread.
+    pub fn link(&self) -> &Arc<EditorLink> {
+        &self.link
+    }
+
+    /// Queues an event for the audio thread. A full ring drops it rather than wait (see
+    /// [`RING_CAPACITY`]). Main thread.
+    pub fn send_to_audio(&self, event: GuiEvent) {
+        let _ = self.to_audio.borrow_mut().push(event);
+    }
+
     /// Hands the ring's consuming end to a new audio processor. Main thread (activate).
     pub fn take_audio_end(&self) -> Option<rtrb::Consumer<GuiEvent>> {
         self.audio_end.borrow_mut().take()
@@ -133,69 +151,51 @@ impl ClapGui {
         }
     }
 
-    /// Whether the window is open.
-    pub fn is_open(&self) -> bool {
-        self.window.borrow().is_some()
-    }
-
-    /// Carries out the editor's intents on `core` and publishes a fresh snapshot. Returns whether the
-    /// patch changed (the adapter then rescans parameter names). Main thread, on the reload timer.
-    /// `host` is `None` in tests.
-    pub fn tick(&self, core: &mut PluginCore, meters: &GuiMeters, host: Option<&HostSharedHandle>) -> bool {
-        let mut patch_changed = false;
-        let mut wants_flush = false;
-        let mut wants_process = false;
+    /// Carries out the editor's intents on `core` and, while the window is `open`, publishes a fresh
+    /// snapshot. Notes go to the audio thread through the ring; what the host must hear of is returned.
+    /// Main thread, on the adapter's reload timer.
+    pub fn tick(&self, core: &mut PluginCore, meters: &GuiMeters, open: bool) -> Tick {
+        let mut tick = Tick::default();
         for intent in self.link.take_intents() {
-            let event = match intent {
-                Intent::BeginGesture(p) => Some(GuiEvent::Gesture { id: param(p).id(), begin: true }),
-                Intent::EndGesture(p) => Some(GuiEvent::Gesture { id: param(p).id(), begin: false }),
+            match intent {
+                Intent::BeginGesture(p) => tick.params.push(GuiEvent::Gesture { id: param(p).id(), begin: true }),
+                Intent::EndGesture(p) => tick.params.push(GuiEvent::Gesture { id: param(p).id(), begin: false }),
                 Intent::SetParam(p, value) => {
                     core.params().set(param(p), value);
-                    Some(GuiEvent::Value { id: param(p).id(), value: core.params().get(param(p)) })
+                    tick.params.push(GuiEvent::Value { id: param(p).id(), value: core.params().get(param(p)) });
                 }
                 Intent::NoteOn { key, velocity } => {
                     self.held.borrow_mut().push(key);
-                    Some(GuiEvent::NoteOn { key, velocity })
+                    tick.note_started = true;
+                    self.send_to_audio(GuiEvent::NoteOn { key, velocity });
                 }
                 Intent::NoteOff { key } => {
                     self.held.borrow_mut().retain(|&k| k != key);
-                    Some(GuiEvent::NoteOff { key })
+                    self.send_to_audio(GuiEvent::NoteOff { key });
                 }
                 Intent::LoadFile(path) => {
                     // A failure is kept as the core's last error, which the snapshot shows.
-                    patch_changed |= core.load_patch_file(&path).is_ok();
-                    None
+                    tick.patch_changed |= core.load_patch_file(&path).is_ok();
                 }
                 Intent::Rollback => {
-                    patch_changed |= core.rollback().is_ok();
-                    None
+                    tick.patch_changed |= core.rollback().is_ok();
                 }
-            };
-            if let Some(event) = event {
-                wants_flush |= matches!(event, GuiEvent::Gesture { .. } | GuiEvent::Value { .. });
-                wants_process |= matches!(event, GuiEvent::NoteOn { .. });
-                // A full ring drops the event rather than wait (see RING_CAPACITY).
-                let _ = self.to_audio.borrow_mut().push(event);
             }
         }
-        // The host then calls process or flush, which hands the gesture events over (safe either way).
-        // A sleeping plugin gets no blocks until the host has events for it: ask for one so the note sounds.
-        if wants_process && let Some(host) = host {
-            host.request_process();
-        }
-        if wants_flush
-            && let Some(host) = host
-            && let Some(params) = host.get_extension::<clack_extensions::params::HostParams>()
-        {
-            params.request_flush(host);
-        }
-        if patch_changed {
+        if tick.patch_changed {
             self.read_user_patches(core);
         }
-        if self.is_open() {
+        if open {
             self.publish(core, meters);
         }
-        patch_changed
+        tick
+    }
+
+    /// Shows the instrument's current state in a window that just opened: reads the user patch folder
+    /// and publishes a snapshot. Main thread.
+    pub fn opened(&self, core: &PluginCore, meters: &GuiMeters) {
+        self.read_user_patches(core);
+        self.publish(core, meters);
     }
 
     /// Reads the user patch folder's listing. Main thread (file I/O).
@@ -225,19 +225,26 @@ impl ClapGui {
         self.link.publish(snapshot);
     }
 
-    /// Closes the window if it is open. Main thread.
-    pub fn close(&self) {
-        if let Some(window) = self.window.borrow_mut().take() {
-            window.close();
-        }
-    }
-
     /// Drains the events for the audio thread outside processing (the host's `flush` while inactive):
     /// parameter values were stored already; notes are dropped since nothing plays. Main thread.
     pub fn drain_inactive(&self) -> Vec<GuiEvent> {
         let mut end = self.audio_end.borrow_mut();
         let Some(consumer) = end.as_mut() else { return Vec::new() };
         std::iter::from_fn(|| consumer.pop().ok()).collect()
+    }
+}
+
+/// Plays the editor's notes at frame 0 of the block `core` is about to render, and hands every other
+/// event to `other` (CLAP reports gestures to the host from the audio thread). Call after
+/// [`AudioCore::begin`] and before the host's events, so they stay in time order. Audio thread: bounded
+/// by the ring's capacity, no allocation.
+pub fn play_editor_events(ring: &mut rtrb::Consumer<GuiEvent>, core: &mut AudioCore, mut other: impl FnMut(GuiEvent)) {
+    while let Ok(event) = ring.pop() {
+        match event {
+            GuiEvent::NoteOn { key, velocity } => core.note_on(0, key, velocity, NoteTag::UNKNOWN),
+            GuiEvent::NoteOff { key } => core.event(0, EventKind::NoteOff { note: key }),
+            other_event => other(other_event),
+        }
     }
 }
 
@@ -255,7 +262,7 @@ fn utc_now() -> String {
 }
 
 /// What the editor shows, read from the core (all but the user patch list and reload time, which
-/// [`ClapGui::publish`] adds). Main thread.
+/// [`EditorHost::publish`] adds). Main thread.
 fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
     let status = core.reload_status();
     let (patch_text, patch_label) = match (&status, core.patch_path()) {
@@ -300,108 +307,16 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
     }
 }
 
-impl PluginGuiImpl for ClapMainThread<'_> {
-    fn is_api_supported(&self, configuration: GuiConfiguration) -> bool {
-        configuration.api_type == GuiApiType::X11 && !configuration.is_floating
-    }
-
-    fn get_preferred_api(&self) -> Option<GuiConfiguration<'_>> {
-        Some(GuiConfiguration { api_type: GuiApiType::X11, is_floating: false })
-    }
-
-    fn create(&self, configuration: GuiConfiguration) -> Result<(), PluginError> {
-        if !self.is_api_supported(configuration) {
-            return Err(PluginError::Message("Ferrule's editor embeds in an X11 window only"));
-        }
-        let gui = &self.gui;
-        if let Some(old) = gui.window.borrow_mut().take() {
-            old.close();
-        }
-        let window = crate::guard(|| EditorWindow::create(gui.link.clone(), gui.size.get()))
-            .ok_or(PluginError::Message("the editor panicked while opening"))?
-            .map_err(|_| PluginError::Message("cannot open the editor window"))?;
-        *gui.window.borrow_mut() = Some(window);
-        // Show the current state from the first frame.
-        let core = self.core.borrow();
-        gui.read_user_patches(&core);
-        gui.publish(&core, &self.shared.meters);
-        Ok(())
-    }
-
-    fn destroy(&self) {
-        if let Some(window) = self.gui.window.borrow_mut().take() {
-            let _ = crate::guard(|| window.close());
-        }
-    }
-
-    fn set_scale(&self, _scale: f64) -> Result<(), PluginError> {
-        // X11 sizes are physical pixels; baseview reads the screen's scale itself.
-        Err(PluginError::Message("the editor follows the system scale"))
-    }
-
-    fn get_size(&self) -> Option<GuiSize> {
-        let (width, height) = match &*self.gui.window.borrow() {
-            Some(window) => window.size(),
-            None => self.gui.size.get(),
-        };
-        Some(GuiSize { width, height })
-    }
-
-    fn can_resize(&self) -> bool {
-        true
-    }
-
-    fn adjust_size(&self, size: GuiSize) -> Option<GuiSize> {
-        Some(GuiSize { width: size.width.max(640), height: size.height.max(480) })
-    }
-
-    fn set_size(&self, size: GuiSize) -> Result<(), PluginError> {
-        let size = (size.width.max(640), size.height.max(480));
-        self.gui.size.set(size);
-        match &*self.gui.window.borrow() {
-            Some(window) => window.resize(size).map_err(|_| PluginError::Message("cannot resize the editor")),
-            None => Ok(()),
-        }
-    }
-
-    fn set_parent(&self, window: Window) -> Result<(), PluginError> {
-        let id = window.as_x11_handle().ok_or(PluginError::Message("not an X11 window"))?;
-        let id = u32::try_from(id).map_err(|_| PluginError::Message("X11 window id out of range"))?;
-        match &*self.gui.window.borrow() {
-            Some(editor) => editor.set_parent(id).map_err(|_| PluginError::Message("cannot embed the editor")),
-            None => Err(PluginError::Message("set_parent before create")),
-        }
-    }
-
-    fn set_transient(&self, _window: Window) -> Result<(), PluginError> {
-        Err(PluginError::Message("the editor is embedded only"))
-    }
-
-    fn show(&self) -> Result<(), PluginError> {
-        match &*self.gui.window.borrow() {
-            Some(window) => window.show().map_err(|_| PluginError::Message("cannot show the editor")),
-            None => Err(PluginError::Message("show before create")),
-        }
-    }
-
-    fn hide(&self) -> Result<(), PluginError> {
-        match &*self.gui.window.borrow() {
-            Some(window) => window.hide().map_err(|_| PluginError::Message("cannot hide the editor")),
-            None => Ok(()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::SharedParams;
 
     #[test]
-    fn knob_moves_and_keyboard_notes_reach_the_core_and_the_audio_ring_in_order() {
+    fn knob_moves_reach_the_core_and_the_host_and_keyboard_notes_the_audio_ring_in_order() {
         let mut core = PluginCore::new(Arc::new(SharedParams::default()));
         let meters = GuiMeters::default();
-        let gui = ClapGui::default();
+        let gui = EditorHost::default();
         let mut ring = gui.take_audio_end().expect("the ring's audio end");
         gui.link.post(vec![
             Intent::BeginGesture(EditorParam::Macro(2)),
@@ -411,29 +326,30 @@ mod tests {
             Intent::NoteOn { key: 60, velocity: 0.9 },
             Intent::NoteOff { key: 60 },
         ]);
-        assert!(!gui.tick(&mut core, &meters, None), "no patch change");
+        let tick = gui.tick(&mut core, &meters, false);
+        assert!(!tick.patch_changed, "no patch change");
+        assert!(tick.note_started);
         assert_eq!(core.params().get(Param::Macro(2)), 0.8f32 as f64);
         assert_eq!(core.params().get(Param::Master), 6.0, "clamped to the master range");
-        let events: Vec<GuiEvent> = std::iter::from_fn(|| ring.pop().ok()).collect();
         assert_eq!(
-            events,
+            tick.params,
             [
                 GuiEvent::Gesture { id: 3, begin: true },
                 GuiEvent::Value { id: 3, value: 0.8f32 as f64 },
                 GuiEvent::Gesture { id: 3, begin: false },
                 GuiEvent::Value { id: 9, value: 6.0 },
-                GuiEvent::NoteOn { key: 60, velocity: 0.9 },
-                GuiEvent::NoteOff { key: 60 },
             ]
         );
+        let events: Vec<GuiEvent> = std::iter::from_fn(|| ring.pop().ok()).collect();
+        assert_eq!(events, [GuiEvent::NoteOn { key: 60, velocity: 0.9 }, GuiEvent::NoteOff { key: 60 }]);
     }
 
     #[test]
     fn a_bad_file_from_the_editor_keeps_the_patch_and_shows_the_error() {
         let mut core = PluginCore::new(Arc::new(SharedParams::default()));
-        let gui = ClapGui::default();
+        let gui = EditorHost::default();
         gui.link.post(vec![Intent::LoadFile("/nonexistent/patch.ron".into())]);
-        assert!(!gui.tick(&mut core, &GuiMeters::default(), None));
+        assert!(!gui.tick(&mut core, &GuiMeters::default(), false).patch_changed);
         let shown = snapshot(&core, &GuiMeters::default(), &[]);
         assert!(shown.diagnostics[0].starts_with("/nonexistent/patch.ron: error:"), "{:?}", shown.diagnostics);
         assert_eq!(shown.patch_label, DEFAULT_PATCH_LABEL, "the default patch plays on and is drawn");

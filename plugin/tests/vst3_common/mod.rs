@@ -1,0 +1,315 @@
+//! What the VST3 main-thread and editor tests share: a host context that offers a Linux run loop (its
+//! timers fire when the test says), a component handler that records every call, and an instance set up
+//! the way a DAW sets it up (both halves initialised with the context, connected, handler given).
+#![allow(dead_code, non_upper_case_globals)]
+
+use std::cell::RefCell;
+use std::ffi::c_void;
+use std::path::PathBuf;
+
+use vst3::Steinberg::Linux::{
+    FileDescriptor, IEventHandler, IRunLoop, IRunLoopTrait, ITimerHandler, ITimerHandlerTrait, TimerInterval,
+};
+use vst3::Steinberg::Vst::*;
+use vst3::Steinberg::*;
+use vst3::{Class, ComPtr, ComRef, ComWrapper, Interface};
+
+/// The host context (`IHostApplication`) with a Linux run loop (`IRunLoop`); it also serves as the
+/// editor's frame (`IPlugFrame`), which hosts may offer the run loop through instead.
+pub struct Context {
+    timers: RefCell<Vec<(ComPtr<ITimerHandler>, TimerInterval)>>,
+}
+
+impl Class for Context {
+    type Interfaces = (IHostApplication, IRunLoop, IPlugFrame);
+}
+
+impl IPlugFrameTrait for Context {
+    unsafe fn resizeView(&self, _view: *mut IPlugView, _new_size: *mut ViewRect) -> tresult {
+        kResultOk
+    }
+}
+
+impl IHostApplicationTrait for Context {
+    unsafe fn getName(&self, _name: *mut String128) -> tresult {
+        kNotImplemented
+    }
+    unsafe fn createInstance(&self, _cid: *mut TUID, _iid: *mut TUID, _obj: *mut *mut c_void) -> tresult {
+        kNotImplemented
+    }
+}
+
+impl IRunLoopTrait for Context {
+    unsafe fn registerEventHandler(&self, _handler: *mut IEventHandler, _fd: FileDescriptor) -> tresult {
+        kNotImplemented
+    }
+    unsafe fn unregisterEventHandler(&self, _handler: *mut IEventHandler) -> tresult {
+        kNotImplemented
+    }
+    unsafe fn registerTimer(&self, handler: *mut ITimerHandler, milliseconds: TimerInterval) -> tresult {
+        // The run loop keeps its own reference until the timer is unregistered.
+        match unsafe { ComRef::from_raw(handler) }.map(|h| h.to_com_ptr()) {
+            Some(handler) => {
+                self.timers.borrow_mut().push((handler, milliseconds));
+                kResultOk
+            }
+            None => kInvalidArgument,
+        }
+    }
+    unsafe fn unregisterTimer(&self, handler: *mut ITimerHandler) -> tresult {
+        let before = self.timers.borrow().len();
+        self.timers.borrow_mut().retain(|(h, _)| h.as_ptr() != handler);
+        if self.timers.borrow().len() < before { kResultOk } else { kResultFalse }
+    }
+}
+
+/// A host context with a run loop.
+pub fn context() -> ComWrapper<Context> {
+    ComWrapper::new(Context { timers: RefCell::new(Vec::new()) })
+}
+
+impl Context {
+    /// The periods of the registered timers, in milliseconds.
+    pub fn timers(&self) -> Vec<u64> {
+        self.timers.borrow().iter().map(|(_, ms)| *ms).collect()
+    }
+
+    /// Fires every registered timer once, as the host's run loop would.
+    pub fn fire(&self) {
+        let timers: Vec<ComPtr<ITimerHandler>> = self.timers.borrow().iter().map(|(h, _)| h.clone()).collect();
+        for timer in timers {
+            unsafe { timer.onTimer() };
+        }
+    }
+}
+
+/// A host context without a run loop.
+pub struct PlainContext;
+
+impl Class for PlainContext {
+    type Interfaces = (IHostApplication,);
+}
+
+impl IHostApplicationTrait for PlainContext {
+    unsafe fn getName(&self, _name: *mut String128) -> tresult {
+        kNotImplemented
+    }
+    unsafe fn createInstance(&self, _cid: *mut TUID, _iid: *mut TUID, _obj: *mut *mut c_void) -> tresult {
+        kNotImplemented
+    }
+}
+
+/// One call the plugin made to the host's component handler.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Call {
+    Begin(ParamID),
+    Perform(ParamID, ParamValue),
+    End(ParamID),
+    Restart(int32),
+}
+
+/// An `IComponentHandler` that records every call.
+pub struct Handler(pub RefCell<Vec<Call>>);
+
+impl Class for Handler {
+    type Interfaces = (IComponentHandler,);
+}
+
+impl IComponentHandlerTrait for Handler {
+    unsafe fn beginEdit(&self, id: ParamID) -> tresult {
+        self.0.borrow_mut().push(Call::Begin(id));
+        kResultOk
+    }
+    unsafe fn performEdit(&self, id: ParamID, value: ParamValue) -> tresult {
+        self.0.borrow_mut().push(Call::Perform(id, value));
+        kResultOk
+    }
+    unsafe fn endEdit(&self, id: ParamID) -> tresult {
+        self.0.borrow_mut().push(Call::End(id));
+        kResultOk
+    }
+    unsafe fn restartComponent(&self, flags: int32) -> tresult {
+        self.0.borrow_mut().push(Call::Restart(flags));
+        kResultOk
+    }
+}
+
+impl Handler {
+    /// Takes the calls recorded so far.
+    pub fn take(&self) -> Vec<Call> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+}
+
+/// A connection proxy, as some hosts put between component and controller: it forwards messages to the
+/// other side, so neither side ever sees the other's own object.
+pub struct Proxy(ComPtr<IConnectionPoint>);
+
+impl Class for Proxy {
+    type Interfaces = (IConnectionPoint,);
+}
+
+impl IConnectionPointTrait for Proxy {
+    unsafe fn connect(&self, _other: *mut IConnectionPoint) -> tresult {
+        kResultOk
+    }
+    unsafe fn disconnect(&self, _other: *mut IConnectionPoint) -> tresult {
+        kResultOk
+    }
+    unsafe fn notify(&self, message: *mut IMessage) -> tresult {
+        unsafe { self.0.notify(message) }
+    }
+}
+
+/// A plugin factory, from the bundle on disk or linked into the test.
+pub struct Module {
+    pub factory: ComPtr<IPluginFactory>,
+    _library: Option<libloading::Library>,
+}
+
+/// `target/bundled/Ferrule.vst3`, which `cargo xtask bundle` (and `cargo xtask test`) writes.
+pub fn bundle() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bundled/Ferrule.vst3");
+    assert!(path.exists(), "{} is missing: run `cargo xtask bundle` (cargo xtask test does it first)", path.display());
+    path
+}
+
+impl Module {
+    /// The bundle's library, loaded from disk the way a DAW loads it.
+    pub fn load() -> Module {
+        let so = bundle().join("Contents/x86_64-linux/Ferrule.so");
+        // SAFETY: loading our own plugin, built from this repository; the entry points have these types.
+        unsafe {
+            let library = libloading::Library::new(&so).expect("the bundle's library loads");
+            let entry: libloading::Symbol<extern "system" fn(*mut c_void) -> bool> =
+                library.get(b"ModuleEntry").expect("exports ModuleEntry");
+            assert!(entry(std::ptr::null_mut()));
+            let get_factory: libloading::Symbol<extern "system" fn() -> *mut IPluginFactory> =
+                library.get(b"GetPluginFactory").expect("exports GetPluginFactory");
+            let factory = ComPtr::from_raw(get_factory()).expect("a factory");
+            Module { factory, _library: Some(library) }
+        }
+    }
+
+    /// The factory of the plugin code linked into this test binary (so the test can reach it directly).
+    pub fn linked() -> Module {
+        let factory = unsafe { ComPtr::from_raw(ferrule_plugin::vst3::GetPluginFactory()) }.expect("a factory");
+        Module { factory, _library: None }
+    }
+
+    fn create<I: Interface>(&self, cid: &TUID) -> ComPtr<I> {
+        let mut obj = std::ptr::null_mut();
+        let result = unsafe { self.factory.createInstance(cid.as_ptr(), I::IID.as_ptr() as FIDString, &mut obj) };
+        assert_eq!(result, kResultOk);
+        unsafe { ComPtr::from_raw(obj as *mut I) }.expect("an instance")
+    }
+
+    /// The component's class id.
+    fn component_class(&self) -> TUID {
+        let mut info: PClassInfo = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { self.factory.getClassInfo(0, &mut info) }, kResultOk);
+        info.cid
+    }
+}
+
+/// Component and controller, initialised with `context`, connected, the controller given `handler`.
+pub struct Plugin {
+    pub component: ComPtr<IComponent>,
+    pub processor: ComPtr<IAudioProcessor>,
+    pub controller: ComPtr<IEditController>,
+    pub handler: ComWrapper<Handler>,
+    component_point: ComPtr<IConnectionPoint>,
+    controller_point: ComPtr<IConnectionPoint>,
+}
+
+impl Plugin {
+    /// Sets up an instance as a DAW does; `context` is the host context handed to both halves.
+    pub fn new(module: &Module, context: *mut FUnknown) -> Plugin {
+        let component: ComPtr<IComponent> = module.create(&module.component_class());
+        assert_eq!(unsafe { component.initialize(context) }, kResultOk);
+        let mut controller_id: TUID = [0; 16];
+        assert_eq!(unsafe { component.getControllerClassId(&mut controller_id) }, kResultOk);
+        let controller: ComPtr<IEditController> = module.create(&controller_id);
+        assert_eq!(unsafe { controller.initialize(context) }, kResultOk);
+        let component_point = component.cast::<IConnectionPoint>().expect("the component is a connection point");
+        let controller_point = controller.cast::<IConnectionPoint>().expect("the controller is a connection point");
+        // Hosts connect both ways, here through proxies; the order varies between hosts.
+        let to_component = ComWrapper::new(Proxy(component_point.clone()));
+        let to_controller = ComWrapper::new(Proxy(controller_point.clone()));
+        let to_component = to_component.as_com_ref::<IConnectionPoint>().unwrap().as_ptr();
+        let to_controller = to_controller.as_com_ref::<IConnectionPoint>().unwrap().as_ptr();
+        assert_eq!(unsafe { controller_point.connect(to_component) }, kResultOk);
+        assert_eq!(unsafe { component_point.connect(to_controller) }, kResultOk);
+        let handler = ComWrapper::new(Handler(RefCell::new(Vec::new())));
+        let handler_ptr = handler.as_com_ref::<IComponentHandler>().unwrap().as_ptr();
+        assert_eq!(unsafe { controller.setComponentHandler(handler_ptr) }, kResultOk);
+        let processor = component.cast::<IAudioProcessor>().expect("a processor");
+        Plugin { component, processor, controller, handler, component_point, controller_point }
+    }
+
+    /// Sets up processing (48 kHz, blocks up to 512) and activates.
+    pub fn activate(&self) {
+        let mut stereo = SpeakerArr::kStereo;
+        let p = &self.processor;
+        assert_eq!(unsafe { p.setBusArrangements(std::ptr::null_mut(), 0, &mut stereo, 1) }, kResultTrue);
+        let mut setup = ProcessSetup {
+            processMode: ProcessModes_::kRealtime as int32,
+            symbolicSampleSize: SymbolicSampleSizes_::kSample32 as int32,
+            maxSamplesPerBlock: 512,
+            sampleRate: 48_000.0,
+        };
+        assert_eq!(unsafe { p.setupProcessing(&mut setup) }, kResultOk);
+        assert_eq!(unsafe { self.component.setActive(1) }, kResultOk);
+        assert_eq!(unsafe { p.setProcessing(1) }, kResultOk);
+    }
+
+    /// Renders one block of `frames` with no host events and returns its left channel.
+    pub fn render(&self, frames: usize) -> Vec<f32> {
+        let (mut left, mut right) = (vec![0f32; frames], vec![0f32; frames]);
+        self.render_into(&mut left, &mut right);
+        left
+    }
+
+    /// Renders one block with no host events into `left` and `right` (same length). Allocation-free on
+    /// the host's side, for the allocation trap.
+    pub fn render_into(&self, left: &mut [f32], right: &mut [f32]) {
+        let frames = left.len().min(right.len());
+        let mut channels = [left.as_mut_ptr(), right.as_mut_ptr()];
+        let mut output: AudioBusBuffers = unsafe { std::mem::zeroed() };
+        output.numChannels = 2;
+        output.__field0.channelBuffers32 = channels.as_mut_ptr();
+        let mut data: ProcessData = unsafe { std::mem::zeroed() };
+        data.processMode = ProcessModes_::kRealtime as int32;
+        data.symbolicSampleSize = SymbolicSampleSizes_::kSample32 as int32;
+        data.numSamples = frames as int32;
+        data.numOutputs = 1;
+        data.outputs = &mut output;
+        assert_eq!(unsafe { self.processor.process(&mut data) }, kResultOk);
+    }
+
+    /// The title the controller gives parameter `index`.
+    pub fn title(&self, index: i32) -> String {
+        let mut info: ParameterInfo = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { self.controller.getParameterInfo(index, &mut info) }, kResultOk);
+        let len = info.title.iter().position(|&c| c == 0).unwrap_or(info.title.len());
+        String::from_utf16_lossy(&info.title[..len])
+    }
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        unsafe {
+            self.processor.setProcessing(0);
+            self.component.setActive(0);
+            self.component_point.disconnect(self.controller_point.as_ptr());
+            self.controller_point.disconnect(self.component_point.as_ptr());
+            self.controller.terminate();
+            self.component.terminate();
+        }
+    }
+}
+
+/// A pointer to `context` as the `FUnknown` hosts pass to `initialize`.
+pub fn as_unknown<C: Class, I: Interface>(context: &ComWrapper<C>) -> *mut FUnknown {
+    context.as_com_ref::<I>().expect("the context has the interface").as_ptr() as *mut FUnknown
+}

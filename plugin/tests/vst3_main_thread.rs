@@ -1,0 +1,168 @@
+//! The VST3 adapter's main-thread life, through a host that offers a Linux run loop: the controller
+//! registers a 50 ms timer; after a patch file is chosen in the editor and saved, the host is told to
+//! rescan parameter titles (and sees the new names); knob gestures from the editor reach the host's
+//! `beginEdit`/`performEdit`/`endEdit`; notes from the on-screen keyboard sound in the next blocks, which
+//! allocate nothing. Without a run loop the controller still polls when the host reads values.
+//!
+//! The editor's intents are posted directly (`ferrule_plugin::vst3::post_editor_intents`, as the
+//! window posts them), so the plugin is the one linked into this test rather than the bundle. Every
+//! instance in the process receives them: the tests here run one at a time.
+//!
+//! No patch has nonzero latency yet (every node reports 0), so `kLatencyChanged` is not exercised: the
+//! test checks that it is *not* sent when the latency stays the same.
+
+#![allow(non_upper_case_globals)]
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ferrule_editor::{EditorParam, Intent};
+use ferrule_plugin::vst3::post_editor_intents;
+use ferrule_tests::alloc_trap::count_allocations;
+use vst3::ComWrapper;
+use vst3::Steinberg::Linux::IRunLoop;
+use vst3::Steinberg::Vst::RestartFlags_::{kLatencyChanged, kParamTitlesChanged};
+use vst3::Steinberg::Vst::{IEditControllerTrait, IHostApplication};
+
+mod vst3_common;
+
+use vst3_common::*;
+
+ferrule_tests::install_alloc_trap!();
+
+/// The tests post intents to every instance in the process: one test at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn patch(macro_name: &str) -> String {
+    format!(
+        r#"(
+    version: 1,
+    nodes: {{ "osc": (kind: "sine"), "amp": (kind: "vca", params: {{ "gain": 0.5 }}) }},
+    connections: [("osc", "amp.in")],
+    macros: [(name: "{macro_name}", min: 0.0, max: 1.0, default: 0.5)],
+    output: Mono("amp.out"),
+)"#
+    )
+}
+
+/// Saves `text` at `path` the way editors do: a new file renamed over the old one, so the watcher sees one
+/// change.
+fn save(path: &std::path::Path, text: &str) {
+    let temporary = path.with_extension("ron.tmp");
+    std::fs::write(&temporary, text).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
+
+/// Fires the host's timers (as its run loop does every 50 ms) until `done` holds; a generous wait for the
+/// file watcher, not a timing assertion.
+fn pump(context: &Context, mut done: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < end, "nothing arrived within 10 s");
+        context.fire();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn restarts(calls: &[Call]) -> Vec<i32> {
+    calls.iter().filter_map(|c| if let Call::Restart(flags) = c { Some(*flags) } else { None }).collect()
+}
+
+#[test]
+fn a_saved_patch_file_renames_the_parameters_through_the_run_loop_timer() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let module = Module::linked();
+    let context = context();
+    let plugin = Plugin::new(&module, as_unknown::<_, IHostApplication>(&context));
+    assert_eq!(context.timers(), [50], "the controller polls on a 50 ms timer from the host's run loop");
+    plugin.activate();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.ron");
+    std::fs::write(&path, patch("Tone")).unwrap();
+    post_editor_intents(vec![Intent::LoadFile(path.clone())]);
+    context.fire();
+    let flags = restarts(&plugin.handler.take());
+    assert_eq!(flags.len(), 1, "one restart after loading the file: {flags:?}");
+    assert_ne!(flags[0] & kParamTitlesChanged, 0, "titles changed: {:#x}", flags[0]);
+    assert_eq!(flags[0] & kLatencyChanged, 0, "the latency stayed 0");
+    assert_eq!(plugin.title(0), "Tone");
+
+    // The user saves the file with a renamed macro: the watcher reloads it, the timer tells the host.
+    save(&path, &patch("Colour"));
+    let mut calls = Vec::new();
+    pump(&context, || {
+        calls.extend(plugin.handler.take());
+        !restarts(&calls).is_empty()
+    });
+    let flags = restarts(&calls);
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_ne!(flags[0] & kParamTitlesChanged, 0, "titles changed: {:#x}", flags[0]);
+    assert_eq!(flags[0] & kLatencyChanged, 0, "the latency stayed 0");
+    assert_eq!(plugin.title(0), "Colour", "the host reads the new name");
+
+    // A broken save changes no name: no restart.
+    save(&path, &patch("Colour").replace("\"sine\"", "\"sien\""));
+    std::thread::sleep(Duration::from_millis(500));
+    for _ in 0..10 {
+        context.fire();
+    }
+    assert_eq!(restarts(&plugin.handler.take()), [] as [i32; 0]);
+    assert_eq!(plugin.title(0), "Colour");
+}
+
+#[test]
+fn editor_gestures_reach_the_host_and_keyboard_notes_sound() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let module = Module::linked();
+    let context = context();
+    let plugin = Plugin::new(&module, as_unknown::<_, IRunLoop>(&context));
+    plugin.activate();
+    let silent = plugin.render(256);
+    assert!(silent.iter().all(|&x| x == 0.0), "nothing plays yet");
+
+    post_editor_intents(vec![
+        Intent::BeginGesture(EditorParam::Macro(1)),
+        Intent::SetParam(EditorParam::Macro(1), 0.25),
+        Intent::SetParam(EditorParam::Macro(1), 0.75),
+        Intent::EndGesture(EditorParam::Macro(1)),
+        Intent::NoteOn { key: 69, velocity: 1.0 },
+    ]);
+    context.fire();
+    assert_eq!(
+        plugin.handler.take(),
+        [Call::Begin(2), Call::Perform(2, 0.25), Call::Perform(2, 0.75), Call::End(2)],
+        "macro 2 (id 2) moved in one gesture"
+    );
+    assert_eq!(unsafe { plugin.controller.getParamNormalized(2) }, 0.75, "the controller shows the new value");
+    // The note went to the audio thread through the ring: the next blocks play it, allocation-free.
+    let (mut left, mut right) = (vec![0f32; 256], vec![0f32; 256]);
+    let mut peak = 0.0f32;
+    for _ in 0..8 {
+        let ((), allocations) = count_allocations(|| plugin.render_into(&mut left, &mut right));
+        assert_eq!(allocations, 0, "process allocated while playing the editor's note");
+        peak = peak.max(left.iter().fold(0.0, |p, x| p.max(x.abs())));
+    }
+    assert!(peak > 0.01, "the on-screen keyboard's note sounds: peak {peak}");
+}
+
+#[test]
+fn without_a_run_loop_the_controller_polls_when_the_host_reads_values() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let module = Module::linked();
+    let context = ComWrapper::new(PlainContext);
+    let plugin = Plugin::new(&module, as_unknown::<_, IHostApplication>(&context));
+    post_editor_intents(vec![
+        Intent::BeginGesture(EditorParam::Master),
+        Intent::SetParam(EditorParam::Master, 6.0),
+        Intent::EndGesture(EditorParam::Master),
+    ]);
+    let mut calls = Vec::new();
+    let end = Instant::now() + Duration::from_secs(10);
+    while calls.len() < 3 && Instant::now() < end {
+        unsafe { plugin.controller.getParamNormalized(1) };
+        calls.extend(plugin.handler.take());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(calls, [Call::Begin(9), Call::Perform(9, 1.0), Call::End(9)], "master volume to +6 dB (the top)");
+}
