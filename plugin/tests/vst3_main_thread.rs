@@ -22,7 +22,7 @@ use ferrule_tests::alloc_trap::count_allocations;
 use vst3::ComWrapper;
 use vst3::Steinberg::Linux::IRunLoop;
 use vst3::Steinberg::Vst::RestartFlags_::{kLatencyChanged, kParamTitlesChanged};
-use vst3::Steinberg::Vst::{IEditControllerTrait, IHostApplication};
+use vst3::Steinberg::Vst::{IAudioProcessorTrait, IEditControllerTrait, IHostApplication};
 
 mod vst3_common;
 
@@ -85,7 +85,7 @@ fn a_saved_patch_file_renames_the_parameters_through_the_run_loop_timer() {
     let flags = restarts(&plugin.handler.take());
     assert_eq!(flags.len(), 1, "one restart after loading the file: {flags:?}");
     assert_ne!(flags[0] & kParamTitlesChanged, 0, "titles changed: {:#x}", flags[0]);
-    assert_eq!(flags[0] & kLatencyChanged, 0, "the latency stayed 0");
+    assert_ne!(flags[0] & kLatencyChanged, 0, "the default patch's 12 samples became the sine's 0");
     assert_eq!(plugin.title(0), "Tone");
 
     // The user saves the file with a renamed macro: the watcher reloads it, the timer tells the host.
@@ -100,6 +100,18 @@ fn a_saved_patch_file_renames_the_parameters_through_the_run_loop_timer() {
     assert_ne!(flags[0] & kParamTitlesChanged, 0, "titles changed: {:#x}", flags[0]);
     assert_eq!(flags[0] & kLatencyChanged, 0, "the latency stayed 0");
     assert_eq!(plugin.title(0), "Colour", "the host reads the new name");
+
+    // A save that swaps the sine for a band-limited saw makes the output 12 samples late: the host is told.
+    save(&path, &patch("Colour").replace("\"sine\"", "\"saw\""));
+    let mut calls = Vec::new();
+    pump(&context, || {
+        calls.extend(plugin.handler.take());
+        !restarts(&calls).is_empty()
+    });
+    let flags = restarts(&calls);
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_ne!(flags[0] & kLatencyChanged, 0, "the saw's latency is announced: {:#x}", flags[0]);
+    assert_eq!(unsafe { plugin.processor.getLatencySamples() }, 12, "and the host reads it");
 
     // A broken save changes no name: no restart.
     save(&path, &patch("Colour").replace("\"sine\"", "\"sien\""));
