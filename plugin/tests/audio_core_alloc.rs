@@ -1,5 +1,5 @@
-//! The plugin core's audio path (events, parameters, master volume, patch swaps from state loads) never
-//! allocates on the audio thread.
+//! The plugin core's audio path (events, parameters, exposed parameters, master volume, patch swaps from
+//! state loads) never allocates on the audio thread.
 
 use std::sync::Arc;
 
@@ -25,6 +25,8 @@ fn blocks_with_notes_automation_and_a_patch_swap_do_not_allocate() {
             }
             audio.param(100, 1, 0.7);
             audio.param(200, Param::Master.id(), -12.0);
+            audio.param(250, Param::Exposed(0).id(), 0.3);
+            audio.param(260, Param::Exposed(15).id(), 0.5);
             audio.event(300, EventKind::PitchBend { value: 0.3 });
             audio.event(400, EventKind::NoteOff { note: 50 });
             audio.render(&mut left, &mut right);
@@ -33,7 +35,9 @@ fn blocks_with_notes_automation_and_a_patch_swap_do_not_allocate() {
         .1
     };
     assert_eq!(block(&mut audio, true), 0);
-    for _ in 0..20 {
+    for i in 0..20 {
+        // An exposed parameter moved from another thread (the editor, a flush) reaches the engine at frame 0.
+        core.params().set(Param::Exposed(1), i as f64 / 20.0);
         assert_eq!(block(&mut audio, false), 0);
     }
     // The main thread loads a state (a new schedule is submitted); the next block swaps it in.

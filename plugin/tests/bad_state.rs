@@ -16,7 +16,7 @@ const QUIET_SINE: &str = r#"(
 )"#;
 
 fn saved(source: &str) -> SavedState {
-    SavedState { patch_path: None, patch_source: source.into(), macros: [0.5; 8], master_db: 0.0 }
+    SavedState { patch_path: None, patch_source: source.into(), macros: [0.5; 8], master_db: 0.0, exposed: Vec::new() }
 }
 
 fn peak(core: &mut PluginCore) -> f32 {

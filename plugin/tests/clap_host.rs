@@ -3,7 +3,7 @@
 //!
 //! Needs `target/bundled/Ferrule.clap` (`cargo xtask bundle`; `cargo xtask test` makes it first).
 
-use clack_extensions::params::PluginParams;
+use clack_extensions::params::{ParamInfoBuffer, PluginParams};
 use clack_extensions::state::PluginState;
 use clack_host::events::Match;
 use clack_host::events::event_types::{
@@ -186,6 +186,38 @@ fn automating_a_macro_changes_the_sound_at_its_sample() {
 }
 
 #[test]
+fn automating_an_exposed_parameter_changes_the_sound_at_its_sample() {
+    let entry = entry();
+    let mut plugin = Instance::new(&entry);
+    plugin.load_state(&sine_state(0.0)).unwrap();
+    let params = plugin.plugin.plugin_handle().get_extension::<PluginParams>().expect("params");
+    let handle = plugin.plugin.plugin_handle();
+    assert_eq!(params.count(&handle), 25, "8 macros, master volume, 16 exposed slots");
+    let mut buffer = ParamInfoBuffer::new();
+    let info = params.get_info(&handle, 9, &mut buffer).expect("slot 1's info");
+    let name = String::from_utf8_lossy(info.name).trim_end_matches('\0').to_string();
+    assert_eq!((info.id.get(), name.as_str(), info.default_value), (101, "Gain", 0.5), "named by the patch");
+    let info = params.get_info(&handle, 24, &mut buffer).expect("slot 16's info");
+    let name = String::from_utf8_lossy(info.name).trim_end_matches('\0').to_string();
+    assert_eq!((info.id.get(), name.as_str()), (116, "Param 16 (unused)"));
+    let mut text = [0u8; 64];
+    let shown = params.value_to_text(&handle, ClapId::new(101), 0.25, &mut text).expect("text");
+    assert_eq!(std::str::from_utf8(shown).unwrap(), "0.25", "the gain's own value, not a percentage");
+    assert_eq!(params.text_to_value(&handle, ClapId::new(101), c"0.8"), Some(0.8f32 as f64));
+
+    // Id 101 at 1.0 doubles the VCA's 0.5 gain, gliding over its 5 ms smoothing from frame 12 000.
+    let still = plugin.render(48_000.0, &[256], 24_000, &[Input::On(0, 69)]);
+    let moved = plugin.render(48_000.0, &[256], 24_000, &[Input::On(0, 69), Input::Param(12_000, 101, 1.0)]);
+    assert!(still[..12_000] == moved[..12_000], "nothing changes before the automation point");
+    let first_change = (12_000..24_000).find(|&i| still[i] != moved[i]).expect("the sound changes");
+    assert!(first_change < 12_002, "the change starts at frame {first_change}, not 12000");
+    assert!((peak(&moved[12_000..12_050]) - 0.5).abs() < 0.1, "a glide, not a jump: {}", peak(&moved[12_000..12_050]));
+    assert!((peak(&moved[13_000..]) - 1.0).abs() < 0.01, "after the automation: {}", peak(&moved[13_000..]));
+    let handle = plugin.plugin.plugin_handle();
+    assert_eq!(params.get_value(&handle, ClapId::new(101)), Some(1.0), "the host reads the automated value back");
+}
+
+#[test]
 fn a_saved_state_reloads_into_a_new_instance_bit_identically() {
     let entry = entry();
     let mut first = Instance::new(&entry);
@@ -213,6 +245,7 @@ fn corrupt_state_is_refused_and_the_instance_keeps_its_sound() {
         patch_source: SINE.replace("\"sine\"", "\"sinus\""),
         macros: [0.0; 8],
         master_db: 0.0,
+        exposed: Vec::new(),
     });
     for bad in [Vec::new(), truncated, b"definitely not a ferrule state".to_vec(), vec![0xff; 4096], broken_patch] {
         assert!(plugin.load_state(&bad).is_err(), "refused: {:?}", &bad[..bad.len().min(16)]);

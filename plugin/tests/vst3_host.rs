@@ -476,8 +476,10 @@ fn the_factory_describes_an_instrument_with_a_separate_controller() {
             visible.push((param.id, wstr(&param.title)));
         }
     }
-    assert_eq!(visible.len(), 9, "eight macros and the master volume: {visible:?}");
+    assert_eq!(visible.len(), 25, "eight macros, the master volume and 16 exposed slots: {visible:?}");
     assert_eq!(visible[8], (9, "Master volume".to_string()));
+    assert_eq!(visible[9], (101, "Cutoff".to_string()), "the default patch's first exposed parameter");
+    assert_eq!(visible[24], (116, "Param 16 (unused)".to_string()));
     let mut text: String128 = [0; 128];
     let master_0db = unsafe { controller.plainParamToNormalized(9, 0.0) };
     assert_eq!(unsafe { controller.getParamStringByValue(9, master_0db, &mut text) }, kResultOk);
@@ -559,7 +561,7 @@ fn sine_modulated_by(source: &str) -> Vec<u8> {
         "macros: [",
         &format!("modulations: [(from: \"{source}\", to: \"amp.gain\", depth: -0.4)],\n    macros: ["),
     );
-    encode(&SavedState { patch_path: None, patch_source: text, macros: [0.0; 8], master_db: 0.0 })
+    encode(&SavedState { patch_path: None, patch_source: text, macros: [0.0; 8], master_db: 0.0, exposed: Vec::new() })
 }
 
 #[test]
@@ -615,6 +617,30 @@ fn a_saved_state_reloads_into_a_new_instance_bit_identically() {
 }
 
 #[test]
+fn the_controller_lists_the_patchs_exposed_parameters_in_their_unit_and_they_move_the_sound() {
+    let module = load();
+    let plugin = Instance::new(&module);
+    plugin.load_state(&sine_state(0.0)).unwrap();
+    let controller = &plugin.controller;
+    let mut param: ParameterInfo = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { controller.getParameterInfo(9, &mut param) }, kResultOk);
+    assert_eq!((param.id, wstr(&param.title)), (101, "Gain".to_string()), "named after the loaded patch");
+    assert_eq!(param.defaultNormalizedValue, 0.5, "the file's gain 0.5 of 0..1");
+    assert_ne!(param.flags & ParameterInfo_::ParameterFlags_::kCanAutomate, 0);
+    let mut text: String128 = [0; 128];
+    assert_eq!(unsafe { controller.getParamStringByValue(101, 0.25, &mut text) }, kResultOk);
+    assert_eq!(wstr(&text), "0.25");
+    let typed: Vec<TChar> = "0.8".encode_utf16().chain([0]).map(|c| c as TChar).collect();
+    let mut value = 0.0;
+    assert_eq!(unsafe { controller.getParamValueByString(101, typed.as_ptr() as *mut TChar, &mut value) }, kResultOk);
+    assert!((value - 0.8).abs() < 1e-6, "{value}");
+
+    let out = plugin.render(48_000.0, &[256], 24_000, &[Input::On(0, 69), Input::Param(12_000, 101, 1.0)]);
+    assert!((peak(&out[6_000..12_000]) - 0.5).abs() < 0.01);
+    assert!((peak(&out[13_000..]) - 1.0).abs() < 0.01, "id 101 at 1.0 doubles the gain: {}", peak(&out[13_000..]));
+}
+
+#[test]
 fn after_a_state_load_the_controller_asks_the_host_to_rescan_names_and_values() {
     let module = load();
     let plugin = Instance::new(&module);
@@ -654,6 +680,7 @@ fn corrupt_state_is_refused_and_the_instance_keeps_its_sound() {
         patch_source: SINE.replace("\"sine\"", "\"sinus\""),
         macros: [0.0; 8],
         master_db: 0.0,
+        exposed: Vec::new(),
     });
     for bad in
         [Vec::new(), good[..good.len() / 2].to_vec(), b"not a ferrule state".to_vec(), vec![0xff; 4096], broken_patch]

@@ -362,6 +362,7 @@ impl PluginMainThreadParams for ClapMainThread<'_> {
             module: match param {
                 Param::Macro(_) => b"Macros",
                 Param::Master => b"",
+                Param::Exposed(_) => b"Parameters",
             },
             min_value: min,
             max_value: max,
@@ -375,11 +376,11 @@ impl PluginMainThreadParams for ClapMainThread<'_> {
 
     fn value_to_text(&self, id: ClapId, value: f64, writer: &mut ParamDisplayWriter) -> std::fmt::Result {
         let param = Param::from_id(id.get()).ok_or(std::fmt::Error)?;
-        write!(writer, "{}", param.format(value))
+        write!(writer, "{}", self.core.borrow().param_text(param, value))
     }
 
     fn text_to_value(&self, id: ClapId, text: &CStr) -> Option<f64> {
-        Param::from_id(id.get())?.parse(text.to_str().ok()?)
+        self.core.borrow().param_from_text(Param::from_id(id.get())?, text.to_str().ok()?)
     }
 
     fn flush(&self, input: &InputEvents, output: &mut OutputEvents) {

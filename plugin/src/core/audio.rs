@@ -1,5 +1,5 @@
-//! The audio-thread half of the plugin core: turns translated host events and parameter changes into
-//! engine events, runs the engine, applies the master volume, and reports ended notes.
+//! The audio-thread half of the plugin core: turns translated host events and parameter changes (macros
+//! and exposed parameters as control positions) into engine events, runs the engine, applies the master volume, and reports ended notes.
 //!
 //! Both format adapters feed it the same way: [`AudioCore::begin`], then events in time order, then
 //! [`AudioCore::render`]. Nothing here allocates.
@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ferrule_engine::{Engine, Event, EventKind};
 
-use super::params::{MACRO_COUNT, Param, SharedParams};
+use super::params::{EXPOSED_COUNT, MACRO_COUNT, PARAM_COUNT, Param, SharedParams};
 
 /// Most events one block can carry; more are counted in [`AudioCore::dropped_events`], never grown into.
 pub const EVENT_CAPACITY: usize = 4096;
@@ -40,7 +40,7 @@ pub struct AudioCore {
     params: Arc<SharedParams>,
     events: Vec<Event>,
     /// Parameter values the engine has been given, to notice changes made on other threads.
-    applied: [f64; MACRO_COUNT + 1],
+    applied: [f64; PARAM_COUNT],
     master_changes: [(u32, f32); MASTER_CHANGES],
     master_change_count: usize,
     master_gain: f32,
@@ -60,7 +60,7 @@ impl AudioCore {
     /// Wraps an engine. Allocates: called on activation, off the audio thread.
     pub(crate) fn new(engine: Engine, params: Arc<SharedParams>, sample_rate: f32) -> AudioCore {
         let gain = db_to_gain(params.get(Param::Master));
-        let mut applied = [f64::NAN; MACRO_COUNT + 1];
+        let mut applied = [f64::NAN; PARAM_COUNT];
         applied[MACRO_COUNT] = params.get(Param::Master);
         AudioCore {
             engine,
@@ -95,6 +95,13 @@ impl AudioCore {
         if master != self.applied[MACRO_COUNT] {
             self.applied[MACRO_COUNT] = master;
             self.push_master(0, master);
+        }
+        for n in 0..EXPOSED_COUNT {
+            let position = self.params.get(Param::Exposed(n));
+            if position != self.applied[MACRO_COUNT + 1 + n] {
+                self.applied[MACRO_COUNT + 1 + n] = position;
+                self.push(0, EventKind::Param { index: n as u8, position: position as f32 });
+            }
         }
     }
 
@@ -137,6 +144,10 @@ impl AudioCore {
             Param::Master => {
                 self.applied[MACRO_COUNT] = value;
                 self.push_master(time, value);
+            }
+            Param::Exposed(n) => {
+                self.applied[MACRO_COUNT + 1 + n] = value;
+                self.push(time, EventKind::Param { index: n as u8, position: value as f32 });
             }
         }
     }

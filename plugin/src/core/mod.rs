@@ -13,12 +13,13 @@ pub mod state;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use ferrule_engine::patch::ExposedParam;
 use ferrule_engine::{CompileSettings, Engine, PatchSource, Schedule, compile};
 use ferrule_reload::{EngineSlot, Reloader};
 
 pub use audio::{AudioCore, NoteTag};
 pub use library::{FolderError, PatchFolder};
-pub use params::{MACRO_COUNT, Param, SharedParams};
+pub use params::{EXPOSED_COUNT, MACRO_COUNT, Param, SharedParams};
 pub use reload::{ReloadEvent, ReloadStatus};
 pub use state::{SavedState, StateError};
 
@@ -38,6 +39,8 @@ pub struct PluginCore {
     source: PatchSource,
     macro_names: Vec<String>,
     macro_defaults: Vec<f32>,
+    /// The patch's exposed parameters, slot `n` being the `n`-th (names, units, ranges, defaults).
+    exposed: Vec<ExposedParam>,
     /// The last problem loading a patch or state, for display.
     last_error: Option<String>,
     /// The engine's control side while active (shared with the reload thread), and the host's settings.
@@ -62,13 +65,14 @@ impl PluginCore {
             source,
             macro_names: Vec::new(),
             macro_defaults: Vec::new(),
+            exposed: Vec::new(),
             last_error: None,
             slot: EngineSlot::new(),
             watch: None,
             latency: 0,
             unplayable: None,
         };
-        core.adopt(&schedule, true);
+        core.adopt(&schedule, true, Some(&[]));
         core.params.set(Param::Master, 0.0);
         if let Err(e) = PatchFolder::from_env().and_then(|folder| folder.ensure()) {
             core.last_error = Some(e.to_string());
@@ -83,8 +87,9 @@ impl PluginCore {
         Ok((folder.path().to_path_buf(), folder.patches()?))
     }
 
-    /// Takes the names, latency and (with `reset_macros`) default macro positions of a compiled patch.
-    fn adopt(&mut self, schedule: &Schedule, reset_macros: bool) {
+    /// Takes the names, latency and (with `reset_macros`) default macro positions of a compiled patch, and
+    /// its exposed parameters (see [`PluginCore::take_exposed`] for `exposed_start`).
+    fn adopt(&mut self, schedule: &Schedule, reset_macros: bool, exposed_start: Option<&[f32]>) {
         self.macro_names = schedule.macro_names().map(str::to_string).collect();
         self.macro_defaults = schedule.macro_defaults().collect();
         self.latency = schedule.latency();
@@ -93,6 +98,39 @@ impl PluginCore {
                 self.params.set(Param::Macro(i), self.param_default(Param::Macro(i)));
             }
         }
+        self.take_exposed(schedule.exposed().to_vec(), exposed_start);
+    }
+
+    /// Takes a new patch's exposed parameters and sets each slot's host value the way the engine sets
+    /// its position when it takes that patch's schedule, so the host shows what plays:
+    /// - `exposed_start` given (another patch, a restored project): slot `n` takes `exposed_start[n]`,
+    ///   or the parameter's default where that is missing or not finite;
+    /// - `None` (a reload of the same patch): a slot keeps the host's value while its parameter is the
+    ///   same control (name, default and range: `ExposedParam::same_control`); otherwise (the sound
+    ///   designer edited it) it takes the new default.
+    ///
+    /// Unused slots go to 0. Main thread.
+    fn take_exposed(&mut self, exposed: Vec<ExposedParam>, exposed_start: Option<&[f32]>) {
+        for n in 0..EXPOSED_COUNT {
+            let position = match (exposed.get(n), exposed_start) {
+                (None, _) => 0.0,
+                (Some(new), Some(start)) => {
+                    start.get(n).copied().filter(|p| p.is_finite()).unwrap_or_else(|| new.default_position())
+                }
+                (Some(new), None) => match self.exposed.get(n) {
+                    Some(old) if old.same_control(new) => continue,
+                    _ => new.default_position(),
+                },
+            };
+            self.params.set(Param::Exposed(n), position as f64);
+        }
+        self.exposed = exposed;
+    }
+
+    /// The patch's exposed parameters, in slot order: names, units, ranges and defaults, with position ↔
+    /// value ↔ text helpers. Main thread.
+    pub fn exposed(&self) -> &[ExposedParam] {
+        &self.exposed
     }
 
     /// The host's name for parameter `param`.
@@ -103,6 +141,43 @@ impl PluginCore {
                 None => format!("Macro {} (unused)", i + 1),
             },
             Param::Master => "Master volume".into(),
+            Param::Exposed(n) => match self.exposed.get(n) {
+                Some(e) => e.name.clone(),
+                None => format!("Param {} (unused)", n + 1),
+            },
+        }
+    }
+
+    /// `value` (in `param`'s host range) as the host shows it: `42 %` for macros, `-6.0 dB` for master,
+    /// and an exposed parameter's value in its own unit (`1200 Hz`, `0.35 s`). Main thread.
+    pub fn param_text(&self, param: Param, value: f64) -> String {
+        match param {
+            Param::Exposed(n) => match self.exposed.get(n) {
+                Some(e) => e.format(e.value(value as f32)),
+                None => "unused".into(),
+            },
+            _ => param.format(value),
+        }
+    }
+
+    /// Parses text typed into the host into a value in `param`'s host range: for an exposed parameter, a
+    /// value in its unit (`1200`, `1.2 kHz`, `350 ms`) becomes its control position. Main thread.
+    pub fn param_from_text(&self, param: Param, text: &str) -> Option<f64> {
+        match param {
+            Param::Exposed(n) => {
+                let e = self.exposed.get(n)?;
+                e.parse(text).map(|v| e.position(v) as f64)
+            }
+            _ => param.parse(text),
+        }
+    }
+
+    /// The unit the host shows beside `param`'s value (`%`, `dB`, `Hz`, `s`; empty for plain numbers).
+    pub fn param_unit(&self, param: Param) -> &'static str {
+        match param {
+            Param::Macro(_) => "%",
+            Param::Master => "dB",
+            Param::Exposed(n) => self.exposed.get(n).map_or("", |e| e.unit.symbol()),
         }
     }
 
@@ -111,6 +186,7 @@ impl PluginCore {
         match param {
             Param::Macro(i) => self.macro_defaults.get(i).copied().unwrap_or(0.0) as f64,
             Param::Master => 0.0,
+            Param::Exposed(n) => self.exposed.get(n).map_or(0.0, |e| e.default_position() as f64),
         }
     }
 
@@ -138,8 +214,11 @@ impl PluginCore {
     pub fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<AudioCore, String> {
         let settings =
             CompileSettings { sample_rate: sample_rate as f32, max_block: max_block.max(1) as usize, polyphony: None };
-        let schedule = compile(&self.source, &settings).map_err(|d| d.to_string())?;
+        let mut schedule = compile(&self.source, &settings).map_err(|d| d.to_string())?;
         self.latency = schedule.latency();
+        // The engine starts where the host's exposed controls are (a restored project), without a glide.
+        let positions: Vec<f32> = (0..EXPOSED_COUNT).map(|n| self.params.get(Param::Exposed(n)) as f32).collect();
+        schedule.start_exposed_at(&positions);
         let (engine, control) = Engine::new(schedule);
         self.slot.attach(settings, control);
         Ok(AudioCore::new(engine, self.params.clone(), settings.sample_rate))
@@ -160,7 +239,7 @@ impl PluginCore {
     /// display. Main thread.
     pub fn load_patch_file(&mut self, path: &Path) -> Result<(), String> {
         let source = PatchSource::read(path).map_err(|e| format!("{}: error: {e}", path.display()));
-        let result = source.and_then(|s| self.play(s, true));
+        let result = source.and_then(|s| self.play(s, true, Some(&[])));
         match &result {
             Ok(()) => {
                 self.path = Some(path.to_path_buf());
@@ -171,11 +250,16 @@ impl PluginCore {
         result
     }
 
-    /// Compiles `source` and, when active, hands it to the engine. Main thread.
-    fn play(&mut self, source: PatchSource, reset_macros: bool) -> Result<(), String> {
+    /// Compiles `source` and, when active, hands it to the engine. With `exposed_start`, the exposed
+    /// parameters start at those positions (empty: the patch's defaults) instead of keeping the host's
+    /// (see [`PluginCore::take_exposed`]). Main thread.
+    fn play(&mut self, source: PatchSource, reset_macros: bool, exposed_start: Option<&[f32]>) -> Result<(), String> {
         let settings = self.slot.settings().unwrap_or(CHECK_SETTINGS);
-        let schedule = compile(&source, &settings).map_err(|d| d.to_string())?;
-        self.adopt(&schedule, reset_macros);
+        let mut schedule = compile(&source, &settings).map_err(|d| d.to_string())?;
+        if let Some(start) = exposed_start {
+            schedule.start_exposed_at(start);
+        }
+        self.adopt(&schedule, reset_macros, exposed_start);
         match self.slot.submit(schedule, &settings) {
             Ok(()) | Err(ferrule_reload::SubmitError::Detached) => {}
             Err(e) => return Err(e.to_string()),
@@ -197,11 +281,14 @@ impl PluginCore {
             patch_source,
             macros: std::array::from_fn(|i| self.params.get(Param::Macro(i)) as f32),
             master_db: self.params.get(Param::Master) as f32,
+            exposed: (0..self.exposed.len().min(EXPOSED_COUNT))
+                .map(|n| self.params.get(Param::Exposed(n)) as f32)
+                .collect(),
         })
     }
 
     /// Restores a saved state: the embedded patch source (not the file, which may have moved or changed),
-    /// macro positions and master volume. A state that cannot be read leaves everything as it was. A state
+    /// macro and exposed-parameter positions and master volume. A state that cannot be read leaves everything as it was. A state
     /// whose patch no longer compiles keeps the current sound and shows the error, but its patch text is
     /// kept for the next save, so the project's patch is never lost. Main thread; the adapter then asks the
     /// host to rescan parameter values.
@@ -209,7 +296,8 @@ impl PluginCore {
         let saved = state::decode(bytes).inspect_err(|e| self.last_error = Some(e.to_string()))?;
         let label = saved.patch_path.clone().unwrap_or_else(|| "<saved patch>".into());
         let source = PatchSource { path: label, text: saved.patch_source };
-        if let Err(diagnostics) = self.play(source.clone(), false) {
+        // A state from before exposed parameters (version 1) has none saved: they start at the defaults.
+        if let Err(diagnostics) = self.play(source.clone(), false, Some(&saved.exposed)) {
             // The project's patch no longer compiles (a newer build's language, say): the old sound plays
             // on, the error is shown, and the saved text is kept so the next save does not lose it.
             let error = StateError::Patch(diagnostics);

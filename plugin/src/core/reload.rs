@@ -28,7 +28,8 @@ impl PluginCore {
     /// the main thread regularly (a 50–100 ms timer is plenty; the sound itself changes without it).
     ///
     /// - [`ReloadEvent::Reloaded`]: the new source is what the state saves; macro names and defaults are
-    ///   the new patch's (macro positions are kept); [`PluginCore::latency`] is the new schedule's. The
+    ///   the new patch's (macro positions are kept); exposed parameters keep the host's value unless the
+    ///   file changed one (its name, range or default), which then shows its new default; [`PluginCore::latency`] is the new schedule's. The
     ///   adapter then asks the host to rescan parameter names, and, if the latency changed, tells the host
     ///   as the format requires.
     /// - [`ReloadEvent::Failed`] / [`ReloadEvent::Missing`]: the last good patch plays on; the message
@@ -40,6 +41,12 @@ impl PluginCore {
                 self.source = r.source.clone();
                 self.macro_names = r.macro_names.clone();
                 self.macro_defaults = r.macro_defaults.clone();
+                // The reload thread compiled and submitted it; the exposed list comes from the same text
+                // (it validated there, so it validates here). Slots keep the host's value unless their
+                // parameter changed, exactly as the engine decided when it took the schedule.
+                if let Ok(exposed) = ferrule_engine::patch::exposed_params(&r.source) {
+                    self.take_exposed(exposed, None);
+                }
                 self.latency = r.latency;
                 self.last_error = None;
             }
@@ -57,7 +64,7 @@ impl PluginCore {
             .reload_status()
             .and_then(|s| s.last_good)
             .ok_or_else(|| "no earlier patch to return to".to_string())?;
-        self.play(source, false)
+        self.play(source, false, None)
     }
 
     /// The watcher's state for the editor: the last good source (to return to), the newest event, counts.

@@ -5,11 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::params::MACRO_COUNT;
+use super::params::{EXPOSED_COUNT, MACRO_COUNT};
 
 const MAGIC: &[u8; 8] = b"FERRULE\0";
-/// The state version this build writes; it reads this and older ones.
-pub const STATE_VERSION: u32 = 1;
+/// The state version this build writes; it reads this and older ones. Version 2 added the exposed
+/// parameters' positions (a version 1 state restores them at the patch's defaults).
+pub const STATE_VERSION: u32 = 2;
 
 /// Everything a project stores about one Ferrule instance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,10 @@ pub struct SavedState {
     pub macros: [f32; MACRO_COUNT],
     /// Master volume in dB.
     pub master_db: f32,
+    /// Exposed parameters' control positions 0..=1, by slot (at most [`EXPOSED_COUNT`]; missing slots
+    /// start at the patch's defaults). Absent before version 2.
+    #[serde(default)]
+    pub exposed: Vec<f32>,
 }
 
 /// Why a saved state was refused. The plugin keeps playing what it had.
@@ -80,7 +85,13 @@ pub fn decode(bytes: &[u8]) -> Result<SavedState, StateError> {
     }
     let text = std::str::from_utf8(&bytes[12..]).map_err(|_| StateError::Corrupt("not UTF-8 text".into()))?;
     let state: SavedState = ron::from_str(text).map_err(|e| StateError::Corrupt(e.to_string()))?;
-    if !state.macros.iter().all(|m| (0.0..=1.0).contains(m)) || !state.master_db.is_finite() {
+    if state.exposed.len() > EXPOSED_COUNT {
+        return Err(StateError::Corrupt(format!(
+            "{} exposed parameters (at most {EXPOSED_COUNT})",
+            state.exposed.len()
+        )));
+    }
+    if !state.macros.iter().chain(&state.exposed).all(|m| (0.0..=1.0).contains(m)) || !state.master_db.is_finite() {
         return Err(StateError::Corrupt("a parameter value is out of range".into()));
     }
     Ok(state)
@@ -96,7 +107,28 @@ mod tests {
             patch_source: "(version: 1) // \"quoted\"\n".into(),
             macros: [0.0, 0.25, 0.5, 0.75, 1.0, 0.1, 0.2, 0.3],
             master_db: -3.5,
+            exposed: vec![0.5, 0.125],
         }
+    }
+
+    #[test]
+    fn reads_a_version_1_state_with_exposed_parameters_at_their_defaults() {
+        let v1 = SavedState { exposed: Vec::new(), ..state() };
+        let text = ron::to_string(&v1).unwrap().replace(",exposed:[]", "");
+        assert!(!text.contains("exposed"), "{text}");
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(text.as_bytes());
+        assert_eq!(decode(&bytes), Ok(v1));
+    }
+
+    #[test]
+    fn refuses_exposed_positions_out_of_range_or_too_many() {
+        assert!(matches!(decode(&encode(&SavedState { exposed: vec![1.5], ..state() })), Err(StateError::Corrupt(_))));
+        assert!(matches!(
+            decode(&encode(&SavedState { exposed: vec![0.5; EXPOSED_COUNT + 1], ..state() })),
+            Err(StateError::Corrupt(_))
+        ));
     }
 
     #[test]

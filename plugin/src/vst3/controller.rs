@@ -22,7 +22,7 @@ use super::link::ControllerLink;
 use super::params::{MIDI_PARAM_COUNT, Vst3Param};
 use super::view::View;
 use super::{guarded, lock, message, stream, text};
-use crate::core::{Param, PluginCore, SharedParams};
+use crate::core::{PluginCore, SharedParams};
 
 /// Main-thread state of the controller.
 pub struct ControllerState {
@@ -156,7 +156,7 @@ impl IEditControllerTrait for Controller {
                 Vst3Param::Core(core_param) => {
                     text::copy_wstring(&state.core.param_name(core_param), &mut info.title);
                     text::copy_wstring(&state.core.param_name(core_param), &mut info.shortTitle);
-                    text::copy_wstring(if core_param == Param::Master { "dB" } else { "%" }, &mut info.units);
+                    text::copy_wstring(state.core.param_unit(core_param), &mut info.units);
                     info.defaultNormalizedValue = param.normalize(state.core.param_default(core_param));
                     info.flags = kCanAutomate;
                 }
@@ -184,7 +184,9 @@ impl IEditControllerTrait for Controller {
                 return kInvalidArgument;
             };
             let shown = match param {
-                Vst3Param::Core(core_param) => core_param.format(param.denormalize(value_normalized)),
+                Vst3Param::Core(core_param) => {
+                    lock(&self.state).core.param_text(core_param, param.denormalize(value_normalized))
+                }
                 Vst3Param::Midi(_) => format!("{:.0} %", param.denormalize(value_normalized) * 100.0),
             };
             text::copy_wstring(&shown, string);
@@ -207,7 +209,8 @@ impl IEditControllerTrait for Controller {
             else {
                 return kInvalidArgument;
             };
-            match core_param.parse(&typed) {
+            let parsed = lock(&self.state).core.param_from_text(core_param, &typed);
+            match parsed {
                 Some(value) => {
                     *out = Vst3Param::Core(core_param).normalize(value);
                     kResultOk
