@@ -17,7 +17,7 @@ pub mod keyboard;
 pub mod knob;
 pub mod snapshot;
 
-pub use app::EditorState;
+pub use app::{EditorState, FilePicker};
 pub use graph::{GraphLayout, PlacedNode, PlacedRoute, PlacedWire, layout};
 pub use intent::{EditorParam, Intent};
 pub use snapshot::{MacroView, ReloadView, Snapshot};

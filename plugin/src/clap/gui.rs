@@ -5,13 +5,13 @@
 //!   [`EditorWindow`]; the reload timer ([`ClapGui::tick`]) carries out the editor's intents and
 //!   publishes a fresh [`Snapshot`].
 //! - Audio thread: notes from the on-screen keyboard and parameter gestures for the host arrive through
-//!   a wait-free `rtrb` ring ([`GuiEvent`]); the block's peak level and voice count go back through
-//!   atomics ([`GuiMeters`]). The audio thread never waits for the editor.
+//!   a wait-free `rtrb` ring ([`GuiEvent`]); the meters (level, voices and notes, CPU load, runaway
+//!   state, oscilloscope) come back through the core's lock-free [`Meters`]. The audio thread never
+//!   waits for the editor.
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, PluginGuiImpl, Window};
 use clack_plugin::prelude::*;
@@ -20,7 +20,9 @@ use ferrule_editor::{EditorParam, Intent, MacroView, ReloadView, Snapshot};
 use ferrule_reload::ReloadEvent;
 
 use super::ClapMainThread;
-use crate::core::{DEFAULT_PATCH, DEFAULT_PATCH_LABEL, MACRO_COUNT, Param, PluginCore};
+use super::wake::Wake;
+use crate::core::{AudioCore, DEFAULT_PATCH, DEFAULT_PATCH_LABEL, MACRO_COUNT, Meters, NoteTag, Param, PluginCore};
+use ferrule_engine::EventKind;
 
 /// How many editor events fit between two audio blocks. A full ring drops the newest event (a note
 /// or gesture the user can repeat); it never blocks.
@@ -57,33 +59,6 @@ pub enum GuiEvent {
     },
 }
 
-/// What the audio thread reports to the editor. Lock-free.
-#[derive(Debug, Default)]
-pub struct GuiMeters {
-    /// Largest output peak since the main thread last read it, as `f32` bits (non-negative floats
-    /// order like their bits, so `fetch_max` keeps the largest).
-    peak: AtomicU32,
-    /// Voices sounding after the last block.
-    voices: AtomicU32,
-}
-
-impl GuiMeters {
-    /// Records one block's output. Audio thread; bounded by the block length.
-    pub fn record(&self, left: &[f32], right: &[f32], voices: usize) {
-        let peak = left.iter().chain(right).fold(0.0f32, |p, x| p.max(x.abs()));
-        if peak.is_finite() {
-            self.peak.fetch_max(peak.to_bits(), Ordering::Relaxed);
-        }
-        self.voices.store(voices as u32, Ordering::Relaxed);
-    }
-
-    /// The peak since the last call, in dBFS, and the voice count. Main thread.
-    fn take(&self) -> (f32, u32) {
-        let peak = f32::from_bits(self.peak.swap(0, Ordering::Relaxed));
-        (20.0 * peak.max(1e-6).log10(), self.voices.load(Ordering::Relaxed))
-    }
-}
-
 /// The main thread's editor state: the link to the window, the window while it exists, and the ring's
 /// producing end.
 pub struct ClapGui {
@@ -105,9 +80,21 @@ pub struct ClapGui {
 
 impl Default for ClapGui {
     fn default() -> Self {
+        ClapGui::new(None)
+    }
+}
+
+impl ClapGui {
+    /// The editor's main-thread state. With `wake` (hosts without timers), the open window asks for a
+    /// main-thread callback on every frame instead of waiting for the adapter's timer.
+    pub fn new(wake: Option<Wake>) -> ClapGui {
         let (producer, consumer) = rtrb::RingBuffer::new(RING_CAPACITY);
+        let link = match wake {
+            Some(wake) => EditorLink::with_waker(Box::new(move || wake())),
+            None => EditorLink::default(),
+        };
         ClapGui {
-            link: Arc::new(EditorLink::default()),
+            link: Arc::new(link),
             window: RefCell::new(None),
             size: Cell::new(DEFAULT_SIZE),
             to_audio: RefCell::new(producer),
@@ -118,9 +105,7 @@ impl Default for ClapGui {
             user_patches: RefCell::new((None, Vec::new())),
         }
     }
-}
 
-impl ClapGui {
     /// Hands the ring's consuming end to a new audio processor. Main thread (activate).
     pub fn take_audio_end(&self) -> Option<rtrb::Consumer<GuiEvent>> {
         self.audio_end.borrow_mut().take()
@@ -141,7 +126,7 @@ impl ClapGui {
     /// Carries out the editor's intents on `core` and publishes a fresh snapshot. Returns whether the
     /// patch changed (the adapter then rescans parameter names). Main thread, on the reload timer.
     /// `host` is `None` in tests.
-    pub fn tick(&self, core: &mut PluginCore, meters: &GuiMeters, host: Option<&HostSharedHandle>) -> bool {
+    pub fn tick(&self, core: &mut PluginCore, meters: &Meters, host: Option<&HostSharedHandle>) -> bool {
         let mut patch_changed = false;
         let mut wants_flush = false;
         let mut wants_process = false;
@@ -207,7 +192,7 @@ impl ClapGui {
     }
 
     /// Publishes what the editor shows. Main thread.
-    fn publish(&self, core: &PluginCore, meters: &GuiMeters) {
+    fn publish(&self, core: &PluginCore, meters: &Meters) {
         let mut snapshot = snapshot(core, meters, &self.held.borrow());
         if let Some(status) = core.reload_status() {
             let seen = status.reloads + status.failures + u64::from(status.missing);
@@ -241,6 +226,18 @@ impl ClapGui {
     }
 }
 
+/// Plays the editor's notes on `core` at frame 0 and hands its parameter gestures and values to
+/// `params` (which tells the host). Audio thread: bounded by the ring's capacity, no allocation.
+pub fn play_editor_events(ring: &mut rtrb::Consumer<GuiEvent>, core: &mut AudioCore, mut params: impl FnMut(GuiEvent)) {
+    while let Ok(event) = ring.pop() {
+        match event {
+            GuiEvent::NoteOn { key, velocity } => core.note_on(0, key, velocity, NoteTag::UNKNOWN),
+            GuiEvent::NoteOff { key } => core.event(0, EventKind::NoteOff { note: key }),
+            other => params(other),
+        }
+    }
+}
+
 fn param(p: EditorParam) -> Param {
     match p {
         EditorParam::Macro(i) => Param::Macro(i),
@@ -256,7 +253,7 @@ fn utc_now() -> String {
 
 /// What the editor shows, read from the core (all but the user patch list and reload time, which
 /// [`ClapGui::publish`] adds). Main thread.
-fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
+fn snapshot(core: &PluginCore, meters: &Meters, held: &[u8]) -> Snapshot {
     let status = core.reload_status();
     let (patch_text, patch_label) = match (&status, core.patch_path()) {
         (Some(s), _) if s.last_good.is_some() => {
@@ -275,7 +272,9 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
             ReloadEvent::Missing { .. } => "the file is missing: the last good patch plays on".to_string(),
         },
     });
-    let (level_db, voices) = meters.take();
+    let reading = meters.read();
+    let mut scope = Vec::with_capacity(crate::core::meters::SCOPE_POINTS);
+    let scope_rate = meters.read_scope(&mut scope);
     Snapshot {
         patch_path: core.patch_path().map(PathBuf::from),
         patch_text,
@@ -292,11 +291,21 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
             })
             .collect(),
         master_db: core.params().get(Param::Master),
-        voices: voices as usize,
-        active_notes: held.to_vec(),
-        cpu_load: 0.0,
-        level_db,
-        scope: Vec::new(),
+        voices: reading.voices as usize,
+        active_notes: {
+            // The engine's sounding keys, and the on-screen keyboard's until its note reaches the engine.
+            let mut notes = reading.note_list();
+            notes.extend_from_slice(held);
+            notes.sort_unstable();
+            notes.dedup();
+            notes
+        },
+        cpu_load: reading.cpu_smoothed,
+        cpu_peak: reading.cpu_peak,
+        level_db: reading.level_db,
+        scope,
+        scope_rate,
+        runaway_db: reading.runaway_db,
     }
 }
 
@@ -331,6 +340,11 @@ impl PluginGuiImpl for ClapMainThread<'_> {
     fn destroy(&self) {
         if let Some(window) = self.gui.window.borrow_mut().take() {
             let _ = crate::guard(|| window.close());
+        }
+        // Closing ended the keyboard's held notes: on a host without timers, ask for the callback that
+        // carries the note-offs out.
+        if let Some(wake) = &self.wake {
+            wake();
         }
     }
 
@@ -396,11 +410,51 @@ impl PluginGuiImpl for ClapMainThread<'_> {
 mod tests {
     use super::*;
     use crate::core::SharedParams;
+    use ferrule_tests::alloc_trap::count_allocations;
+
+    // Counts allocations inside `count_allocations` for this test binary (the plugin's unit tests).
+    ferrule_tests::install_alloc_trap!();
+
+    #[test]
+    fn editor_notes_through_the_ring_and_meter_publishing_do_not_allocate_on_the_audio_thread() {
+        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+        let meters = Meters::default();
+        let gui = ClapGui::default();
+        let mut ring = gui.take_audio_end().expect("the ring's audio end");
+        let mut audio = core.activate(48_000.0, 256).expect("the default patch compiles");
+        let (mut left, mut right) = ([0.0f32; 256], [0.0f32; 256]);
+        for round in 0..12u8 {
+            // Main thread: the editor's intents, as the timer carries them out (allowed to allocate).
+            let key = 48 + round;
+            gui.link.post(vec![
+                Intent::NoteOn { key, velocity: 0.8 },
+                Intent::BeginGesture(EditorParam::Macro(1)),
+                Intent::SetParam(EditorParam::Macro(1), f64::from(round) / 12.0),
+                Intent::EndGesture(EditorParam::Macro(1)),
+                Intent::NoteOff { key: key.saturating_sub(3) },
+            ]);
+            gui.tick(&mut core, &meters, None);
+            // Audio thread: the ring, a block, and the meters.
+            let (params, caught) = count_allocations(|| {
+                audio.begin();
+                let mut params = 0;
+                play_editor_events(&mut ring, &mut audio, |_| params += 1);
+                audio.render(&mut left, &mut right);
+                meters.publish(&audio, &left, &right);
+                params
+            });
+            assert_eq!(caught, 0, "round {round}: the audio thread allocated {caught} times");
+            assert_eq!(params, 3, "round {round}: the gesture and value go on to the host");
+        }
+        let notes = meters.read().note_list();
+        assert!([57, 58, 59].iter().all(|k| notes.contains(k)), "the held keys sound: {notes:?}");
+        core.deactivate();
+    }
 
     #[test]
     fn knob_moves_and_keyboard_notes_reach_the_core_and_the_audio_ring_in_order() {
         let mut core = PluginCore::new(Arc::new(SharedParams::default()));
-        let meters = GuiMeters::default();
+        let meters = Meters::default();
         let gui = ClapGui::default();
         let mut ring = gui.take_audio_end().expect("the ring's audio end");
         gui.link.post(vec![
@@ -433,21 +487,10 @@ mod tests {
         let mut core = PluginCore::new(Arc::new(SharedParams::default()));
         let gui = ClapGui::default();
         gui.link.post(vec![Intent::LoadFile("/nonexistent/patch.ron".into())]);
-        assert!(!gui.tick(&mut core, &GuiMeters::default(), None));
-        let shown = snapshot(&core, &GuiMeters::default(), &[]);
+        assert!(!gui.tick(&mut core, &Meters::default(), None));
+        let shown = snapshot(&core, &Meters::default(), &[]);
         assert!(shown.diagnostics[0].starts_with("/nonexistent/patch.ron: error:"), "{:?}", shown.diagnostics);
         assert_eq!(shown.patch_label, DEFAULT_PATCH_LABEL, "the default patch plays on and is drawn");
         assert_eq!(shown.macros[0].name, "Brightness");
-    }
-
-    #[test]
-    fn the_meters_keep_the_block_peak_in_dbfs() {
-        let meters = GuiMeters::default();
-        meters.record(&[0.0, 0.5, -0.25], &[0.1, 0.0, 0.0], 3);
-        meters.record(&[0.0; 3], &[0.0; 3], 2);
-        let (db, voices) = meters.take();
-        assert!((db - -6.02).abs() < 0.01, "{db}");
-        assert_eq!(voices, 2);
-        assert!(meters.take().0 <= -119.0, "reading resets the peak");
     }
 }

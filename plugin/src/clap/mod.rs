@@ -2,12 +2,14 @@
 //! its own beyond translation. The editor window lives in [`gui`].
 
 mod gui;
+mod wake;
 
 use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, CString};
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
 use std::sync::Arc;
+use std::time::Duration;
 
 use clack_extensions::audio_ports::{
     AudioPortFlags, AudioPortInfo, AudioPortInfoWriter, AudioPortType, PluginAudioPorts, PluginAudioPortsImpl,
@@ -35,10 +37,12 @@ use ferrule_reload::ReloadEvent;
 
 use ferrule_engine::{EventKind, Expression};
 
+use crate::core::Meters;
 use crate::core::params::PARAM_IDS;
 use crate::core::{AudioCore, NoteTag, Param, PluginCore, SharedParams};
 use crate::midi;
-use gui::{ClapGui, GuiEvent, GuiMeters};
+use gui::{ClapGui, GuiEvent};
+use wake::{Pump, Wake};
 
 /// Ferrule as a CLAP plugin.
 pub struct FerruleClap;
@@ -71,7 +75,7 @@ impl DefaultPluginFactory for FerruleClap {
     }
 
     fn new_shared(_host: HostSharedHandle) -> Result<ClapShared, PluginError> {
-        Ok(ClapShared { params: Arc::new(SharedParams::default()), meters: GuiMeters::default() })
+        Ok(ClapShared { params: Arc::new(SharedParams::default()), meters: Meters::default() })
     }
 
     fn new_main_thread<'a>(
@@ -84,13 +88,18 @@ impl DefaultPluginFactory for FerruleClap {
         // through `on_main_thread` whenever the plugin asks for a callback.
         let timer =
             host.get_extension::<HostTimer>().and_then(|timer| timer.register_timer(&host, RELOAD_POLL_MS).ok());
+        // SAFETY: the wake's holders (the editor window, the pump) are closed and joined in `drop`, before
+        // the host destroys the instance.
+        let wake = timer.is_none().then(|| unsafe { wake::host_wake(host.shared()) });
         Ok(ClapMainThread {
             host,
             shared,
             core: RefCell::new(core),
             timer,
             latency: Cell::new(0),
-            gui: ClapGui::default(),
+            gui: ClapGui::new(wake.clone()),
+            wake,
+            pump: RefCell::new(None),
         })
     }
 }
@@ -98,7 +107,7 @@ impl DefaultPluginFactory for FerruleClap {
 /// What the main and audio threads share: the parameter values and the editor's meters.
 pub struct ClapShared {
     params: Arc<SharedParams>,
-    meters: GuiMeters,
+    meters: Meters,
 }
 
 impl PluginShared<'_> for ClapShared {}
@@ -117,6 +126,11 @@ pub struct ClapMainThread<'a> {
     latency: Cell<u32>,
     /// The editor window and its link to the instrument.
     gui: ClapGui,
+    /// Asks the host for an `on_main_thread` call; only on hosts without timers (see [`wake`]).
+    wake: Option<Wake>,
+    /// Wakes the main thread every [`RELOAD_POLL_MS`] while a patch file is watched on a host without
+    /// timers.
+    pump: RefCell<Option<Pump>>,
 }
 
 impl ClapMainThread<'_> {
@@ -149,6 +163,20 @@ impl ClapMainThread<'_> {
         if core.latency() != self.latency.get() {
             self.host.request_restart();
         }
+        self.update_pump(&core);
+    }
+
+    /// On a host without timers, keeps a pump asking for main-thread callbacks exactly while a patch file
+    /// is watched (its reload results wait for `poll`). Main thread.
+    fn update_pump(&self, core: &PluginCore) {
+        let Some(wake) = &self.wake else { return };
+        let mut pump = self.pump.borrow_mut();
+        match (core.is_watching(), pump.is_some()) {
+            // A pump that cannot start leaves the editor's own wake-ups; nothing else to do.
+            (true, false) => *pump = Pump::start(wake.clone(), Duration::from_millis(RELOAD_POLL_MS.into())).ok(),
+            (false, true) => *pump = None,
+            _ => {}
+        }
     }
 }
 
@@ -160,7 +188,9 @@ impl<'a> PluginMainThread<'a, ClapShared> for ClapMainThread<'a> {
 
 impl Drop for ClapMainThread<'_> {
     fn drop(&mut self) {
+        // Every thread that may ask the host for a callback stops here, while the host handle is valid.
         self.gui.close();
+        self.pump.get_mut().take();
         if let (Some(id), Some(timer)) = (self.timer, self.host.get_extension::<HostTimer>()) {
             let _ = timer.unregister_timer(&self.host, id);
         }
@@ -225,7 +255,7 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
         // The output port is declared stereo; a host that gives fewer channels broke the contract.
         let right = rest.channel_mut(0).ok_or(PluginError::Message("expected a stereo output"))?;
         self.core.render(left, right);
-        self.shared.meters.record(left, right, self.core.active_voices());
+        self.shared.meters.publish(&self.core, left, right);
         for (time, key, tag) in self.core.ended_notes() {
             let pckn = Pckn::new(
                 if tag.port < 0 { Match::All } else { Match::Specific(tag.port as u16) },
@@ -249,13 +279,7 @@ impl ClapAudio<'_> {
     /// bounded by the ring's capacity, no allocation.
     fn editor_events(&mut self, output: &mut OutputEvents) {
         let Some(ring) = self.gui_events.as_mut() else { return };
-        while let Ok(event) = ring.pop() {
-            match event {
-                GuiEvent::NoteOn { key, velocity } => self.core.note_on(0, key, velocity, NoteTag::UNKNOWN),
-                GuiEvent::NoteOff { key } => self.core.event(0, EventKind::NoteOff { note: key }),
-                other => gui_param_event(other, output),
-            }
-        }
+        gui::play_editor_events(ring, &mut self.core, |event| gui_param_event(event, output));
     }
 }
 
