@@ -99,7 +99,10 @@ fn the_editor_draws_in_the_hosts_window_and_opens_again() {
     std::mem::forget(entry);
     // Every check passed. Leave the process now, skipping exit-time teardown: about one run in twelve,
     // Mesa's or the X connection's teardown raced a window thread and crashed (SIGSEGV) after the test
-    // had passed. This file holds only this test. The crash at exit is an open issue (issue 6 note).
+    // had passed. This file holds only this test. The crash at exit is an open issue (issue 6 note):
+    // baseview 0.4.2 returned from closing a window before its thread had finished in 30 of 36 closings
+    // measured here, which `EditorWindow::close` now waits out; the crash itself did not recur in 78 runs
+    // without this `_exit` (with and without that wait), so it stays until the cause is confirmed.
     use std::io::Write as _;
     let _ = std::io::stderr().flush();
     let _ = std::io::stdout().flush();
