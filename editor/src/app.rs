@@ -1,6 +1,9 @@
 //! The editor window's state and panels: patch file (top), knobs (left), meters and keyboard (bottom),
 //! the patch graph (centre).
 
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, TryRecvError};
+
 use egui::{Color32, RichText, Sense, Shape, Stroke, Ui, Vec2, WidgetInfo};
 use ferrule_engine::PatchSource;
 use ferrule_engine::compile::view::PatchGraph;
@@ -15,6 +18,15 @@ use crate::snapshot::Snapshot;
 const MASTER_RANGE_DB: (f64, f64) = (-60.0, 6.0);
 /// Colour of errors.
 const ERROR: Color32 = Color32::from_rgb(230, 80, 70);
+/// Colour of the oscilloscope's trace.
+pub const SCOPE_COLOUR: Color32 = Color32::from_rgb(90, 190, 100);
+/// How much time the oscilloscope shows, in seconds.
+pub const SCOPE_SPAN_SECONDS: f32 = 0.02;
+
+/// Asks the user for a patch file without blocking the editor's thread: called with the folder to start
+/// in, it starts a dialog (on another thread, or asynchronously) and returns where the answer will arrive
+/// (`None`: cancelled, or no dialog could be shown).
+pub type FilePicker = Box<dyn Fn(Option<PathBuf>) -> Receiver<Option<PathBuf>> + Send>;
 
 /// The editor's state: the latest snapshot, what the user is doing, and the intents not yet collected.
 /// Lives on the editor's thread.
@@ -29,6 +41,10 @@ pub struct EditorState {
     /// snapshot lags behind.
     dragging: Option<(EditorParam, f64)>,
     keyboard: Keyboard,
+    /// The file dialog, where one is available ([`EditorState::set_file_picker`]).
+    picker: Option<FilePicker>,
+    /// The dialog being shown, and where its answer arrives.
+    picking: Option<Receiver<Option<PathBuf>>>,
 }
 
 impl Default for EditorState {
@@ -47,6 +63,8 @@ impl EditorState {
             graph: Err(String::new()),
             dragging: None,
             keyboard: Keyboard::default(),
+            picker: None,
+            picking: None,
         };
         state.graph = graph_of(&snapshot);
         state.path_field = snapshot.patch_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
@@ -63,6 +81,13 @@ impl EditorState {
             self.path_field = snapshot.patch_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
         }
         self.snapshot = snapshot;
+    }
+
+    /// Offers an "Open…" button that shows `picker`'s file dialog; its answer becomes a
+    /// [`Intent::LoadFile`]. Without one (no desktop portal or dialog program), the path field and the
+    /// user patch list are the ways to choose a patch.
+    pub fn set_file_picker(&mut self, picker: FilePicker) {
+        self.picker = Some(picker);
     }
 
     /// The snapshot being shown.
@@ -97,6 +122,9 @@ impl EditorState {
     }
 
     fn patch_panel(&mut self, ui: &mut Ui) {
+        if let Some(peak) = self.snapshot.runaway_db {
+            runaway_banner(ui, peak);
+        }
         ui.horizontal(|ui| {
             ui.label(RichText::new("Patch").strong());
             let shown = match &self.snapshot.patch_path {
@@ -124,6 +152,7 @@ impl EditorState {
                 self.intents.push(Intent::Rollback);
             }
             ui.separator();
+            self.file_dialog(ui);
             ui.label("Open");
             let field = ui.add(
                 egui::TextEdit::singleline(&mut self.path_field).hint_text("/path/to/patch.ron").desired_width(320.0),
@@ -148,6 +177,36 @@ impl EditorState {
                     }
                 });
             });
+        }
+    }
+
+    /// The "Open…" button and the dialog it started, if a file picker is set.
+    fn file_dialog(&mut self, ui: &mut Ui) {
+        if self.picker.is_none() {
+            return;
+        }
+        if let Some(answer) = &self.picking {
+            match answer.try_recv() {
+                Ok(Some(path)) => {
+                    self.path_field = path.display().to_string();
+                    self.intents.push(Intent::LoadFile(path));
+                    self.picking = None;
+                }
+                Ok(None) | Err(TryRecvError::Disconnected) => self.picking = None,
+                Err(TryRecvError::Empty) => {}
+            }
+        }
+        let open = ui.add_enabled(self.picking.is_none(), egui::Button::new("Open…"));
+        if self.picking.is_some() {
+            ui.label("Choosing a file…");
+        } else if open.clicked()
+            && let Some(picker) = &self.picker
+        {
+            let start = match (&self.snapshot.patch_path, &self.snapshot.user_folder) {
+                (Some(path), _) => path.parent().map(PathBuf::from),
+                (None, folder) => folder.clone(),
+            };
+            self.picking = Some(picker(start));
         }
     }
 
@@ -216,17 +275,19 @@ impl EditorState {
             ui.label(format!("Voices: {}", self.snapshot.voices));
             ui.monospace(notes.join(" "));
             ui.separator();
-            ui.label(format!("CPU {:.0} %", self.snapshot.cpu_load * 100.0));
+            cpu_meter(ui, self.snapshot.cpu_load, self.snapshot.cpu_peak);
             ui.separator();
             let level = self.snapshot.level_db;
             let text = if level.is_finite() { format!("Level {level:.1} dBFS") } else { "Level -inf dBFS".into() };
             let fill = ((level + 60.0) / 60.0).clamp(0.0, 1.0);
             ui.add(egui::ProgressBar::new(fill).desired_width(140.0).text(text));
-            ui.separator();
-            scope(ui, &self.snapshot.scope);
         });
-        let sounding = self.snapshot.active_notes.clone();
-        self.keyboard.ui(ui, &sounding, &mut self.intents);
+        ui.horizontal(|ui| {
+            let sounding = self.snapshot.active_notes.clone();
+            self.keyboard.ui(ui, &sounding, &mut self.intents);
+            ui.separator();
+            scope(ui, scope_view(&self.snapshot.scope, self.snapshot.scope_rate));
+        });
     }
 
     fn graph_panel(&mut self, ui: &mut Ui) {
@@ -326,11 +387,57 @@ fn draw_graph(ui: &mut Ui, graph: &PatchGraph, layout: &GraphLayout) {
     }
 }
 
-/// A small oscilloscope of `samples` (±1).
+/// The red banner shown while the engine keeps a runaway patch muted (`peak_db`: its level when the
+/// guard tripped).
+fn runaway_banner(ui: &mut Ui, peak_db: f32) {
+    egui::Frame::new().fill(Color32::from_rgb(150, 30, 30)).inner_margin(6.0).corner_radius(4.0).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.label(RichText::new("Muted: the patch ran away").strong().size(16.0).color(Color32::WHITE));
+        ui.label(
+            RichText::new(format!(
+                "Its output stayed above +10.9 dBFS (peak {peak_db:+.1} dBFS), so Ferrule faded it out to protect \
+                 your ears and speakers. The next good patch restores the sound: save a fix, open another \
+                 patch, or go back to the last good one."
+            ))
+            .color(Color32::WHITE),
+        );
+    });
+}
+
+/// The CPU meter: a bar of the smoothed load and its text, red when a block took longer than it lasts.
+fn cpu_meter(ui: &mut Ui, load: f32, peak: f32) {
+    let text = format!("CPU {:.0} % (peak {:.0} %)", load * 100.0, peak * 100.0);
+    let over = load > 1.0 || peak > 1.0;
+    let mut bar = egui::ProgressBar::new(load.clamp(0.0, 1.0)).desired_width(160.0).text(text);
+    if over {
+        bar = bar.fill(ERROR);
+    }
+    ui.add(bar);
+}
+
+/// The stretch of `samples` (at `rate` points per second) the oscilloscope shows: the last
+/// [`SCOPE_SPAN_SECONDS`] that start at a rising zero crossing, so a steady note stands still. Without a
+/// crossing (silence, a very low note) the newest span; with an unknown rate, everything.
+pub fn scope_view(samples: &[f32], rate: f32) -> &[f32] {
+    let span = (rate * SCOPE_SPAN_SECONDS) as usize;
+    if span < 2 || span > samples.len() {
+        return samples;
+    }
+    let last_start = samples.len() - span;
+    let trigger = (1..=last_start).rev().find(|&i| samples[i - 1] < 0.0 && samples[i] >= 0.0).unwrap_or(last_start);
+    &samples[trigger..trigger + span]
+}
+
+/// The oscilloscope: `samples` (±1) as a line across a fixed box.
 fn scope(ui: &mut Ui, samples: &[f32]) {
-    let (rect, _) = ui.allocate_exact_size(Vec2::new(120.0, 28.0), Sense::hover());
+    let (rect, response) = ui.allocate_exact_size(Vec2::new(220.0, 90.0), Sense::hover());
+    response.widget_info(|| WidgetInfo::labeled(egui::Role::Image, true, "Oscilloscope"));
     let painter = ui.painter();
     painter.rect_filled(rect, 2.0, ui.visuals().extreme_bg_color);
+    painter.line_segment(
+        [rect.left_center(), rect.right_center()],
+        Stroke::new(1.0, ui.visuals().widgets.noninteractive.bg_stroke.color),
+    );
     if samples.len() < 2 {
         return;
     }
@@ -342,5 +449,5 @@ fn scope(ui: &mut Ui, samples: &[f32]) {
             egui::pos2(rect.left() + i as f32 * step, rect.center().y - s.clamp(-1.0, 1.0) * rect.height() / 2.0)
         })
         .collect();
-    painter.add(Shape::line(points, Stroke::new(1.0, Color32::from_rgb(90, 190, 100))));
+    painter.add(Shape::line(points, Stroke::new(1.5, SCOPE_COLOUR)));
 }

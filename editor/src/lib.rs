@@ -1,5 +1,7 @@
-//! Ferrule's plugin window: the patch as a graph, the patch file and its reload result, eight macro
-//! knobs and the master volume, live meters and an on-screen keyboard.
+//! Ferrule's plugin window: the patch as a graph, the patch file and its reload result (opened from a
+//! path field, the user patch folder or, where the desktop has one, a file dialog), eight macro knobs and
+//! the master volume, live meters (voices and their notes, CPU load, level, an oscilloscope, and a banner
+//! while a runaway patch is muted) and an on-screen keyboard.
 //!
 //! The window is pure egui and knows nothing of plugin formats or threads. The plugin adapter feeds an
 //! [`EditorState`] with [`Snapshot`]s of what the instrument is doing and drains the [`Intent`]s the user
@@ -17,7 +19,7 @@ pub mod keyboard;
 pub mod knob;
 pub mod snapshot;
 
-pub use app::EditorState;
+pub use app::{EditorState, FilePicker};
 pub use graph::{GraphLayout, PlacedNode, PlacedRoute, PlacedWire, layout};
 pub use intent::{EditorParam, Intent};
 pub use snapshot::{MacroView, ReloadView, Snapshot};

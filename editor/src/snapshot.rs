@@ -51,14 +51,21 @@ pub struct Snapshot {
     pub master_db: f64,
     /// Voices sounding now (every source: host, MIDI, the on-screen keyboard).
     pub voices: usize,
-    /// Keys known to be held now (lit on the on-screen keyboard and listed by name).
+    /// Keys sounding now, lowest first (lit on the on-screen keyboard and listed by name).
     pub active_notes: Vec<u8>,
-    /// Audio-thread load as a share of the block deadline, 0..=1 (above 1 means overruns).
+    /// Audio-thread load as a share of the block deadline, smoothed over a few hundred ms: 0..=1, above 1
+    /// means the host's audio drops out.
     pub cpu_load: f32,
+    /// The largest load of one block over the last meter period, same unit.
+    pub cpu_peak: f32,
     /// Output peak level over the last meter period, in dBFS.
     pub level_db: f32,
-    /// The last few milliseconds of output, ±1, for the oscilloscope.
+    /// The last few tens of milliseconds of output (mono), oldest first, full scale ±1.
     pub scope: Vec<f32>,
+    /// Points per second of [`Snapshot::scope`] (0 when unknown).
+    pub scope_rate: f32,
+    /// While the engine keeps a runaway patch muted: its output peak when the guard tripped, in dBFS.
+    pub runaway_db: Option<f32>,
 }
 
 impl Default for Snapshot {
@@ -79,8 +86,11 @@ impl Default for Snapshot {
             voices: 0,
             active_notes: Vec::new(),
             cpu_load: 0.0,
+            cpu_peak: 0.0,
             level_db: f32::NEG_INFINITY,
             scope: Vec::new(),
+            scope_rate: 0.0,
+            runaway_db: None,
         }
     }
 }

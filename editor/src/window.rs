@@ -4,6 +4,11 @@
 //! The plugin adapter and the window share an [`EditorLink`]: the adapter publishes [`Snapshot`]s into
 //! it and drains [`Intent`]s from it, both on the host's main thread; the window thread reads the
 //! snapshot (cloning it only when it changed) and posts intents. The audio thread never touches the link.
+//!
+//! For hosts that give the adapter no timer, a link made with [`EditorLink::with_waker`] calls its waker
+//! from the window thread on every frame (about 30 times a second, and only while the window is open): the
+//! adapter asks the host for a main-thread callback there, and carries out the intents and publishes a
+//! fresh snapshot in it.
 
 use std::ffi::c_ulong;
 use std::num::NonZeroU32;
@@ -31,21 +36,46 @@ pub struct EditorLink {
     generation: AtomicU64,
     intents_in: Mutex<Sender<Intent>>,
     intents_out: Mutex<Receiver<Intent>>,
+    /// Asks the adapter's host for a main-thread callback (hosts without timers); see the module docs.
+    waker: Option<Waker>,
 }
+
+/// A function the window thread calls when it wants the adapter's main thread to run: to carry out
+/// intents and publish a fresh snapshot. Must be cheap and thread-safe (CLAP's `request_callback` is).
+pub type Waker = Box<dyn Fn() + Send + Sync>;
 
 impl Default for EditorLink {
     fn default() -> Self {
+        EditorLink::new(None)
+    }
+}
+
+impl EditorLink {
+    fn new(waker: Option<Waker>) -> EditorLink {
         let (tx, rx) = channel();
         EditorLink {
             snapshot: Mutex::new(Snapshot::default()),
             generation: AtomicU64::new(1),
             intents_in: Mutex::new(tx),
             intents_out: Mutex::new(rx),
+            waker,
         }
     }
-}
 
-impl EditorLink {
+    /// A link whose window calls `waker` on every frame while it is open (for hosts without timers: the
+    /// adapter asks the host for a main-thread callback there). The waker must stay valid until every
+    /// window using the link is closed.
+    pub fn with_waker(waker: Waker) -> EditorLink {
+        EditorLink::new(Some(waker))
+    }
+
+    /// Calls the waker, if the link has one. Any thread.
+    pub fn wake(&self) {
+        if let Some(waker) = &self.waker {
+            waker();
+        }
+    }
+
     /// Shows `snapshot` in the window (if one is open) from its next frame. Main thread.
     pub fn publish(&self, snapshot: Snapshot) {
         *self.snapshot.lock().unwrap_or_else(|e| e.into_inner()) = snapshot;
@@ -103,6 +133,25 @@ impl HasWindowHandle for X11Parent {
 /// An open editor window. Not `Send`: create, use and close it on the host's main thread.
 pub struct EditorWindow {
     window: Window,
+    /// Disconnected once the window's thread has finished (see [`ThreadExit`]).
+    exited: Receiver<()>,
+}
+
+/// How long [`EditorWindow::close`] waits for the window's thread to finish, at most.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Held in a thread-local of the window's thread; dropping it, the last thing that thread does (after
+/// the window, its OpenGL context and its X connection are gone), tells [`EditorWindow::close`] the thread
+/// has finished.
+///
+/// Why: baseview 0.4.2's `Window` drop asks the window thread to `Show` before joining it, and when the
+/// thread is already stopping, that request fails and the join is skipped. The thread then tears down
+/// OpenGL and X on its own, possibly while the process exits: the rare exit-time SIGSEGV the window test
+/// used to see.
+struct ThreadExit(#[allow(dead_code)] Sender<()>);
+
+thread_local! {
+    static THREAD_EXIT: std::cell::RefCell<Option<ThreadExit>> = const { std::cell::RefCell::new(None) };
 }
 
 impl EditorWindow {
@@ -132,9 +181,14 @@ impl EditorWindow {
     }
 
     fn open(settings: EguiWindowSettings, link: Arc<EditorLink>) -> Result<EditorWindow, WindowError> {
-        let app = EditorApp { state: EditorState::default(), link, seen: 0 };
+        let mut state = EditorState::default();
+        if let Some(picker) = file_dialog() {
+            state.set_file_picker(picker);
+        }
+        let (exit, exited) = channel();
+        let app = EditorApp { state, link, seen: 0, exit: Some(exit) };
         let window = EguiWindow::create(settings, app).map_err(|e| WindowError::Baseview(format!("{e:?}")))?;
-        Ok(EditorWindow { window })
+        Ok(EditorWindow { window, exited })
     }
 
     /// Embeds the window in the host's X11 window `parent`. Main thread.
@@ -169,11 +223,45 @@ impl EditorWindow {
         self.window.is_open()
     }
 
-    /// Closes the window and joins its thread; held notes get their note-offs through the link.
-    /// Main thread.
+    /// Closes the window and waits (up to 5 s) until its thread has finished, so no OpenGL or X work of
+    /// the editor outlives this call; held notes get their note-offs through the link. Main thread.
     pub fn close(self) {
         self.window.close();
+        // `Err(Disconnected)` is the signal; a timeout means the thread hangs, and waiting longer would
+        // hang the host too.
+        let _ = self.exited.recv_timeout(CLOSE_TIMEOUT);
     }
+}
+
+/// The desktop's file dialog, if this session can show one: through the XDG desktop portal (needs a
+/// D-Bus session bus) or rfd's fallback, the `zenity` program. `None` otherwise; the editor then offers
+/// its path field and user patch list only.
+///
+/// Each dialog runs on a thread of its own, so neither the host's main thread, the audio thread nor the
+/// window's thread waits for the user; the chosen path arrives through a channel. The thread is not
+/// joined: it ends when the user answers the dialog (closing the editor first leaves the answer unread).
+pub fn file_dialog() -> Option<crate::FilePicker> {
+    let session_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists());
+    let zenity = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("zenity").is_file()));
+    if !session_bus && !zenity {
+        return None;
+    }
+    Some(Box::new(|start: Option<std::path::PathBuf>| {
+        let (answer, answered) = channel();
+        let spawned = std::thread::Builder::new().name("ferrule file dialog".into()).spawn(move || {
+            let mut dialog =
+                rfd::FileDialog::new().set_title("Open a Ferrule patch").add_filter("Ferrule patch", &["ron"]);
+            if let Some(dir) = start {
+                dialog = dialog.set_directory(dir);
+            }
+            let _ = answer.send(dialog.pick_file());
+        });
+        // A thread that cannot start drops `answer`: the editor sees the dialog end with no file.
+        drop(spawned);
+        answered
+    }))
 }
 
 fn baseview_error(e: baseview::Error) -> WindowError {
@@ -186,10 +274,15 @@ struct EditorApp {
     link: Arc<EditorLink>,
     /// The snapshot generation shown.
     seen: u64,
+    /// Moved into the window thread's [`THREAD_EXIT`] on the first frame.
+    exit: Option<Sender<()>>,
 }
 
 impl egui_baseview::App for EditorApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
+        if let Some(exit) = self.exit.take() {
+            THREAD_EXIT.with(|slot| *slot.borrow_mut() = Some(ThreadExit(exit)));
+        }
         let generation = self.link.generation.load(Ordering::Acquire);
         if generation != self.seen {
             self.seen = generation;
@@ -198,6 +291,8 @@ impl egui_baseview::App for EditorApp {
         }
         self.state.ui(ui);
         self.link.post(self.state.take_intents());
+        // The intents just posted, and fresh meters for the next frame, need the adapter's main thread.
+        self.link.wake();
         ui.ctx().request_repaint_after(Duration::from_millis(METER_PERIOD_MS));
     }
 }

@@ -172,3 +172,45 @@ fn the_meters_show_voices_held_keys_and_level() {
     harness.get_by_label("Voices: 0");
     harness.get_by_label_contains("Level -inf dBFS");
 }
+
+#[test]
+fn the_open_button_shows_the_file_dialog_and_loads_the_chosen_file() {
+    use std::path::PathBuf;
+    use std::sync::mpsc::{Sender, channel};
+
+    let folder = PathBuf::from("/home/me/.config/ferrule/patches");
+    let mut harness = editor(Snapshot { user_folder: Some(folder.clone()), ..default_snapshot() });
+    assert!(harness.query_by_label("Open…").is_none(), "no dialog button where no dialog can be shown");
+    harness.get_by_label("Load");
+
+    // A dialog that answers when the test says so: each start hands the test its folder and answer channel.
+    let (started, starts) = channel::<(Option<PathBuf>, Sender<Option<PathBuf>>)>();
+    harness.state_mut().set_file_picker(Box::new(move |start| {
+        let (answer, answered) = channel();
+        started.send((start, answer)).unwrap();
+        answered
+    }));
+    harness.run();
+    harness.get_by_label("Open…").click();
+    harness.run();
+    let (start, answer) = starts.try_recv().expect("the dialog was started");
+    assert_eq!(start, Some(folder), "it opens in the user patch folder");
+    harness.get_by_label("Choosing a file…");
+    harness.run();
+    assert_eq!(harness.state_mut().take_intents(), vec![], "the editor keeps running while the dialog is open");
+
+    answer.send(Some("/home/me/pad.ron".into())).unwrap();
+    harness.run();
+    assert_eq!(harness.state_mut().take_intents(), vec![Intent::LoadFile("/home/me/pad.ron".into())]);
+
+    // Cancelling loads nothing and offers the button again.
+    harness.run();
+    harness.get_by_label("Open…").click();
+    harness.run();
+    let (_, answer) = starts.try_recv().expect("a second dialog");
+    answer.send(None).unwrap();
+    harness.run();
+    harness.run();
+    assert_eq!(harness.state_mut().take_intents(), vec![]);
+    assert!(harness.query_by_label("Choosing a file…").is_none());
+}

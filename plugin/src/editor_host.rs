@@ -6,20 +6,19 @@
 //!   and publishes a fresh [`Snapshot`].
 //! - Audio thread: notes from the on-screen keyboard (and, for CLAP, parameter gestures for the host)
 //!   arrive through a wait-free `rtrb` ring ([`GuiEvent`], drained by [`play_editor_events`]); the
-//!   block's peak level and voice count go back through atomics ([`GuiMeters`]). The audio thread never
-//!   waits for the editor.
+//!   meters (level, voices and notes, CPU load, runaway state, oscilloscope) come back through the
+//!   core's lock-free [`Meters`]. The audio thread never waits for the editor.
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use ferrule_editor::window::EditorLink;
+use ferrule_editor::window::{EditorLink, Waker};
 use ferrule_editor::{EditorParam, Intent, MacroView, ReloadView, Snapshot};
 use ferrule_engine::EventKind;
 use ferrule_reload::ReloadEvent;
 
-use crate::core::{AudioCore, DEFAULT_PATCH, DEFAULT_PATCH_LABEL, MACRO_COUNT, NoteTag, Param, PluginCore};
+use crate::core::{AudioCore, DEFAULT_PATCH, DEFAULT_PATCH_LABEL, MACRO_COUNT, Meters, NoteTag, Param, PluginCore};
 
 /// How many editor events fit between two audio blocks. A full ring drops the newest event (a note
 /// or gesture the user can repeat); it never blocks.
@@ -56,33 +55,6 @@ pub enum GuiEvent {
     },
 }
 
-/// What the audio thread reports to the editor. Lock-free.
-#[derive(Debug, Default)]
-pub struct GuiMeters {
-    /// Largest output peak since the main thread last read it, as `f32` bits (non-negative floats
-    /// order like their bits, so `fetch_max` keeps the largest).
-    peak: AtomicU32,
-    /// Voices sounding after the last block.
-    voices: AtomicU32,
-}
-
-impl GuiMeters {
-    /// Records one block's output. Audio thread; bounded by the block length.
-    pub fn record(&self, left: &[f32], right: &[f32], voices: usize) {
-        let peak = left.iter().chain(right).fold(0.0f32, |p, x| p.max(x.abs()));
-        if peak.is_finite() {
-            self.peak.fetch_max(peak.to_bits(), Ordering::Relaxed);
-        }
-        self.voices.store(voices as u32, Ordering::Relaxed);
-    }
-
-    /// The peak since the last call, in dBFS, and the voice count. Main thread.
-    pub fn take(&self) -> (f32, u32) {
-        let peak = f32::from_bits(self.peak.swap(0, Ordering::Relaxed));
-        (20.0 * peak.max(1e-6).log10(), self.voices.load(Ordering::Relaxed))
-    }
-}
-
 /// The main thread's editor state: the link to the window and the ring's producing end. The window
 /// itself belongs to the adapter (it is not `Send`); this is, so VST3 can keep it beside its core.
 pub struct EditorHost {
@@ -102,9 +74,20 @@ pub struct EditorHost {
 
 impl Default for EditorHost {
     fn default() -> Self {
+        EditorHost::new(None)
+    }
+}
+
+impl EditorHost {
+    /// The editor's main-thread state. With `waker` (hosts without timers), the open window calls it on
+    /// every frame so the adapter can ask for a main-thread callback instead of waiting for its timer.
+    pub fn new(waker: Option<Waker>) -> EditorHost {
         let (producer, consumer) = rtrb::RingBuffer::new(RING_CAPACITY);
         EditorHost {
-            link: Arc::new(EditorLink::default()),
+            link: Arc::new(match waker {
+                Some(waker) => EditorLink::with_waker(waker),
+                None => EditorLink::default(),
+            }),
             to_audio: RefCell::new(producer),
             audio_end: RefCell::new(Some(consumer)),
             held: RefCell::new(Vec::new()),
@@ -154,7 +137,7 @@ impl EditorHost {
     /// Carries out the editor's intents on `core` and, while the window is `open`, publishes a fresh
     /// snapshot. Notes go to the audio thread through the ring; what the host must hear of is returned.
     /// Main thread, on the adapter's reload timer.
-    pub fn tick(&self, core: &mut PluginCore, meters: &GuiMeters, open: bool) -> Tick {
+    pub fn tick(&self, core: &mut PluginCore, meters: &Meters, open: bool) -> Tick {
         let mut tick = Tick::default();
         for intent in self.link.take_intents() {
             match intent {
@@ -193,7 +176,7 @@ impl EditorHost {
 
     /// Shows the instrument's current state in a window that just opened: reads the user patch folder
     /// and publishes a snapshot. Main thread.
-    pub fn opened(&self, core: &PluginCore, meters: &GuiMeters) {
+    pub fn opened(&self, core: &PluginCore, meters: &Meters) {
         self.read_user_patches(core);
         self.publish(core, meters);
     }
@@ -207,7 +190,7 @@ impl EditorHost {
     }
 
     /// Publishes what the editor shows. Main thread.
-    fn publish(&self, core: &PluginCore, meters: &GuiMeters) {
+    fn publish(&self, core: &PluginCore, meters: &Meters) {
         let mut snapshot = snapshot(core, meters, &self.held.borrow());
         if let Some(status) = core.reload_status() {
             let seen = status.reloads + status.failures + u64::from(status.missing);
@@ -263,7 +246,7 @@ fn utc_now() -> String {
 
 /// What the editor shows, read from the core (all but the user patch list and reload time, which
 /// [`EditorHost::publish`] adds). Main thread.
-fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
+fn snapshot(core: &PluginCore, meters: &Meters, held: &[u8]) -> Snapshot {
     let status = core.reload_status();
     let (patch_text, patch_label) = match (&status, core.patch_path()) {
         (Some(s), _) if s.last_good.is_some() => {
@@ -282,7 +265,9 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
             ReloadEvent::Missing { .. } => "the file is missing: the last good patch plays on".to_string(),
         },
     });
-    let (level_db, voices) = meters.take();
+    let reading = meters.read();
+    let mut scope = Vec::with_capacity(crate::core::meters::SCOPE_POINTS);
+    let scope_rate = meters.read_scope(&mut scope);
     Snapshot {
         patch_path: core.patch_path().map(PathBuf::from),
         patch_text,
@@ -299,11 +284,21 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
             })
             .collect(),
         master_db: core.params().get(Param::Master),
-        voices: voices as usize,
-        active_notes: held.to_vec(),
-        cpu_load: 0.0,
-        level_db,
-        scope: Vec::new(),
+        voices: reading.voices as usize,
+        active_notes: {
+            // The engine's sounding keys, and the on-screen keyboard's until its note reaches the engine.
+            let mut notes = reading.note_list();
+            notes.extend_from_slice(held);
+            notes.sort_unstable();
+            notes.dedup();
+            notes
+        },
+        cpu_load: reading.cpu_smoothed,
+        cpu_peak: reading.cpu_peak,
+        level_db: reading.level_db,
+        scope,
+        scope_rate,
+        runaway_db: reading.runaway_db,
     }
 }
 
@@ -311,11 +306,54 @@ fn snapshot(core: &PluginCore, meters: &GuiMeters, held: &[u8]) -> Snapshot {
 mod tests {
     use super::*;
     use crate::core::SharedParams;
+    use ferrule_tests::alloc_trap::count_allocations;
+
+    // Counts allocations inside `count_allocations` for this test binary (the plugin's unit tests).
+    ferrule_tests::install_alloc_trap!();
+
+    #[test]
+    fn editor_notes_through_the_ring_and_meter_publishing_do_not_allocate_on_the_audio_thread() {
+        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+        let meters = Meters::default();
+        let gui = EditorHost::default();
+        let mut ring = gui.take_audio_end().expect("the ring's audio end");
+        let mut audio = core.activate(48_000.0, 256).expect("the default patch compiles");
+        let (mut left, mut right) = ([0.0f32; 256], [0.0f32; 256]);
+        for round in 0..12u8 {
+            // Main thread: the editor's intents, as the timer carries them out (allowed to allocate);
+            // CLAP sends the gestures on through the same ring.
+            let key = 48 + round;
+            gui.link.post(vec![
+                Intent::NoteOn { key, velocity: 0.8 },
+                Intent::BeginGesture(EditorParam::Macro(1)),
+                Intent::SetParam(EditorParam::Macro(1), f64::from(round) / 12.0),
+                Intent::EndGesture(EditorParam::Macro(1)),
+                Intent::NoteOff { key: key.saturating_sub(3) },
+            ]);
+            for event in gui.tick(&mut core, &meters, true).params {
+                gui.send_to_audio(event);
+            }
+            // Audio thread: the ring, a block, and the meters.
+            let (params, caught) = count_allocations(|| {
+                audio.begin();
+                let mut params = 0;
+                play_editor_events(&mut ring, &mut audio, |_| params += 1);
+                audio.render(&mut left, &mut right);
+                meters.publish(&audio, &left, &right);
+                params
+            });
+            assert_eq!(caught, 0, "round {round}: the audio thread allocated {caught} times");
+            assert_eq!(params, 3, "round {round}: the gesture and value go on to the host");
+        }
+        let notes = meters.read().note_list();
+        assert!([57, 58, 59].iter().all(|k| notes.contains(k)), "the held keys sound: {notes:?}");
+        core.deactivate();
+    }
 
     #[test]
     fn knob_moves_reach_the_core_and_the_host_and_keyboard_notes_the_audio_ring_in_order() {
         let mut core = PluginCore::new(Arc::new(SharedParams::default()));
-        let meters = GuiMeters::default();
+        let meters = Meters::default();
         let gui = EditorHost::default();
         let mut ring = gui.take_audio_end().expect("the ring's audio end");
         gui.link.post(vec![
@@ -349,21 +387,10 @@ mod tests {
         let mut core = PluginCore::new(Arc::new(SharedParams::default()));
         let gui = EditorHost::default();
         gui.link.post(vec![Intent::LoadFile("/nonexistent/patch.ron".into())]);
-        assert!(!gui.tick(&mut core, &GuiMeters::default(), false).patch_changed);
-        let shown = snapshot(&core, &GuiMeters::default(), &[]);
+        assert!(!gui.tick(&mut core, &Meters::default(), false).patch_changed);
+        let shown = snapshot(&core, &Meters::default(), &[]);
         assert!(shown.diagnostics[0].starts_with("/nonexistent/patch.ron: error:"), "{:?}", shown.diagnostics);
         assert_eq!(shown.patch_label, DEFAULT_PATCH_LABEL, "the default patch plays on and is drawn");
         assert_eq!(shown.macros[0].name, "Brightness");
-    }
-
-    #[test]
-    fn the_meters_keep_the_block_peak_in_dbfs() {
-        let meters = GuiMeters::default();
-        meters.record(&[0.0, 0.5, -0.25], &[0.1, 0.0, 0.0], 3);
-        meters.record(&[0.0; 3], &[0.0; 3], 2);
-        let (db, voices) = meters.take();
-        assert!((db - -6.02).abs() < 0.01, "{db}");
-        assert_eq!(voices, 2);
-        assert!(meters.take().0 <= -119.0, "reading resets the peak");
     }
 }

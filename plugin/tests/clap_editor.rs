@@ -6,127 +6,16 @@
 //! --test clap_editor`. Needs `target/bundled/Ferrule.clap` (`cargo xtask bundle`). With
 //! `FERRULE_EDITOR_SCREENSHOT=docs/editor.png` it also writes the README's screenshot.
 
-use std::ffi::{c_int, c_uint, c_ulong};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clack_extensions::gui::{GuiApiType, GuiConfiguration, GuiSize, PluginGui, Window};
 use clack_host::prelude::*;
-use x11_dl::xlib::{self, Xlib};
-
 mod clap_common;
+mod x11_parent;
 
 use clap_common::*;
-
-/// The parent window's background: pure white, which the editor's dark theme never draws in bulk.
-const BACKGROUND: c_ulong = 0xff_ff_ff;
-/// The knob pointers' colour (`ferrule_editor::knob`), 0xRRGGBB.
-const KNOB_ORANGE: c_ulong = 0xf0_aa_3c;
-const WIDTH: u32 = 1100;
-const HEIGHT: u32 = 720;
-
-/// A host's top-level X11 window, made with Xlib.
-struct Parent {
-    xlib: Xlib,
-    display: *mut xlib::Display,
-    window: c_ulong,
-}
-
-impl Parent {
-    fn open() -> Parent {
-        let xlib = Xlib::open().expect("libX11 loads");
-        // SAFETY: plain Xlib calls on a display this struct owns.
-        unsafe {
-            let display = (xlib.XOpenDisplay)(std::ptr::null());
-            assert!(!display.is_null(), "cannot open the X display");
-            let root = (xlib.XDefaultRootWindow)(display);
-            let window = (xlib.XCreateSimpleWindow)(display, root, 0, 0, WIDTH, HEIGHT, 0, 0, BACKGROUND);
-            (xlib.XMapWindow)(display, window);
-            (xlib.XSync)(display, 0);
-            Parent { xlib, display, window }
-        }
-    }
-
-    /// The share of the parent's pixels that are not its background (what the editor covered).
-    fn covered(&self) -> f64 {
-        self.read().0
-    }
-
-    /// The share of pixels that are not the background, and how many pixels have the knobs' orange
-    /// pointer colour (proof that egui painted widgets, not just cleared the window).
-    fn read(&self) -> (f64, u64) {
-        // SAFETY: the image is read within its bounds and destroyed after.
-        unsafe {
-            (self.xlib.XSync)(self.display, 0);
-            let image = (self.xlib.XGetImage)(
-                self.display,
-                self.window,
-                0,
-                0,
-                WIDTH as c_uint,
-                HEIGHT as c_uint,
-                !0,
-                xlib::ZPixmap,
-            );
-            if image.is_null() {
-                return (0.0, 0);
-            }
-            let get = (*image).funcs.get_pixel.expect("XImage has get_pixel");
-            let (mut covered, mut orange) = (0u64, 0u64);
-            for y in 0..HEIGHT as c_int {
-                for x in 0..WIDTH as c_int {
-                    let pixel = get(image, x, y) & 0xff_ff_ff;
-                    covered += u64::from(pixel != BACKGROUND);
-                    orange += u64::from(pixel == KNOB_ORANGE);
-                }
-            }
-            (self.xlib.XDestroyImage)(image);
-            (covered as f64 / (WIDTH * HEIGHT) as f64, orange)
-        }
-    }
-}
-
-impl Parent {
-    /// The parent's pixels as 8-bit RGB rows, top to bottom.
-    fn capture(&self) -> Vec<u8> {
-        let mut rgb = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
-        // SAFETY: the image is read within its bounds and destroyed after.
-        unsafe {
-            (self.xlib.XSync)(self.display, 0);
-            let image = (self.xlib.XGetImage)(self.display, self.window, 0, 0, WIDTH, HEIGHT, !0, xlib::ZPixmap);
-            assert!(!image.is_null(), "XGetImage failed");
-            let get = (*image).funcs.get_pixel.expect("XImage has get_pixel");
-            for y in 0..HEIGHT as c_int {
-                for x in 0..WIDTH as c_int {
-                    let pixel = get(image, x, y);
-                    rgb.extend_from_slice(&[(pixel >> 16) as u8, (pixel >> 8) as u8, pixel as u8]);
-                }
-            }
-            (self.xlib.XDestroyImage)(image);
-        }
-        rgb
-    }
-
-    /// Writes the parent's pixels to `path` as a PNG (the README's screenshot).
-    fn save_png(&self, path: &std::path::Path) {
-        let file = std::io::BufWriter::new(std::fs::File::create(path).expect("create the screenshot"));
-        let mut encoder = png::Encoder::new(file, WIDTH, HEIGHT);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().expect("png header");
-        writer.write_image_data(&self.capture()).expect("png data");
-    }
-}
-
-impl Drop for Parent {
-    fn drop(&mut self) {
-        // SAFETY: the window and display are this struct's.
-        unsafe {
-            (self.xlib.XDestroyWindow)(self.display, self.window);
-            (self.xlib.XCloseDisplay)(self.display);
-        }
-    }
-}
+use x11_parent::{HEIGHT, Parent, WIDTH};
 
 /// Opens the editor in `parent` and returns how much of it the editor covered once it drew (waiting up
 /// to ten seconds for the window thread's first frames; not a timing assertion).
@@ -210,7 +99,10 @@ fn the_editor_draws_in_the_hosts_window_and_opens_again() {
     std::mem::forget(entry);
     // Every check passed. Leave the process now, skipping exit-time teardown: about one run in twelve,
     // Mesa's or the X connection's teardown raced a window thread and crashed (SIGSEGV) after the test
-    // had passed. This file holds only this test. The crash at exit is an open issue (issue 6 note).
+    // had passed. This file holds only this test. The crash at exit is an open issue (issue 6 note):
+    // baseview 0.4.2 returned from closing a window before its thread had finished in 30 of 36 closings
+    // measured here, which `EditorWindow::close` now waits out; the crash itself did not recur in 78 runs
+    // without this `_exit` (with and without that wait), so it stays until the cause is confirmed.
     use std::io::Write as _;
     let _ = std::io::stderr().flush();
     let _ = std::io::stdout().flush();

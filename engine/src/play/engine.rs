@@ -167,6 +167,13 @@ impl Engine {
         self.voices.active_count()
     }
 
+    /// The keys sounding after the last block (held, or released and still ringing out), as a 128-bit
+    /// set: key `k` is bit `k % 64` of word `k / 64`. For meters; audio thread, no allocation, bounded by
+    /// the voice table's size.
+    pub fn sounding_notes(&self) -> [u64; 2] {
+        self.voices.sounding_notes()
+    }
+
     /// The voices that ended during the last [`Engine::process`] call (their envelope finished, their
     /// steal fade ended, or they were cut), with the frame they fell silent at, in time order per voice
     /// group. The plugin turns these into CLAP note-end events. Valid until the next call.

@@ -214,6 +214,16 @@ impl Voices {
         self.slots.iter().filter(|v| v.is_active()).count()
     }
 
+    /// The keys of the voices still sounding (held or releasing; fading-out steals and moved voices do
+    /// not count) as a 128-bit set: key `k` is bit `k % 64` of word `k / 64`. No allocation.
+    pub fn sounding_notes(&self) -> [u64; 2] {
+        let mut set = [0u64; 2];
+        for v in self.slots.iter().filter(|v| v.sounding() && !v.moved) {
+            set[(v.note as usize >> 6) & 1] |= 1u64 << (v.note & 63);
+        }
+        set
+    }
+
     /// Whether any slot of lane group `group` holds a voice.
     #[inline]
     pub fn group_active(&self, group: usize) -> bool {

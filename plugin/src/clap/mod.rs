@@ -1,6 +1,7 @@
 //! The CLAP adapter (clack): translates CLAP calls and events to the plugin core and back. No logic of
 //! its own beyond translation. The editor window lives in [`window`].
 
+mod wake;
 mod window;
 
 use std::cell::{Cell, RefCell};
@@ -8,6 +9,7 @@ use std::ffi::{CStr, CString};
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
 use std::sync::Arc;
+use std::time::Duration;
 
 use clack_extensions::audio_ports::{
     AudioPortFlags, AudioPortInfo, AudioPortInfoWriter, AudioPortType, PluginAudioPorts, PluginAudioPortsImpl,
@@ -35,10 +37,12 @@ use ferrule_reload::ReloadEvent;
 
 use ferrule_engine::{EventKind, Expression};
 
+use crate::core::Meters;
 use crate::core::params::PARAM_IDS;
 use crate::core::{AudioCore, NoteTag, Param, PluginCore, SharedParams};
-use crate::editor_host::{GuiEvent, GuiMeters, play_editor_events};
+use crate::editor_host::{GuiEvent, play_editor_events};
 use crate::midi;
+use wake::{Pump, Wake};
 use window::ClapGui;
 
 /// Ferrule as a CLAP plugin.
@@ -72,7 +76,7 @@ impl DefaultPluginFactory for FerruleClap {
     }
 
     fn new_shared(_host: HostSharedHandle) -> Result<ClapShared, PluginError> {
-        Ok(ClapShared { params: Arc::new(SharedParams::default()), meters: GuiMeters::default() })
+        Ok(ClapShared { params: Arc::new(SharedParams::default()), meters: Meters::default() })
     }
 
     fn new_main_thread<'a>(
@@ -85,6 +89,9 @@ impl DefaultPluginFactory for FerruleClap {
         // through `on_main_thread` whenever the plugin asks for a callback.
         let timer =
             host.get_extension::<HostTimer>().and_then(|timer| timer.register_timer(&host, RELOAD_POLL_MS).ok());
+        // SAFETY: the wake's holders (the editor window, the pump) are closed and joined in `drop`, before
+        // the host destroys the instance.
+        let wake = timer.is_none().then(|| unsafe { wake::host_wake(host.shared()) });
         Ok(ClapMainThread {
             host,
             shared,
@@ -92,7 +99,9 @@ impl DefaultPluginFactory for FerruleClap {
             timer,
             latency: Cell::new(None),
             restart_requested: Cell::new(false),
-            gui: ClapGui::default(),
+            gui: ClapGui::new(wake.clone()),
+            wake,
+            pump: RefCell::new(None),
         })
     }
 }
@@ -100,7 +109,7 @@ impl DefaultPluginFactory for FerruleClap {
 /// What the main and audio threads share: the parameter values and the editor's meters.
 pub struct ClapShared {
     params: Arc<SharedParams>,
-    meters: GuiMeters,
+    meters: Meters,
 }
 
 impl PluginShared<'_> for ClapShared {}
@@ -122,6 +131,11 @@ pub struct ClapMainThread<'a> {
     restart_requested: Cell<bool>,
     /// The editor window and its link to the instrument.
     gui: ClapGui,
+    /// Asks the host for an `on_main_thread` call; only on hosts without timers (see [`wake`]).
+    wake: Option<Wake>,
+    /// Wakes the main thread every [`RELOAD_POLL_MS`] while a patch file is watched on a host without
+    /// timers.
+    pump: RefCell<Option<Pump>>,
 }
 
 impl ClapMainThread<'_> {
@@ -151,6 +165,7 @@ impl ClapMainThread<'_> {
         if reloaded && let Some(params) = self.host.get_extension::<HostParams>() {
             params.rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);
         }
+        self.update_pump(&core);
         drop(core);
         self.announce_latency();
     }
@@ -163,6 +178,19 @@ impl ClapMainThread<'_> {
             self.host.request_restart();
         }
     }
+
+    /// On a host without timers, keeps a pump asking for main-thread callbacks exactly while a patch file
+    /// is watched (its reload results wait for `poll`). Main thread.
+    fn update_pump(&self, core: &PluginCore) {
+        let Some(wake) = &self.wake else { return };
+        let mut pump = self.pump.borrow_mut();
+        match (core.is_watching(), pump.is_some()) {
+            // A pump that cannot start leaves the editor's own wake-ups; nothing else to do.
+            (true, false) => *pump = Pump::start(wake.clone(), Duration::from_millis(RELOAD_POLL_MS.into())).ok(),
+            (false, true) => *pump = None,
+            _ => {}
+        }
+    }
 }
 
 impl<'a> PluginMainThread<'a, ClapShared> for ClapMainThread<'a> {
@@ -173,7 +201,9 @@ impl<'a> PluginMainThread<'a, ClapShared> for ClapMainThread<'a> {
 
 impl Drop for ClapMainThread<'_> {
     fn drop(&mut self) {
+        // Every thread that may ask the host for a callback stops here, while the host handle is valid.
         self.gui.close();
+        self.pump.get_mut().take();
         if let (Some(id), Some(timer)) = (self.timer, self.host.get_extension::<HostTimer>()) {
             let _ = timer.unregister_timer(&self.host, id);
         }
@@ -239,7 +269,7 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
         // The output port is declared stereo; a host that gives fewer channels broke the contract.
         let right = rest.channel_mut(0).ok_or(PluginError::Message("expected a stereo output"))?;
         self.core.render(left, right);
-        self.shared.meters.record(left, right, self.core.active_voices());
+        self.shared.meters.publish(&self.core, left, right);
         for (time, key, tag) in self.core.ended_notes() {
             let pckn = Pckn::new(
                 if tag.port < 0 { Match::All } else { Match::Specific(tag.port as u16) },

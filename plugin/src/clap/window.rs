@@ -11,8 +11,10 @@ use clack_plugin::prelude::*;
 use ferrule_editor::window::{DEFAULT_SIZE, EditorWindow};
 
 use super::ClapMainThread;
+use super::wake::Wake;
+use crate::core::Meters;
 use crate::core::PluginCore;
-use crate::editor_host::{EditorHost, GuiEvent, GuiMeters};
+use crate::editor_host::{EditorHost, GuiEvent};
 
 /// The main thread's editor state: the shared plumbing and the window while it exists.
 pub struct ClapGui {
@@ -23,11 +25,18 @@ pub struct ClapGui {
 
 impl Default for ClapGui {
     fn default() -> Self {
-        ClapGui { host: EditorHost::default(), window: RefCell::new(None), size: Cell::new(DEFAULT_SIZE) }
+        ClapGui::new(None)
     }
 }
 
 impl ClapGui {
+    /// The editor's main-thread state. With `wake` (hosts without timers), the open window asks for a
+    /// main-thread callback on every frame instead of waiting for the adapter's timer.
+    pub fn new(wake: Option<Wake>) -> ClapGui {
+        let waker = wake.map(|wake| -> ferrule_editor::window::Waker { Box::new(move || wake()) });
+        ClapGui { host: EditorHost::new(waker), window: RefCell::new(None), size: Cell::new(DEFAULT_SIZE) }
+    }
+
     /// Hands the ring's consuming end to a new audio processor. Main thread (activate).
     pub fn take_audio_end(&self) -> Option<rtrb::Consumer<GuiEvent>> {
         self.host.take_audio_end()
@@ -48,7 +57,7 @@ impl ClapGui {
     /// audio thread, which reports them to the host in its next block or flush. Returns whether the patch
     /// changed (the adapter then rescans parameter names). Main thread, on the reload timer. `host` is
     /// `None` in tests.
-    pub fn tick(&self, core: &mut PluginCore, meters: &GuiMeters, host: Option<&HostSharedHandle>) -> bool {
+    pub fn tick(&self, core: &mut PluginCore, meters: &Meters, host: Option<&HostSharedHandle>) -> bool {
         let tick = self.host.tick(core, meters, self.window.borrow().is_some());
         let wants_flush = !tick.params.is_empty();
         for event in tick.params {
@@ -107,6 +116,11 @@ impl PluginGuiImpl for ClapMainThread<'_> {
     fn destroy(&self) {
         if let Some(window) = self.gui.window.borrow_mut().take() {
             let _ = crate::guard(|| window.close());
+        }
+        // Closing ended the keyboard's held notes: on a host without timers, ask for the callback that
+        // carries the note-offs out.
+        if let Some(wake) = &self.wake {
+            wake();
         }
     }
 

@@ -5,6 +5,7 @@
 //! [`AudioCore::render`]. Nothing here allocates.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use ferrule_engine::{Engine, Event, EventKind};
 
@@ -16,6 +17,8 @@ pub const EVENT_CAPACITY: usize = 4096;
 const MASTER_CHANGES: usize = 64;
 /// How long a master-volume change glides, in seconds.
 const MASTER_GLIDE_SECONDS: f32 = 0.005;
+/// Time constant of the smoothed CPU load, in seconds.
+const LOAD_SMOOTHING_SECONDS: f32 = 0.3;
 
 /// Who a note belongs to in the host's terms, so its end can be reported back (CLAP note id, channel,
 /// port; −1 where unknown).
@@ -50,6 +53,11 @@ pub struct AudioCore {
     tags: [NoteTag; 128],
     dropped: u64,
     midi: crate::midi::MidiInput,
+    /// Sample rate in Hz, for the block deadline.
+    sample_rate: f32,
+    /// The last [`AudioCore::render`]'s time as a share of its block's deadline, and that smoothed.
+    load: f32,
+    load_smoothed: f32,
 }
 
 fn db_to_gain(db: f64) -> f32 {
@@ -76,6 +84,9 @@ impl AudioCore {
             tags: [NoteTag::UNKNOWN; 128],
             dropped: 0,
             midi: crate::midi::MidiInput::default(),
+            sample_rate,
+            load: 0.0,
+            load_smoothed: 0.0,
         }
     }
 
@@ -179,6 +190,20 @@ impl AudioCore {
     /// Renders the block into `left` and `right` (same length) with every event given since
     /// [`AudioCore::begin`]. Audio thread.
     pub fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
+        // `Instant::now` reads the monotonic clock through the vDSO on Linux x86-64 (no system call as
+        // long as the kernel's clock source is the TSC, the usual case); two reads per block.
+        let started = Instant::now();
+        self.render_block(left, right);
+        let frames = left.len().min(right.len());
+        if frames > 0 && self.sample_rate > 0.0 {
+            let deadline = frames as f32 / self.sample_rate;
+            self.load = started.elapsed().as_secs_f32() / deadline;
+            let k = 1.0 - (-deadline / LOAD_SMOOTHING_SECONDS).exp();
+            self.load_smoothed += (self.load - self.load_smoothed) * k;
+        }
+    }
+
+    fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
         // Hosts send events in time order; sorting costs nothing then and protects the engine if not.
         if !self.events.is_sorted_by_key(|e| e.time) {
             sort_in_place(&mut self.events);
@@ -221,6 +246,29 @@ impl AudioCore {
     /// Voices sounding after the last block.
     pub fn active_voices(&self) -> usize {
         self.engine.active_voices()
+    }
+
+    /// The keys sounding after the last block, as a 128-bit set (key `k` is bit `k % 64` of word
+    /// `k / 64`). Audio thread; no allocation.
+    pub fn sounding_notes(&self) -> [u64; 2] {
+        self.engine.sounding_notes()
+    }
+
+    /// CPU load of the last [`AudioCore::render`] as a share of its block's deadline (frames / sample
+    /// rate), and the same smoothed over about 300 ms. 1.0 means the block took as long as it lasts.
+    pub fn cpu_load(&self) -> (f32, f32) {
+        (self.load, self.load_smoothed)
+    }
+
+    /// While the engine's runaway guard holds the patch muted: the output's peak (linear full scale) when
+    /// it tripped. See `Engine::runaway`.
+    pub fn runaway_peak(&self) -> Option<f32> {
+        self.engine.runaway().map(|ferrule_engine::Runaway::TooLoud { peak }| peak)
+    }
+
+    /// The sample rate this core was activated at, in Hz.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
     }
 
     /// Whether the plugin still sounds without new input (voices, or effect tails); when false the host

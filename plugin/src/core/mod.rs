@@ -6,6 +6,7 @@
 
 pub mod audio;
 pub mod library;
+pub mod meters;
 pub mod params;
 pub mod reload;
 pub mod state;
@@ -19,6 +20,7 @@ use ferrule_reload::{EngineSlot, Reloader};
 
 pub use audio::{AudioCore, NoteTag};
 pub use library::{FolderError, PatchFolder};
+pub use meters::{MeterReading, Meters};
 pub use params::{EXPOSED_COUNT, MACRO_COUNT, Param, SharedParams};
 pub use reload::{ReloadEvent, ReloadStatus};
 pub use state::{SavedState, StateError};
@@ -203,6 +205,12 @@ impl PluginCore {
     /// The last patch or state problem, as `file:line:col: error: …` text.
     pub fn last_error(&self) -> Option<&str> {
         self.last_error.as_deref()
+    }
+
+    /// Whether a patch file is watched for saves (its reload results then wait for
+    /// [`PluginCore::poll_reload`]).
+    pub fn is_watching(&self) -> bool {
+        self.watch.is_some()
     }
 
     /// The latency of the playing patch, in samples.

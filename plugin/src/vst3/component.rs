@@ -100,7 +100,7 @@ impl Component {
         // SAFETY: as above.
         unsafe { feed(core, events, changes) };
         core.render(left, right);
-        self.instance.meters.record(left, right, core.active_voices());
+        self.instance.meters.publish(core, left, right);
         if has_output {
             let silent = left.iter().chain(right.iter()).all(|&x| x == 0.0);
             // SAFETY: `stereo_output` found the first output bus; only its flags are written.

@@ -23,8 +23,8 @@ use std::sync::{Arc, Mutex, Weak};
 use vst3::Steinberg::Vst::RestartFlags_::{kLatencyChanged, kParamTitlesChanged, kParamValuesChanged};
 
 use super::lock;
-use crate::core::{AudioCore, PluginCore, SharedParams};
-use crate::editor_host::{EditorHost, GuiEvent, GuiMeters};
+use crate::core::{AudioCore, Meters, PluginCore, SharedParams};
+use crate::editor_host::{EditorHost, GuiEvent};
 
 /// The id of the message the component sends its controller on `connect`.
 pub const INSTANCE_MESSAGE: &str = "ferrule.instance";
@@ -63,7 +63,7 @@ pub struct Instance {
     /// The latency `getLatencySamples` reports, in samples.
     pub latency: AtomicU32,
     /// Output level and voices, written by the audio thread, read for the editor.
-    pub meters: GuiMeters,
+    pub meters: Meters,
     /// `restartComponent` flags found by a poll that the controller has not passed to the host yet.
     pending_restart: AtomicI32,
 }
@@ -82,7 +82,7 @@ impl Instance {
             latency: AtomicU32::new(core.latency()),
             main: Mutex::new(MainState { core, sample_rate: 44_100.0, max_block: 1024, editor: EditorHost::default() }),
             audio: Mutex::new(None),
-            meters: GuiMeters::default(),
+            meters: Meters::default(),
             pending_restart: AtomicI32::new(0),
         });
         let mut registry = lock(&REGISTRY);
