@@ -152,7 +152,12 @@ fn unreadable_files_get_a_one_line_reason() {
     let dir = scratch();
     let binary = dir.join("binary.ron");
     std::fs::write(&binary, b"(version: 1, \xff\xfe\x00\x80 nodes: {})").unwrap();
-    assert!(read_error(&binary).ends_with("error: stream did not contain valid UTF-8"), "{}", read_error(&binary));
+    assert!(
+        read_error(&binary)
+            .ends_with("error: the file is not UTF-8 text: byte 13 (line 1, column 14) is 0xff; save it as UTF-8"),
+        "{}",
+        read_error(&binary)
+    );
     let line = read_error(&dir);
     assert!(line.contains("error: Is a directory"), "{line}");
     let line = read_error(&dir.join("missing.ron"));
@@ -174,4 +179,73 @@ fn a_file_without_read_permission_gets_a_one_line_reason() {
     }
     let line = read_error(&path);
     assert!(line.ends_with("error: Permission denied (os error 13)"), "{line}");
+}
+
+#[test]
+fn the_first_invalid_utf8_byte_is_named_by_offset_line_and_column() {
+    let path = scratch().join("latin1.ron");
+    // Line 3, after two multi-byte characters: the column counts characters, the offset bytes.
+    let before = "(version: 1,\n  nodes: {\n  \"é—\": (kind: \"sine\", name: \"caf";
+    std::fs::write(&path, [before.as_bytes(), b"\xe9\")"].concat()).unwrap();
+    let line = read_error(&path);
+    let offset = before.len();
+    assert!(
+        line.ends_with(&format!(
+            "error: the file is not UTF-8 text: byte {offset} (line 3, column 34) is 0xe9; save it as UTF-8"
+        )),
+        "{line}"
+    );
+    assert_eq!(line.lines().count(), 1);
+}
+
+#[test]
+fn a_patch_file_over_the_size_limit_is_refused_before_parsing() {
+    use ferrule_engine::patch::MAX_PATCH_BYTES;
+    let dir = scratch();
+    // Just over the limit: refused with the file's size and the limit.
+    let path = dir.join("big.ron");
+    let mut text = many_nodes(10);
+    text.push_str(&" ".repeat(MAX_PATCH_BYTES as usize + 1 - text.len()));
+    std::fs::write(&path, &text).unwrap();
+    assert_eq!(
+        read_error(&path),
+        format!(
+            "{}: error: the file is {} bytes; a patch file may be at most 4 MiB ({MAX_PATCH_BYTES} bytes)",
+            path.display(),
+            MAX_PATCH_BYTES + 1
+        )
+    );
+    // Exactly at the limit: read (and then judged by the compiler like any other text).
+    text.pop();
+    std::fs::write(&path, &text).unwrap();
+    assert_eq!(PatchSource::read(&path).expect("at the limit").text.len() as u64, MAX_PATCH_BYTES);
+    // A sparse 64 GiB file: refused after reading the limit, not by running out of memory.
+    let huge = dir.join("huge.ron");
+    let file = std::fs::File::create(&huge).unwrap();
+    if file.set_len(64 << 30).is_err() {
+        eprintln!("skipped the 64 GiB case: this file system has no sparse files");
+        return;
+    }
+    assert_eq!(
+        read_error(&huge),
+        format!(
+            "{}: error: the file is {} bytes; a patch file may be at most 4 MiB ({MAX_PATCH_BYTES} bytes)",
+            huge.display(),
+            64u64 << 30
+        )
+    );
+    std::fs::remove_file(&huge).unwrap();
+}
+
+#[test]
+fn the_100_000_node_file_fits_the_size_limit_and_gets_the_node_limit() {
+    let path = scratch().join("nodes.ron");
+    std::fs::write(&path, many_nodes(100_000)).unwrap();
+    let source = PatchSource::read(&path).expect("2.8 MB is under the size limit");
+    let Err(diagnostics) = compile(&source, &CompileSettings::default()) else { panic!("compiled") };
+    let first = diagnostics.to_string().lines().next().unwrap().to_string();
+    assert!(
+        first.ends_with(&format!("error: a patch has at most {MAX_NODES} nodes and effects (this one has 100000)")),
+        "{first}"
+    );
 }

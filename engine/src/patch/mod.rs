@@ -19,10 +19,94 @@ pub struct PatchSource {
 }
 
 impl PatchSource {
-    /// Reads a patch file. Any thread but the audio thread.
-    pub fn read(path: impl AsRef<std::path::Path>) -> std::io::Result<PatchSource> {
+    /// Reads a patch file: at most [`MAX_PATCH_BYTES`] of UTF-8 text. Reads no more than the limit plus
+    /// one byte whatever the file's size, so a huge (or endless) file costs no more memory than a
+    /// patch may. Any thread but the audio thread.
+    pub fn read(path: impl AsRef<std::path::Path>) -> Result<PatchSource, ReadError> {
+        use std::io::Read;
         let path = path.as_ref();
-        Ok(PatchSource { path: path.display().to_string(), text: std::fs::read_to_string(path)? })
+        let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+        let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        let mut bytes = Vec::with_capacity(size.unwrap_or(0).min(MAX_PATCH_BYTES) as usize + 1);
+        file.take(MAX_PATCH_BYTES + 1).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+        if bytes.len() as u64 > MAX_PATCH_BYTES {
+            return Err(ReadError::TooLarge { size: size.filter(|&s| s > MAX_PATCH_BYTES) });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| ReadError::not_utf8(e.as_bytes(), e.utf8_error()))?;
+        Ok(PatchSource { path: path.display().to_string(), text })
+    }
+}
+
+/// The largest patch file [`PatchSource::read`] accepts, in bytes (4 MiB). Far above any real patch (the
+/// factory patches are a few KiB; 4,096 nodes written one a line take about 120 KiB) and far below what
+/// would strain memory.
+pub const MAX_PATCH_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Why a patch file could not be read. `Display` gives a one-line reason (without the path, which the
+/// caller prints first).
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file system refused: no such file, a directory, no permission…
+    Io(std::io::Error),
+    /// The file holds more than [`MAX_PATCH_BYTES`]; `size` is its length in bytes when the file system
+    /// reports one.
+    TooLarge {
+        /// The file's length in bytes, if known.
+        size: Option<u64>,
+    },
+    /// The file is not UTF-8 text. Where its first invalid byte is: byte offset from the start, and
+    /// 1-based line and column (column in characters, as diagnostics count).
+    NotUtf8 {
+        /// Offset of the first invalid byte, from 0.
+        offset: usize,
+        /// The invalid byte's value.
+        byte: u8,
+        /// Its line, from 1.
+        line: usize,
+        /// Its column in characters, from 1.
+        col: usize,
+    },
+}
+
+impl ReadError {
+    fn not_utf8(bytes: &[u8], error: std::str::Utf8Error) -> ReadError {
+        let offset = error.valid_up_to();
+        // Valid up to `offset` by definition, so this never fails.
+        let before = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let at = crate::diagnostics::line_col(before, offset);
+        ReadError::NotUtf8 { offset, byte: bytes[offset], line: at.line, col: at.col }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const MIB: u64 = 1024 * 1024;
+        match self {
+            ReadError::Io(e) => e.fmt(f),
+            ReadError::TooLarge { size: Some(size) } => write!(
+                f,
+                "the file is {size} bytes; a patch file may be at most {} MiB ({MAX_PATCH_BYTES} bytes)",
+                MAX_PATCH_BYTES / MIB
+            ),
+            ReadError::TooLarge { size: None } => write!(
+                f,
+                "the file is larger than a patch file may be ({} MiB, {MAX_PATCH_BYTES} bytes)",
+                MAX_PATCH_BYTES / MIB
+            ),
+            ReadError::NotUtf8 { offset, byte, line, col } => write!(
+                f,
+                "the file is not UTF-8 text: byte {offset} (line {line}, column {col}) is 0x{byte:02x}; save it as UTF-8"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReadError::Io(e) => Some(e),
+            _ => None,
+        }
     }
 }
 

@@ -49,8 +49,11 @@ impl std::fmt::Debug for BlepTable {
 
 /// The shared table, built on first use. Call from a node's `new` (off the audio thread) and keep the
 /// reference.
+///
+/// The table (12 KiB) sits inline in the static, not behind a `Box`: a static's heap memory is never
+/// freed, so a host that unloads and reloads the plugin would lose a table to each load.
 pub(crate) fn table() -> &'static BlepTable {
-    static TABLE: OnceLock<Box<BlepTable>> = OnceLock::new();
+    static TABLE: OnceLock<BlepTable> = OnceLock::new();
     TABLE.get_or_init(build)
 }
 
@@ -76,7 +79,7 @@ fn kernel(t: f64) -> f64 {
     2.0 * CUTOFF * sinc * bessel_i0(KAISER_BETA * (1.0 - x * x).sqrt()) / bessel_i0(KAISER_BETA)
 }
 
-fn build() -> Box<BlepTable> {
+fn build() -> BlepTable {
     // Integrate the kernel (and its integral) on a fine grid with the trapezoid rule, then sample.
     const FINE: usize = 16;
     let per_sample = PHASES * FINE;
@@ -95,7 +98,7 @@ fn build() -> Box<BlepTable> {
     for i in 1..points {
         ramp[i] = ramp[i - 1] + 0.5 * dt * (step[i - 1] + step[i]);
     }
-    let mut t = Box::new(BlepTable { step: [[0.0; TAPS]; PHASES + 1], ramp: [[0.0; TAPS]; PHASES + 1] });
+    let mut t = BlepTable { step: [[0.0; TAPS]; PHASES + 1], ramp: [[0.0; TAPS]; PHASES + 1] };
     for i in 0..=PHASES {
         for j in 0..TAPS {
             // Tap j sits at τ = j − HALF + i/PHASES samples after the discontinuity.

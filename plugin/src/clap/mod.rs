@@ -25,6 +25,7 @@ use clack_extensions::params::{
     PluginAudioProcessorParams, PluginMainThreadParams, PluginParams,
 };
 use clack_extensions::state::{PluginState, PluginStateImpl};
+use clack_extensions::thread_check::HostThreadCheck;
 use clack_extensions::timer::{HostTimer, PluginTimer, PluginTimerImpl, TimerId};
 use clack_plugin::events::event_types::{
     NoteEndEvent, NoteExpressionType, ParamGestureBeginEvent, ParamGestureEndEvent, ParamValueEvent, TransportFlags,
@@ -193,6 +194,18 @@ impl ClapMainThread<'_> {
     }
 }
 
+impl ClapMainThread<'_> {
+    /// Whether the host's thread-check extension says this main-thread-only call came from its audio
+    /// thread (and not from a thread that is both, as in offline rendering). Such a call is refused: it
+    /// would compile patches and allocate on the audio thread, and race the main thread for the core.
+    /// Hosts without thread-check are trusted. Any thread.
+    fn called_from_audio_thread(&self) -> bool {
+        let Some(check) = self.host.get_extension::<HostThreadCheck>() else { return false };
+        let host = self.host.shared();
+        check.is_audio_thread(&host) == Some(true) && check.is_main_thread(&host) != Some(true)
+    }
+}
+
 impl<'a> PluginMainThread<'a, ClapShared> for ClapMainThread<'a> {
     fn on_main_thread(&self) {
         let _ = crate::guard(|| self.poll());
@@ -233,6 +246,9 @@ impl<'a> PluginAudioProcessor<'a, ClapShared, ClapMainThread<'a>> for ClapAudio<
         shared: &'a ClapShared,
         config: PluginAudioConfiguration,
     ) -> Result<Self, PluginError> {
+        if main_thread.called_from_audio_thread() {
+            return Err(PluginError::Message("activation is a main-thread call, not an audio-thread one"));
+        }
         let mut core = main_thread.core.borrow_mut();
         match crate::guard(|| core.activate(config.sample_rate, config.max_frames_count)) {
             Some(Ok(audio)) => {
@@ -431,6 +447,9 @@ impl PluginMainThreadParams for ClapMainThread<'_> {
 
 impl PluginStateImpl for ClapMainThread<'_> {
     fn save(&self, output: &mut OutputStream) -> Result<(), PluginError> {
+        if self.called_from_audio_thread() {
+            return Err(PluginError::Message("state is saved on the main thread, not the audio thread"));
+        }
         let bytes =
             crate::guard(|| self.core.borrow().save_state()).ok_or(PluginError::Message("saving state failed"))?;
         output.write_all(&bytes)?;
@@ -438,6 +457,9 @@ impl PluginStateImpl for ClapMainThread<'_> {
     }
 
     fn load(&self, input: &mut InputStream) -> Result<(), PluginError> {
+        if self.called_from_audio_thread() {
+            return Err(PluginError::Message("state is loaded on the main thread, not the audio thread"));
+        }
         let mut bytes = Vec::new();
         input.read_to_end(&mut bytes)?;
         match crate::guard(|| self.core.borrow_mut().load_state(&bytes)) {
