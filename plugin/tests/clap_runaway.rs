@@ -75,8 +75,13 @@ fn run_away(
     entry: &PluginEntry,
     block: usize,
 ) -> (PluginInstance<Handlers>, StartedPluginAudioProcessor<Handlers>, Vec<f32>) {
-    let screamer =
-        encode(&SavedState { patch_path: None, patch_source: SCREAMER.into(), macros: [0.0; 8], master_db: 0.0 });
+    let screamer = encode(&SavedState {
+        patch_path: None,
+        patch_source: SCREAMER.into(),
+        macros: [0.0; 8],
+        master_db: 0.0,
+        exposed: Vec::new(),
+    });
     let info = HostInfo::new("ferrule-test-host", "Ferrule", "", "0").unwrap();
     let mut plugin = PluginInstance::<Handlers>::new(|_| Shared, |_| MainThread, entry, c"org.ferrule.ferrule", &info)
         .expect("instantiates");
