@@ -118,9 +118,6 @@ fn a_runaway_patch_goes_silent_within_the_fade_and_the_next_good_patch_plays() {
 }
 
 #[test]
-#[ignore = "engine: a swap out of a muted patch lifts the mute, then crossfades out of the runaway patch \
-            unmuted (about 20 ms at the +12 dBFS clamp); Engine::take_new_schedule should swap without a \
-            crossfade while muted"]
 fn a_good_patch_after_a_runaway_starts_without_a_burst_of_the_runaway() {
     let entry = entry();
     let (mut plugin, mut processor, _) = run_away(&entry, 256);

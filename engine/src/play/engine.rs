@@ -298,7 +298,14 @@ impl Engine {
         let Some(mut new) = self.swap.take_newest() else { return };
         let sounding = self.voices.active_count() > 0;
         let loses_voices = (new.slots()..MAX_SLOTS).any(|i| self.voices.get(i).is_active());
-        if !sounding || (new.shape == self.schedule.shape && !loses_voices) {
+        if self.guard.muted.is_some() {
+            // The muted patch's state is what ran away: the new one starts fresh and without a crossfade,
+            // which would play the runaway unmuted for its length (the output is silent, so nothing clicks).
+            new.rebase_exposed(Some(&self.schedule), &mut self.exposed);
+            let old = std::mem::replace(&mut self.schedule, new);
+            self.voices.truncate(self.schedule.slots());
+            self.swap.retire(old);
+        } else if !sounding || (new.shape == self.schedule.shape && !loses_voices) {
             // Same graph, new values (or nobody listening): state moves across and parameters glide.
             super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Move);
             new.rebase_exposed(Some(&self.schedule), &mut self.exposed);
