@@ -19,6 +19,6 @@ mod schedule;
 pub use compile::{CompileSettings, compile, graph_dot, graph_view, warnings};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use events::{Event, EventKind, Expression};
-pub use patch::PatchSource;
+pub use patch::{PatchSource, ReadError};
 pub use play::{EndedNote, Engine, EngineControl, RUNAWAY_LEVEL, RUNAWAY_SECONDS, Runaway};
 pub use schedule::Schedule;

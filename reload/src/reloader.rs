@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use ferrule_engine::{CompileSettings, PatchSource, compile};
+use ferrule_engine::{CompileSettings, PatchSource, ReadError, compile};
 
 use crate::event::{Failed, ReloadEvent, Reloaded, Status};
 use crate::slot::{EngineSlot, SubmitError};
@@ -188,12 +188,13 @@ impl Worker {
     /// Looks at the file as it is now and acts on any difference from what was last seen. Signals `read`
     /// once the file has been read.
     fn check(&mut self, changed_at: Instant, read: Option<Sender<()>>) {
-        let text = std::fs::read_to_string(&self.path);
+        // The same read as a first load: at most `MAX_PATCH_BYTES`, UTF-8 checked with the bad byte's position.
+        let text = PatchSource::read(&self.path).map(|source| source.text);
         if let Some(read) = read {
             let _ = read.send(());
         }
         match text {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                 if !self.missing {
                     self.missing = true;
                     self.last_text = None;

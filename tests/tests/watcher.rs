@@ -293,3 +293,35 @@ fn save_to_new_sound_latency_for_a_100_node_patch() {
 fn write_file(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
+
+#[test]
+fn a_save_that_is_not_utf8_or_too_large_is_refused_with_its_reason_and_the_patch_plays_on() {
+    let f = fixture();
+    // A Latin-1 `é` (0xE9) in a comment on line 2: the editor saved in the wrong encoding.
+    let mut bytes = b"// patch\n// caf".to_vec();
+    bytes.push(0xe9);
+    bytes.extend_from_slice(b"\n");
+    bytes.extend_from_slice(sine(0.25).as_bytes());
+    std::fs::write(&f.path, &bytes).unwrap();
+    match next(&f.reloader) {
+        ReloadEvent::Failed(e) => assert_eq!(
+            e.message,
+            format!(
+                "{}: error: the file is not UTF-8 text: byte 15 (line 2, column 7) is 0xe9; save it as UTF-8",
+                f.path.display()
+            )
+        ),
+        other => panic!("expected the encoding error, got: {other}"),
+    }
+    // A runaway script appending to the patch: refused before it is read whole.
+    let mut huge = sine(0.25);
+    huge.push_str(&"// padding\n".repeat(400_000));
+    std::fs::write(&f.path, &huge).unwrap();
+    match next(&f.reloader) {
+        ReloadEvent::Failed(e) => {
+            assert!(e.message.ends_with("a patch file may be at most 4 MiB (4194304 bytes)"), "{}", e.message)
+        }
+        other => panic!("expected the size error, got: {other}"),
+    }
+    assert_eq!(f.reloader.last_good().map(|s| s.text), Some(sine(0.5)), "the good patch plays on");
+}
