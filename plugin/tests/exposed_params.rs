@@ -193,3 +193,22 @@ fn the_state_restores_exposed_values_and_the_sound() {
     third.load_state(&v1).unwrap();
     assert_eq!(third.params().get(Param::Exposed(0)), third.param_default(Param::Exposed(0)) as f32 as f64);
 }
+
+/// Hosts (and clap-validator) expect text conversion for every parameter or none, and the text a value is
+/// shown as must parse back to (nearly) that value: unused slots included.
+#[test]
+fn every_parameter_shows_text_that_parses_back() {
+    let core = PluginCore::new(Arc::new(SharedParams::default()));
+    for id in ferrule_plugin::core::params::PARAM_IDS {
+        let param = Param::from_id(id).unwrap();
+        let (min, max) = param.range();
+        for step in 0..=10 {
+            let value = min + (max - min) * step as f64 / 10.0;
+            let text = core.param_text(param, value);
+            let back = core
+                .param_from_text(param, &text)
+                .unwrap_or_else(|| panic!("{}: `{text}` does not parse", core.param_name(param)));
+            assert_eq!(core.param_text(param, back), text, "{}: `{text}` round trips", core.param_name(param));
+        }
+    }
+}

@@ -154,10 +154,11 @@ impl PluginCore {
     /// and an exposed parameter's value in its own unit (`1200 Hz`, `0.35 s`). Main thread.
     pub fn param_text(&self, param: Param, value: f64) -> String {
         match param {
-            Param::Exposed(n) => match self.exposed.get(n) {
-                Some(e) => e.format(e.value(value as f32)),
-                None => "unused".into(),
-            },
+            // An unused slot still shows (and parses back) its position, so the host's text round trip holds.
+            Param::Exposed(n) if n < self.exposed.len() => {
+                let e = &self.exposed[n];
+                e.format(e.value(value as f32))
+            }
             _ => param.format(value),
         }
     }
@@ -166,8 +167,8 @@ impl PluginCore {
     /// value in its unit (`1200`, `1.2 kHz`, `350 ms`) becomes its control position. Main thread.
     pub fn param_from_text(&self, param: Param, text: &str) -> Option<f64> {
         match param {
-            Param::Exposed(n) => {
-                let e = self.exposed.get(n)?;
+            Param::Exposed(n) if n < self.exposed.len() => {
+                let e = &self.exposed[n];
                 e.parse(text).map(|v| e.position(v) as f64)
             }
             _ => param.parse(text),
