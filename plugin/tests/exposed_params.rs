@@ -97,7 +97,8 @@ fn slots_are_named_and_shown_in_the_parameters_unit() {
     let typed = core.param_from_text(Param::Exposed(0), "2 kHz").unwrap();
     assert_eq!(core.param_text(Param::Exposed(0), typed), "2000 Hz");
     assert_eq!(core.param_from_text(Param::Exposed(0), "bright"), None);
-    assert_eq!(core.param_from_text(Param::Exposed(3), "1"), None, "an unused slot takes no text");
+    assert_eq!(core.param_text(Param::Exposed(3), 0.25), "25 %", "an unused slot shows its position");
+    assert_eq!(core.param_from_text(Param::Exposed(3), "25 %"), Some(0.25), "and parses it back");
 }
 
 #[test]
@@ -211,4 +212,19 @@ fn every_parameter_shows_text_that_parses_back() {
             assert_eq!(core.param_text(param, back), text, "{}: `{text}` round trips", core.param_name(param));
         }
     }
+}
+
+/// A host restores every parameter it saved, the ones the patch leaves unused included (clap-validator's
+/// state-reproducibility tests randomise them all).
+#[test]
+fn a_project_restores_unused_exposed_slots_too() {
+    let first = PluginCore::new(Arc::new(SharedParams::default()));
+    first.params().set(Param::Exposed(0), 0.25);
+    first.params().set(Param::Exposed(10), 0.375);
+    let saved = first.save_state();
+    let mut second = PluginCore::new(Arc::new(SharedParams::default()));
+    second.load_state(&saved).expect("the state loads");
+    assert_eq!(second.params().get(Param::Exposed(0)), 0.25, "a used slot");
+    assert_eq!(second.params().get(Param::Exposed(10)), 0.375, "an unused slot");
+    assert_eq!(second.save_state(), saved, "saving again gives the same bytes");
 }

@@ -111,11 +111,13 @@ impl PluginCore {
     ///   same control (name, default and range: `ExposedParam::same_control`); otherwise (the sound
     ///   designer edited it) it takes the new default.
     ///
-    /// Unused slots go to 0. Main thread.
+    /// Unused slots hold a value too, as unused macros do, so a project's state reproduces every
+    /// parameter: they take `exposed_start[n]` (else 0) and keep theirs across a reload. Main thread.
     fn take_exposed(&mut self, exposed: Vec<ExposedParam>, exposed_start: Option<&[f32]>) {
         for n in 0..EXPOSED_COUNT {
             let position = match (exposed.get(n), exposed_start) {
-                (None, _) => 0.0,
+                (None, Some(start)) => start.get(n).copied().filter(|p| p.is_finite()).unwrap_or(0.0),
+                (None, None) => continue,
                 (Some(new), Some(start)) => {
                     start.get(n).copied().filter(|p| p.is_finite()).unwrap_or_else(|| new.default_position())
                 }
@@ -290,9 +292,7 @@ impl PluginCore {
             patch_source,
             macros: std::array::from_fn(|i| self.params.get(Param::Macro(i)) as f32),
             master_db: self.params.get(Param::Master) as f32,
-            exposed: (0..self.exposed.len().min(EXPOSED_COUNT))
-                .map(|n| self.params.get(Param::Exposed(n)) as f32)
-                .collect(),
+            exposed: (0..EXPOSED_COUNT).map(|n| self.params.get(Param::Exposed(n)) as f32).collect(),
         })
     }
 
