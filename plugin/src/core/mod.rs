@@ -197,6 +197,13 @@ impl PluginCore {
         &self.params
     }
 
+    /// The patch playing now: its source text (what the saved state embeds) and the label its diagnostics
+    /// use (the file's path, `<default patch>`, or a restored project's path). Updated when a reload is
+    /// polled, a file is loaded, state is restored or a rollback plays. Main thread; no file I/O.
+    pub fn source(&self) -> &PatchSource {
+        &self.source
+    }
+
     /// The patch file being played, if one was chosen.
     pub fn patch_path(&self) -> Option<&Path> {
         self.path.as_deref()
