@@ -238,8 +238,12 @@ impl EditorWindow {
 /// its path field and user patch list only.
 ///
 /// Each dialog runs on a thread of its own, so neither the host's main thread, the audio thread nor the
-/// window's thread waits for the user; the chosen path arrives through a channel. The thread is not
-/// joined: it ends when the user answers the dialog (closing the editor first leaves the answer unread).
+/// window's thread waits for the user; the chosen path arrives through a channel whose receiver the
+/// window's [`EditorState`] owns. The thread is not joined, because joining would block the host until
+/// the user answers: closing the editor drops the receiver, the dialog stays on screen, and its answer is
+/// dropped when the user gives it (a failed send, nothing else), which ends the thread. rfd offers no way
+/// to cancel a portal or zenity dialog from here, so such a thread may outlive the editor, though never
+/// the user's answer.
 pub fn file_dialog() -> Option<crate::FilePicker> {
     let session_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
         || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists());

@@ -271,3 +271,29 @@ fn turning_an_exposed_knob_sends_a_gesture_and_shows_the_value_in_its_unit() {
     harness.run();
     assert_eq!(harness.get_by_label("Cutoff").value().as_deref(), Some("849 Hz"));
 }
+
+#[test]
+fn closing_the_editor_with_the_file_dialog_open_is_safe_and_its_late_answer_goes_nowhere() {
+    use std::path::PathBuf;
+    use std::sync::mpsc::{Sender, channel};
+
+    let (started, starts) = channel::<Sender<Option<PathBuf>>>();
+    let mut harness = editor(default_snapshot());
+    harness.state_mut().set_file_picker(Box::new(move |_| {
+        let (answer, answered) = channel();
+        started.send(answer).unwrap();
+        answered
+    }));
+    harness.run();
+    harness.get_by_label("Open…").click();
+    harness.run();
+    let answer = starts.try_recv().expect("the dialog was started");
+    harness.get_by_label("Choosing a file…");
+
+    // The window closes while the user still looks at the dialog: nothing waits for it, nothing is loaded.
+    harness.state_mut().close();
+    assert_eq!(harness.state_mut().take_intents(), vec![]);
+    drop(harness);
+    // The dialog's thread answers later: the send fails quietly (the thread then ends on its own).
+    assert!(answer.send(Some("/home/me/pad.ron".into())).is_err(), "the closed editor's receiver is gone");
+}
