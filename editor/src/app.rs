@@ -1,5 +1,5 @@
-//! The editor window's state and panels: patch file (top), knobs (left), meters and keyboard (bottom),
-//! the patch graph (centre).
+//! The editor window's state and panels: patch file (top), macro and master knobs (left), meters and
+//! keyboard (bottom), the patch's exposed parameters (right, when it has any), the patch graph (centre).
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -118,6 +118,9 @@ impl EditorState {
         egui::Panel::top("patch").show(ui, |ui| self.patch_panel(ui));
         egui::Panel::left("controls").resizable(false).show(ui, |ui| self.controls_panel(ui));
         egui::Panel::bottom("play").resizable(false).show(ui, |ui| self.play_panel(ui));
+        if !self.snapshot.exposed.is_empty() {
+            egui::Panel::right("exposed").resizable(false).show(ui, |ui| self.exposed_panel(ui));
+        }
         egui::CentralPanel::default().show(ui, |ui| self.graph_panel(ui));
     }
 
@@ -230,6 +233,26 @@ impl EditorState {
         let position = (db - min) / (max - min);
         let text = format!("{db:.1} dB");
         self.knob(ui, EditorParam::Master, "Master", position, &text, true, |p| min + p * (max - min));
+    }
+
+    /// A knob for each parameter the patch exposes, two a row, scrolling when there are many. Each moves
+    /// its host parameter (a position 0..=1) and shows the value in the parameter's unit.
+    fn exposed_panel(&mut self, ui: &mut Ui) {
+        ui.label(RichText::new("Parameters").strong());
+        let exposed = self.snapshot.exposed.clone();
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            egui::Grid::new("exposed").spacing(Vec2::new(4.0, 4.0)).show(ui, |ui| {
+                for (n, e) in exposed.iter().enumerate() {
+                    let param = EditorParam::Exposed(n);
+                    let position = self.shown_value(param, e.position);
+                    let text = e.text(position);
+                    self.knob(ui, param, &e.param.name, position, &text, true, |p| p);
+                    if n % 2 == 1 {
+                        ui.end_row();
+                    }
+                }
+            });
+        });
     }
 
     /// The value a control shows: the dragged one while it is dragged, the snapshot's otherwise.

@@ -9,6 +9,9 @@ pub enum EditorParam {
     Macro(usize),
     /// Master volume; value in dB.
     Master,
+    /// The patch's exposed parameter in slot `n` (0-based, 0..16, the `n`-th entry of its `params:`
+    /// section); value is its control position 0..=1 (host id `101 + n`).
+    Exposed(usize),
 }
 
 /// One request from the editor. Produced on the editor's thread, carried out by the adapter on the
@@ -17,7 +20,8 @@ pub enum EditorParam {
 pub enum Intent {
     /// The user grabbed a control: tell the host a gesture on `param` begins (for automation recording).
     BeginGesture(EditorParam),
-    /// Set `param` to `value` (position 0..=1 for macros, dB for the master), inside a gesture.
+    /// Set `param` to `value` (position 0..=1 for macros and exposed parameters, dB for the master),
+    /// inside a gesture.
     SetParam(EditorParam, f64),
     /// The user let go of the control.
     EndGesture(EditorParam),

@@ -22,12 +22,16 @@ pub struct KnobResponse {
 }
 
 /// Draws a knob at position `value` (0..=1) labelled `label` with `value_text` under it. The accessible
-/// label is `label` and the accessible value the position, so tests and screen readers find it by name.
+/// label is `label`, the accessible numeric value the position and the accessible text value
+/// `value_text`, so tests and screen readers find it by name and read what it shows.
 pub fn knob(ui: &mut Ui, label: &str, value: f64, value_text: &str, enabled: bool) -> KnobResponse {
     let size = vec2(DIAMETER + 44.0, DIAMETER + 34.0);
     let sense = if enabled { Sense::drag() } else { Sense::hover() };
     let (rect, response) = ui.allocate_exact_size(size, sense);
-    response.widget_info(|| WidgetInfo::slider(enabled, value, label));
+    response.widget_info(|| WidgetInfo {
+        current_text_value: Some(value_text.to_string()),
+        ..WidgetInfo::slider(enabled, value, label)
+    });
     let mut changed = None;
     if response.dragged() {
         let delta = -response.drag_delta().y as f64 / DRAG_RANGE_POINTS as f64;

@@ -1,6 +1,6 @@
 //! Ferrule's plugin window: the patch as a graph, the patch file and its reload result (opened from a
-//! path field, the user patch folder or, where the desktop has one, a file dialog), eight macro knobs and
-//! the master volume, live meters (voices and their notes, CPU load, level, an oscilloscope, and a banner
+//! path field, the user patch folder or, where the desktop has one, a file dialog), eight macro knobs, the
+//! master volume and a knob for each parameter the patch exposes, live meters (voices and their notes, CPU load, level, an oscilloscope, and a banner
 //! while a runaway patch is muted) and an on-screen keyboard.
 //!
 //! The window is pure egui and knows nothing of plugin formats or threads. The plugin adapter feeds an
@@ -22,6 +22,6 @@ pub mod snapshot;
 pub use app::{EditorState, FilePicker};
 pub use graph::{GraphLayout, PlacedNode, PlacedRoute, PlacedWire, layout};
 pub use intent::{EditorParam, Intent};
-pub use snapshot::{MacroView, ReloadView, Snapshot};
+pub use snapshot::{ExposedView, MacroView, ReloadView, Snapshot};
 #[cfg(feature = "window")]
 pub mod window;

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use ferrule_engine::patch::ExposedParam;
+
 /// One macro knob's name and position.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MacroView {
@@ -12,6 +14,24 @@ pub struct MacroView {
     pub value: f64,
     /// Whether the patch uses it (an unused knob is greyed out).
     pub used: bool,
+}
+
+/// One of the patch's exposed parameters: what it is (name, unit, range) and where its control stands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExposedView {
+    /// The parameter as the patch declares it (its name, unit and range; its position ↔ value ↔ text
+    /// mapping is the one the host shows).
+    pub param: ExposedParam,
+    /// The control position 0..=1 (the host parameter's value).
+    pub position: f64,
+}
+
+impl ExposedView {
+    /// The value at control position `position` as the host shows it, in the parameter's unit
+    /// (`1200 Hz`, `0.35 s`, `0.60`).
+    pub fn text(&self, position: f64) -> String {
+        self.param.format(self.param.value(position as f32))
+    }
 }
 
 /// The result of the most recent reload of the watched patch file.
@@ -49,6 +69,8 @@ pub struct Snapshot {
     pub macros: Vec<MacroView>,
     /// Master volume in dB.
     pub master_db: f64,
+    /// The patch's exposed parameters, slot `n` being the `n`-th (only the slots the patch uses).
+    pub exposed: Vec<ExposedView>,
     /// Voices sounding now (every source: host, MIDI, the on-screen keyboard).
     pub voices: usize,
     /// Keys sounding now, lowest first (lit on the on-screen keyboard and listed by name).
@@ -83,6 +105,7 @@ impl Default for Snapshot {
                 .map(|i| MacroView { name: format!("Macro {} (unused)", i + 1), value: 0.0, used: false })
                 .collect(),
             master_db: 0.0,
+            exposed: Vec::new(),
             voices: 0,
             active_notes: Vec::new(),
             cpu_load: 0.0,

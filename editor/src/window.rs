@@ -238,8 +238,14 @@ impl EditorWindow {
 /// its path field and user patch list only.
 ///
 /// Each dialog runs on a thread of its own, so neither the host's main thread, the audio thread nor the
-/// window's thread waits for the user; the chosen path arrives through a channel. The thread is not
-/// joined: it ends when the user answers the dialog (closing the editor first leaves the answer unread).
+/// window's thread waits for the user; the chosen path arrives through a channel whose receiver the
+/// window's [`EditorState`] owns. The thread is not joined, because joining would block the host until
+/// the user answers: closing the editor drops the receiver, the dialog stays on screen, and its answer is
+/// dropped when the user gives it (a failed send, nothing else), which ends the thread. rfd offers no way
+/// to cancel a portal or zenity dialog from here, so such a thread may outlive the editor, and even the
+/// plugin instance: starting one therefore keeps the plugin's library loaded for the rest of the process
+/// ([`keep_library_loaded`]), so a host that unloads the plugin meanwhile cannot pull the thread's code
+/// from under it.
 pub fn file_dialog() -> Option<crate::FilePicker> {
     let session_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
         || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists());
@@ -250,6 +256,7 @@ pub fn file_dialog() -> Option<crate::FilePicker> {
     }
     Some(Box::new(|start: Option<std::path::PathBuf>| {
         let (answer, answered) = channel();
+        keep_library_loaded();
         let spawned = std::thread::Builder::new().name("ferrule file dialog".into()).spawn(move || {
             let mut dialog =
                 rfd::FileDialog::new().set_title("Open a Ferrule patch").add_filter("Ferrule patch", &["ron"]);
@@ -262,6 +269,29 @@ pub fn file_dialog() -> Option<crate::FilePicker> {
         drop(spawned);
         answered
     }))
+}
+
+/// Keeps the shared library this code is linked into (the plugin's `.so`) mapped until the process
+/// ends, from the first call on: a later `dlclose` by the host leaves it loaded. For threads that are
+/// not joined ([`file_dialog`]'s), which may run after the host unloaded the plugin. glibc's
+/// `RTLD_NOLOAD | RTLD_NODELETE` marks the already loaded library so (and the handle it returns is never
+/// closed); a failure leaves things as they were. Costs one `dladdr` and one `dlopen` per process. Any
+/// thread but audio.
+fn keep_library_loaded() {
+    static KEPT: std::sync::Once = std::sync::Once::new();
+    KEPT.call_once(|| {
+        let here = keep_library_loaded as fn() as *const libc::c_void;
+        // SAFETY: `dladdr` reads the address of this function and fills `info` with the path of the object
+        // holding it (a string owned by the loader, valid while that object is loaded, which it is);
+        // `dlopen` with `RTLD_NOLOAD` loads nothing new: it marks that already loaded object and returns a
+        // handle to it, deliberately never closed.
+        unsafe {
+            let mut info: libc::Dl_info = std::mem::zeroed();
+            if libc::dladdr(here, &mut info) != 0 && !info.dli_fname.is_null() {
+                let _ = libc::dlopen(info.dli_fname, libc::RTLD_NOW | libc::RTLD_NOLOAD | libc::RTLD_NODELETE);
+            }
+        }
+    });
 }
 
 fn baseview_error(e: baseview::Error) -> WindowError {

@@ -6,7 +6,7 @@ mod common;
 use common::{default_snapshot, editor, move_to, press, release};
 use egui::vec2;
 use egui_kittest::kittest::Queryable;
-use ferrule_editor::{EditorParam, Intent, ReloadView, Snapshot};
+use ferrule_editor::{EditorParam, ExposedView, Intent, ReloadView, Snapshot};
 
 #[test]
 fn turning_a_macro_knob_sends_a_gesture_with_the_new_value() {
@@ -213,4 +213,87 @@ fn the_open_button_shows_the_file_dialog_and_loads_the_chosen_file() {
     harness.run();
     assert_eq!(harness.state_mut().take_intents(), vec![]);
     assert!(harness.query_by_label("Choosing a file…").is_none());
+}
+
+/// The default patch's snapshot with its exposed parameters (Cutoff 60 Hz..12 kHz, Sub level, Vibrato
+/// rate) at their defaults, as the plugin publishes them.
+fn exposed_snapshot() -> Snapshot {
+    let source = ferrule_engine::PatchSource { path: "<default patch>".into(), text: common::DEFAULT_PATCH.into() };
+    let exposed = ferrule_engine::patch::exposed_params(&source).expect("the default patch validates");
+    Snapshot {
+        exposed: exposed
+            .into_iter()
+            .map(|param| ExposedView { position: param.default_position() as f64, param })
+            .collect(),
+        ..default_snapshot()
+    }
+}
+
+#[test]
+fn turning_an_exposed_knob_sends_a_gesture_and_shows_the_value_in_its_unit() {
+    let harness = editor(default_snapshot());
+    assert!(harness.query_by_label("Parameters").is_none(), "no panel for a patch without exposed parameters");
+
+    let mut harness = editor(exposed_snapshot());
+    harness.get_by_label("Parameters");
+    let cutoff = harness.get_by_label("Cutoff");
+    assert_eq!(cutoff.value().as_deref(), Some("900 Hz"), "the file's value, in its unit");
+    assert_eq!(harness.get_by_label("Sub level").value().as_deref(), Some("0.25"));
+    assert_eq!(harness.query_all_by_role(egui::accesskit::Role::Slider).count(), 8 + 1 + 3, "only used slots");
+
+    let at = cutoff.rect().center();
+    press(&mut harness, at);
+    move_to(&mut harness, at - vec2(0.0, 25.0));
+    move_to(&mut harness, at - vec2(0.0, 50.0));
+    release(&mut harness, at - vec2(0.0, 50.0));
+    let intents = harness.state_mut().take_intents();
+    let cutoff = EditorParam::Exposed(0);
+    assert_eq!(intents.first(), Some(&Intent::BeginGesture(cutoff)), "{intents:?}");
+    assert_eq!(intents.last(), Some(&Intent::EndGesture(cutoff)), "{intents:?}");
+    let values: Vec<f64> = intents
+        .iter()
+        .filter_map(|i| match i {
+            Intent::SetParam(p, v) if *p == cutoff => Some(*v),
+            Intent::SetParam(p, _) => panic!("{p:?} moved too: {intents:?}"),
+            _ => None,
+        })
+        .collect();
+    // 50 points up is a quarter of the 200-point sweep, from the default's position.
+    let start = harness.state().snapshot().exposed[0].position;
+    let last = *values.last().expect("a value change");
+    assert!((last - (start + 0.25)).abs() < 0.02, "a quarter turn up from {start}: {last}");
+
+    // The host's answer arrives in the next snapshot: the knob shows it in hertz (the middle of a
+    // logarithmic 60 Hz..12 kHz control is their geometric mean, 849 Hz).
+    let mut moved = exposed_snapshot();
+    moved.exposed[0].position = 0.5;
+    harness.state_mut().set_snapshot(moved);
+    harness.run();
+    assert_eq!(harness.get_by_label("Cutoff").value().as_deref(), Some("849 Hz"));
+}
+
+#[test]
+fn closing_the_editor_with_the_file_dialog_open_is_safe_and_its_late_answer_goes_nowhere() {
+    use std::path::PathBuf;
+    use std::sync::mpsc::{Sender, channel};
+
+    let (started, starts) = channel::<Sender<Option<PathBuf>>>();
+    let mut harness = editor(default_snapshot());
+    harness.state_mut().set_file_picker(Box::new(move |_| {
+        let (answer, answered) = channel();
+        started.send(answer).unwrap();
+        answered
+    }));
+    harness.run();
+    harness.get_by_label("Open…").click();
+    harness.run();
+    let answer = starts.try_recv().expect("the dialog was started");
+    harness.get_by_label("Choosing a file…");
+
+    // The window closes while the user still looks at the dialog: nothing waits for it, nothing is loaded.
+    harness.state_mut().close();
+    assert_eq!(harness.state_mut().take_intents(), vec![]);
+    drop(harness);
+    // The dialog's thread answers later: the send fails quietly (the thread then ends on its own).
+    assert!(answer.send(Some("/home/me/pad.ron".into())).is_err(), "the closed editor's receiver is gone");
 }

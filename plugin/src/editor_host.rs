@@ -14,11 +14,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ferrule_editor::window::{EditorLink, Waker};
-use ferrule_editor::{EditorParam, Intent, MacroView, ReloadView, Snapshot};
+use ferrule_editor::{EditorParam, ExposedView, Intent, MacroView, ReloadView, Snapshot};
 use ferrule_engine::EventKind;
 use ferrule_reload::ReloadEvent;
 
-use crate::core::{AudioCore, DEFAULT_PATCH, DEFAULT_PATCH_LABEL, MACRO_COUNT, Meters, NoteTag, Param, PluginCore};
+use crate::core::{AudioCore, MACRO_COUNT, Meters, NoteTag, Param, PluginCore};
 
 /// How many editor events fit between two audio blocks. A full ring drops the newest event (a note
 /// or gesture the user can repeat); it never blocks.
@@ -235,6 +235,7 @@ fn param(p: EditorParam) -> Param {
     match p {
         EditorParam::Macro(i) => Param::Macro(i),
         EditorParam::Master => Param::Master,
+        EditorParam::Exposed(n) => Param::Exposed(n),
     }
 }
 
@@ -248,14 +249,9 @@ fn utc_now() -> String {
 /// [`EditorHost::publish`] adds). Main thread.
 fn snapshot(core: &PluginCore, meters: &Meters, held: &[u8]) -> Snapshot {
     let status = core.reload_status();
-    let (patch_text, patch_label) = match (&status, core.patch_path()) {
-        (Some(s), _) if s.last_good.is_some() => {
-            let good = s.last_good.clone().expect("checked");
-            (good.text, good.path)
-        }
-        (_, Some(path)) => (std::fs::read_to_string(path).unwrap_or_default(), path.display().to_string()),
-        (_, None) => (DEFAULT_PATCH.to_string(), DEFAULT_PATCH_LABEL.to_string()),
-    };
+    // What plays, as the core holds it: never the file on disk, which may have changed since a project
+    // was restored (and reading it on every tick would be file I/O on the host's main thread).
+    let playing = core.source();
     let reload = status.as_ref().and_then(|s| s.last_event.as_ref()).map(|event| ReloadView {
         time: String::new(),
         ok: matches!(event, ReloadEvent::Reloaded(_)),
@@ -270,8 +266,8 @@ fn snapshot(core: &PluginCore, meters: &Meters, held: &[u8]) -> Snapshot {
     let scope_rate = meters.read_scope(&mut scope);
     Snapshot {
         patch_path: core.patch_path().map(PathBuf::from),
-        patch_text,
-        patch_label,
+        patch_text: playing.text.clone(),
+        patch_label: playing.path.clone(),
         reload,
         diagnostics: core.last_error().map(|e| e.lines().map(str::to_string).collect()).unwrap_or_default(),
         can_rollback: status.as_ref().is_some_and(|s| s.last_good.is_some()) && core.last_error().is_some(),
@@ -284,6 +280,12 @@ fn snapshot(core: &PluginCore, meters: &Meters, held: &[u8]) -> Snapshot {
             })
             .collect(),
         master_db: core.params().get(Param::Master),
+        exposed: core
+            .exposed()
+            .iter()
+            .enumerate()
+            .map(|(n, e)| ExposedView { param: e.clone(), position: core.params().get(Param::Exposed(n)) })
+            .collect(),
         voices: reading.voices as usize,
         active_notes: {
             // The engine's sounding keys, and the on-screen keyboard's until its note reaches the engine.
@@ -305,7 +307,7 @@ fn snapshot(core: &PluginCore, meters: &Meters, held: &[u8]) -> Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::SharedParams;
+    use crate::core::{DEFAULT_PATCH, DEFAULT_PATCH_LABEL, SharedParams};
     use ferrule_tests::alloc_trap::count_allocations;
 
     // Counts allocations inside `count_allocations` for this test binary (the plugin's unit tests).
@@ -383,6 +385,35 @@ mod tests {
     }
 
     #[test]
+    fn an_exposed_knob_moves_its_host_parameter_and_the_snapshot_shows_it_in_its_unit() {
+        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+        let meters = Meters::default();
+        let gui = EditorHost::default();
+        let shown = snapshot(&core, &meters, &[]);
+        let names: Vec<&str> = shown.exposed.iter().map(|e| e.param.name.as_str()).collect();
+        assert_eq!(names, ["Cutoff", "Sub level", "Vibrato rate"], "the default patch's used slots only");
+        assert_eq!(shown.exposed[0].text(shown.exposed[0].position), "900 Hz", "the file's cutoff");
+
+        let cutoff = EditorParam::Exposed(0);
+        gui.link.post(vec![Intent::BeginGesture(cutoff), Intent::SetParam(cutoff, 0.5), Intent::EndGesture(cutoff)]);
+        let tick = gui.tick(&mut core, &meters, false);
+        assert_eq!(
+            tick.params,
+            [
+                GuiEvent::Gesture { id: 101, begin: true },
+                GuiEvent::Value { id: 101, value: 0.5 },
+                GuiEvent::Gesture { id: 101, begin: false },
+            ],
+            "the gesture reaches the host as parameter 101"
+        );
+        assert_eq!(core.params().get(Param::Exposed(0)), 0.5);
+        let shown = snapshot(&core, &meters, &[]);
+        let text = shown.exposed[0].text(shown.exposed[0].position);
+        assert_eq!(text, "849 Hz", "the middle of 60 Hz..12 kHz, logarithmic");
+        assert_eq!(text, core.param_text(Param::Exposed(0), 0.5), "the editor shows what the host shows");
+    }
+
+    #[test]
     fn a_bad_file_from_the_editor_keeps_the_patch_and_shows_the_error() {
         let mut core = PluginCore::new(Arc::new(SharedParams::default()));
         let gui = EditorHost::default();
@@ -392,5 +423,29 @@ mod tests {
         assert!(shown.diagnostics[0].starts_with("/nonexistent/patch.ron: error:"), "{:?}", shown.diagnostics);
         assert_eq!(shown.patch_label, DEFAULT_PATCH_LABEL, "the default patch plays on and is drawn");
         assert_eq!(shown.macros[0].name, "Brightness");
+    }
+
+    #[test]
+    fn after_a_project_is_restored_the_editor_draws_the_patch_that_plays_not_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("song.ron");
+        let saved = DEFAULT_PATCH.replace("\"Cutoff\"", "\"Tone\"");
+        std::fs::write(&path, &saved).unwrap();
+        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+        core.load_patch_file(&path).unwrap();
+        let state = core.save_state();
+        // The file changes after the project was saved; the project plays what it embeds.
+        std::fs::write(&path, DEFAULT_PATCH.replace("\"Cutoff\"", "\"Changed on disk\"")).unwrap();
+        let mut restored = PluginCore::new(Arc::new(SharedParams::default()));
+        restored.load_state(&state).unwrap();
+        assert!(restored.reload_status().is_none(), "a restored project does not watch the file");
+
+        let shown = snapshot(&restored, &Meters::default(), &[]);
+        assert_eq!(shown.patch_text, saved, "the embedded source is drawn");
+        assert_eq!(shown.patch_label, path.display().to_string());
+        assert_eq!(shown.exposed[0].param.name, "Tone");
+        // Nothing is read from disk: a file gone meanwhile changes nothing.
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(snapshot(&restored, &Meters::default(), &[]).patch_text, saved);
     }
 }

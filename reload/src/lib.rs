@@ -2,7 +2,8 @@
 //! engine, and publish what happened for the plugin, the editor and the `ferrule play` command to poll.
 //!
 //! - [`Reloader`] owns the file watcher and the reload thread. Start it with [`Reloader::watch`]; poll
-//!   [`Reloader::poll`] (or read [`Reloader::status`]) from any thread but the audio thread.
+//!   [`Reloader::poll`] (or read [`Reloader::status`]) from any thread but the audio thread, or be told
+//!   when there is something to poll through [`ReloadOptions::on_event`].
 //! - [`EngineSlot`] is the engine's control side, shared by the reload thread and its owner, so both can
 //!   submit schedules. The audio thread never sees it: it only takes schedules from the engine's ring.
 //! - [`ReloadEvent`] is what a save did: a new patch playing, a broken save (diagnostics as
@@ -34,5 +35,5 @@ mod slot;
 mod watch;
 
 pub use event::{Failed, ReloadEvent, Reloaded, Status};
-pub use reloader::{ReloadOptions, Reloader, WatchError};
+pub use reloader::{OnEvent, ReloadOptions, Reloader, WatchError};
 pub use slot::{EngineSlot, SubmitError, Target};

@@ -13,22 +13,41 @@ use crate::event::{Failed, ReloadEvent, Reloaded, Status};
 use crate::slot::{EngineSlot, SubmitError};
 use crate::watch::{self, Wake, Watcher};
 
+/// Called on the reload thread right after each [`ReloadEvent`] is published (so a [`Reloader::poll`]
+/// made from inside it, or after it, sees the event). Must be cheap and must not block: a plugin asks its
+/// host for a main-thread callback here (CLAP's `request_callback`), and polls in that callback.
+pub type OnEvent = Arc<dyn Fn() + Send + Sync>;
+
 /// How a [`Reloader`] behaves.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ReloadOptions {
     /// Quiet time after the last file-system event of a burst before the file is read. Short enough that a
     /// save is heard within a few tens of milliseconds, long enough to merge an editor's write-rename-chmod.
     pub debounce: Duration,
     /// Settings to check a save with while no engine is attached to the slot.
     pub detached_settings: CompileSettings,
+    /// Told about each event as it is published, so an owner without a timer need not poll on the
+    /// off chance (see [`OnEvent`]). `None`: the owner polls.
+    pub on_event: Option<OnEvent>,
+}
+
+impl std::fmt::Debug for ReloadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReloadOptions")
+            .field("debounce", &self.debounce)
+            .field("detached_settings", &self.detached_settings)
+            .field("on_event", &self.on_event.as_ref().map(|_| "Fn()"))
+            .finish()
+    }
 }
 
 impl Default for ReloadOptions {
-    /// A 20 ms debounce; detached saves checked at 48 kHz with 512-frame blocks.
+    /// A 20 ms debounce; detached saves checked at 48 kHz with 512-frame blocks; no event callback.
     fn default() -> Self {
         ReloadOptions {
             debounce: Duration::from_millis(20),
             detached_settings: CompileSettings { sample_rate: 48_000.0, max_block: 512, polyphony: None },
+            on_event: None,
         }
     }
 }
@@ -266,7 +285,8 @@ impl Worker {
         self.status.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records `event` in the status snapshot, then queues it for [`Reloader::poll`].
+    /// Records `event` in the status snapshot, queues it for [`Reloader::poll`], then calls the owner's
+    /// [`ReloadOptions::on_event`].
     fn send(&mut self, event: ReloadEvent) {
         {
             let mut status = self.status();
@@ -282,5 +302,8 @@ impl Worker {
         }
         // The owner may have stopped polling; the event stays in the status snapshot regardless.
         let _ = self.publish.send(event);
+        if let Some(on_event) = &self.options.on_event {
+            on_event();
+        }
     }
 }

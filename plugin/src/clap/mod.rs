@@ -9,7 +9,6 @@ use std::ffi::{CStr, CString};
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
 use std::sync::Arc;
-use std::time::Duration;
 
 use clack_extensions::audio_ports::{
     AudioPortFlags, AudioPortInfo, AudioPortInfoWriter, AudioPortType, PluginAudioPorts, PluginAudioPortsImpl,
@@ -43,7 +42,7 @@ use crate::core::params::PARAM_IDS;
 use crate::core::{AudioCore, NoteTag, Param, PluginCore, SharedParams};
 use crate::editor_host::{GuiEvent, play_editor_events};
 use crate::midi;
-use wake::{Pump, Wake};
+use wake::Wake;
 use window::ClapGui;
 
 /// Ferrule as a CLAP plugin.
@@ -84,15 +83,17 @@ impl DefaultPluginFactory for FerruleClap {
         host: HostMainThreadHandle<'a>,
         shared: &'a ClapShared,
     ) -> Result<ClapMainThread<'a>, PluginError> {
-        let core = crate::guard(|| PluginCore::new(shared.params.clone()))
+        let mut core = crate::guard(|| PluginCore::new(shared.params.clone()))
             .ok_or(PluginError::Message("Ferrule failed to start"))?;
         // A main-thread tick brings hot-reload results to the host; hosts without timers still get them
         // through `on_main_thread` whenever the plugin asks for a callback.
         let timer =
             host.get_extension::<HostTimer>().and_then(|timer| timer.register_timer(&host, RELOAD_POLL_MS).ok());
-        // SAFETY: the wake's holders (the editor window, the pump) are closed and joined in `drop`, before
-        // the host destroys the instance.
+        // SAFETY: the wake's holders (the editor window, the core's reload thread) are closed and joined
+        // in `drop`, before the host destroys the instance.
         let wake = timer.is_none().then(|| unsafe { wake::host_wake(host.shared()) });
+        // Without a timer, the reload thread asks for the callback exactly when it has a result.
+        core.set_reload_notify(wake.clone());
         Ok(ClapMainThread {
             host,
             shared,
@@ -102,7 +103,6 @@ impl DefaultPluginFactory for FerruleClap {
             restart_requested: Cell::new(false),
             gui: ClapGui::new(wake.clone()),
             wake,
-            pump: RefCell::new(None),
         })
     }
 }
@@ -132,11 +132,9 @@ pub struct ClapMainThread<'a> {
     restart_requested: Cell<bool>,
     /// The editor window and its link to the instrument.
     gui: ClapGui,
-    /// Asks the host for an `on_main_thread` call; only on hosts without timers (see [`wake`]).
+    /// Asks the host for an `on_main_thread` call; only on hosts without timers (see [`wake`]). The
+    /// editor window and the core's reload thread hold copies.
     wake: Option<Wake>,
-    /// Wakes the main thread every [`RELOAD_POLL_MS`] while a patch file is watched on a host without
-    /// timers.
-    pump: RefCell<Option<Pump>>,
 }
 
 impl ClapMainThread<'_> {
@@ -166,7 +164,6 @@ impl ClapMainThread<'_> {
         if reloaded && let Some(params) = self.host.get_extension::<HostParams>() {
             params.rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);
         }
-        self.update_pump(&core);
         drop(core);
         self.announce_latency();
     }
@@ -177,19 +174,6 @@ impl ClapMainThread<'_> {
         let current = self.core.borrow().latency();
         if self.latency.get().is_some_and(|told| told != current) && !self.restart_requested.replace(true) {
             self.host.request_restart();
-        }
-    }
-
-    /// On a host without timers, keeps a pump asking for main-thread callbacks exactly while a patch file
-    /// is watched (its reload results wait for `poll`). Main thread.
-    fn update_pump(&self, core: &PluginCore) {
-        let Some(wake) = &self.wake else { return };
-        let mut pump = self.pump.borrow_mut();
-        match (core.is_watching(), pump.is_some()) {
-            // A pump that cannot start leaves the editor's own wake-ups; nothing else to do.
-            (true, false) => *pump = Pump::start(wake.clone(), Duration::from_millis(RELOAD_POLL_MS.into())).ok(),
-            (false, true) => *pump = None,
-            _ => {}
         }
     }
 }
@@ -214,9 +198,10 @@ impl<'a> PluginMainThread<'a, ClapShared> for ClapMainThread<'a> {
 
 impl Drop for ClapMainThread<'_> {
     fn drop(&mut self) {
-        // Every thread that may ask the host for a callback stops here, while the host handle is valid.
+        // Every thread that may ask the host for a callback stops here, while the host handle is valid:
+        // the editor window, and the reload thread (dropping the watch joins it).
         self.gui.close();
-        self.pump.get_mut().take();
+        self.core.get_mut().stop_watching();
         if let (Some(id), Some(timer)) = (self.timer, self.host.get_extension::<HostTimer>()) {
             let _ = timer.unregister_timer(&self.host, id);
         }

@@ -53,6 +53,8 @@ pub struct PluginCore {
     /// A project patch that did not compile when its state was loaded (text and path): kept so the next
     /// save writes it back instead of losing it, until another patch plays.
     unplayable: Option<(String, Option<String>)>,
+    /// Called on the reload thread after each reload event (see [`PluginCore::set_reload_notify`]).
+    reload_notify: Option<ferrule_reload::OnEvent>,
 }
 
 impl PluginCore {
@@ -73,6 +75,7 @@ impl PluginCore {
             watch: None,
             latency: 0,
             unplayable: None,
+            reload_notify: None,
         };
         core.adopt(&schedule, true, Some(&[]));
         core.params.set(Param::Master, 0.0);
@@ -198,6 +201,23 @@ impl PluginCore {
     /// The shared parameter values.
     pub fn params(&self) -> &Arc<SharedParams> {
         &self.params
+    }
+
+    /// The patch playing now: its source text (what the saved state embeds) and the label its diagnostics
+    /// use (the file's path, `<default patch>`, or a restored project's path). Updated when a reload is
+    /// polled, a file is loaded, state is restored or a rollback plays. Main thread; no file I/O.
+    pub fn source(&self) -> &PatchSource {
+        &self.source
+    }
+
+    /// Asks the reload thread to call `notify` after each reload event of every patch file watched from
+    /// now on, so the adapter can ask its host for a main-thread callback and then call
+    /// [`PluginCore::poll_reload`] (a CLAP host without timers). `None`: the adapter polls on a timer.
+    /// `notify` runs on the reload thread and must be cheap and thread-safe; a watch's reload thread stops
+    /// calling it when the watch stops (another file, a restored state, [`PluginCore::stop_watching`], this
+    /// core dropped) and is joined then. Main thread.
+    pub fn set_reload_notify(&mut self, notify: Option<ferrule_reload::OnEvent>) {
+        self.reload_notify = notify;
     }
 
     /// The patch file being played, if one was chosen.

@@ -2,7 +2,8 @@
 //! on the reload thread (never the host's main or audio thread) and handed straight to the engine, so the
 //! new sound does not wait for the host's timer. The adapter polls [`PluginCore::poll_reload`] from its
 //! main-thread timer (CLAP: the timer-support extension, or `on_main_thread` after a callback request)
-//! to bring the core's view (source for the state, macro names, latency, error text) up to date.
+//! to bring the core's view (source for the state, macro names, latency, error text) up to date; an
+//! adapter without a timer is told when there is something to poll ([`PluginCore::set_reload_notify`]).
 
 use ferrule_reload::{ReloadOptions, Reloader};
 
@@ -17,11 +18,21 @@ impl PluginCore {
     pub(super) fn start_watching(&mut self) {
         self.watch = None; // Stop the old watch first: only one reload thread submits at a time.
         let Some(path) = self.path.clone() else { return };
-        let options = ReloadOptions { detached_settings: CHECK_SETTINGS, ..ReloadOptions::default() };
+        let options = ReloadOptions {
+            detached_settings: CHECK_SETTINGS,
+            on_event: self.reload_notify.clone(),
+            ..ReloadOptions::default()
+        };
         match Reloader::watch(&path, self.slot.clone(), Some(self.source.clone()), options) {
             Ok(reloader) => self.watch = Some(reloader),
             Err(e) => self.last_error = Some(e.to_string()),
         }
+    }
+
+    /// Stops watching the patch file and joins the reload thread (so the [`PluginCore::set_reload_notify`]
+    /// callback is never called again); the patch plays on. Main thread.
+    pub fn stop_watching(&mut self) {
+        self.watch = None;
     }
 
     /// The next thing that happened to the watched patch file, applied to the core, or `None`. Call from
