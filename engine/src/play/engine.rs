@@ -611,8 +611,10 @@ fn mix_group(
 ) -> (LaneMask, Lanes) {
     let out_l = &s.buffers[s.output[0] as usize * CHUNK..][..len];
     let out_r = &s.buffers[s.output[1] as usize * CHUNK..][..len];
+    // A mono patch's voice output is one buffer for both sides: check it and sum its lanes once.
+    let mono = s.output[0] == s.output[1];
     let mut check = [0.0f32; LANES];
-    for frame in out_l.iter().chain(out_r.iter()) {
+    for frame in out_l.iter().chain(out_r.iter().take(if mono { 0 } else { len })) {
         for l in 0..LANES {
             check[l] += frame[l] * 0.0;
         }
@@ -627,10 +629,25 @@ fn mix_group(
     }
     let step: Lanes = std::array::from_fn(|l| if finite.contains(l) { step[l] } else { 0.0 });
     let (mut pan_l, mut pan_r) = (pan.start[0], pan.start[1]);
+    let len = len.min(CHUNK);
+    if step.iter().chain(pan.step.iter().flatten()).all(|&s| s == 0.0) {
+        // Steady voices (no fade, volume and pan still; almost every period): one weight per lane for the
+        // whole period, the same products the per-frame ramps below would give, without computing them.
+        let w_l: Lanes = std::array::from_fn(|l| g[l].max(0.0) * pan_l[l]);
+        let w_r: Lanes = std::array::from_fn(|l| g[l].max(0.0) * pan_r[l]);
+        let once = mono && w_l == w_r;
+        for i in 0..len {
+            let sum_l = sum_lanes(&std::array::from_fn(|l| w_l[l] * out_l[i][l]));
+            let sum_r = if once { sum_l } else { sum_lanes(&std::array::from_fn(|l| w_r[l] * out_r[i][l])) };
+            let c = curve.map_or(1.0, |c| c[i]);
+            left[i] += sum_l * c;
+            right[i] += sum_r * c;
+        }
+        return (finite, g.map(|g| g.max(0.0)));
+    }
     // Three passes, each a loop over the lanes that vectorises: every frame's gain per lane (voice gain times
     // pan), times the voice's output, then the sum across the lanes as a tree (a lane-by-lane running sum is a
     // chain of dependent scalar adds, and fusing the passes made the compiler do the products lane by lane).
-    let len = len.min(CHUNK);
     let (mut wet_l, mut wet_r) = ([[0.0f32; LANES]; CHUNK], [[0.0f32; LANES]; CHUNK]);
     for i in 0..len {
         for l in 0..LANES {
