@@ -208,7 +208,7 @@ impl Lfo {
                 }
             }
             let from = if last_only { n.saturating_sub(1) } else { 0 };
-            self.shapes::<false>(&mut out[..n], from, &at, &depth, &[[[0.0; LANES]; 2]; 0], &r.weight);
+            self.shapes::<false>(&mut out[from..n], &at[from..n], &depth[from..n], &[], &r.weight);
         } else {
             // Each frame's pair of random values (this cycle's and the next), and a window of the current
             // cycle's value and the two after it, moved on at each wrap.
@@ -242,7 +242,7 @@ impl Lfo {
                 }
             }
             let from = if last_only { n.saturating_sub(1) } else { 0 };
-            self.shapes::<true>(&mut out[..n], from, &at, &depth, &pair[..n], &r.weight);
+            self.shapes::<true>(&mut out[from..n], &at[from..n], &depth[from..n], &pair[from..n], &r.weight);
         }
         self.phase = phase;
         self.cycle = cycle;
@@ -250,20 +250,18 @@ impl Lfo {
         self.fade = fade;
     }
 
-    /// The f32 pass of [`Lfo::run`]: frames `from..` of `out`, each the shape value at position `at` (cycles,
-    /// `0..1`) times the fade `depth`; `pair` holds the random values when `RANDOM`. Audio thread.
+    /// The f32 pass of [`Lfo::run`]: each frame of `out` the shape value at position `at` (cycles, `0..1`)
+    /// times the fade `depth` of the same frame; `pair` holds the random values when `RANDOM`. Audio thread.
     #[inline(always)]
     fn shapes<const RANDOM: bool>(
         &self,
         out: &mut [Lanes],
-        from: usize,
-        at: &[Lanes; MAX_CHUNK],
-        depth: &[Lanes; MAX_CHUNK],
+        at: &[Lanes],
+        depth: &[Lanes],
         pair: &[[Lanes; 2]],
         w: &[[f32; LANES]; SHAPE_COUNT],
     ) {
-        for (i, frame) in out.iter_mut().enumerate().skip(from) {
-            let (t, g) = (at[i], depth[i]);
+        for (i, ((frame, &t), &g)) in out.iter_mut().zip(at).zip(depth).enumerate() {
             let mut y: Lanes = [0.0; LANES];
             for l in 0..LANES {
                 let t = t[l];
@@ -283,6 +281,16 @@ impl Lfo {
             *frame = y;
         }
     }
+}
+
+/// `x.rem_euclid(1.0)` without the libm `fmod` call it is (once per lane and call, the LFO's largest cost
+/// when it runs at control rate): `x` minus its integer part, exact like `fmod`, plus 1 when negative. `x`
+/// is a phase parameter (within 0..=1, so far inside the range where truncation through `i64` is exact); NaN
+/// stays NaN. Audio thread.
+#[inline(always)]
+fn fraction(x: f64) -> f64 {
+    let r = x - x as i64 as f64;
+    if r < 0.0 { r + 1.0 } else { r }
 }
 
 /// The whole cycles in a phase sum `x` (`0 ≤ x`, a few cycles at most), as f64 and as a count: `floor` without
@@ -348,7 +356,7 @@ impl NodeKind for Lfo {
             };
             // 0.45·fs keeps one step under half a cycle.
             target[l] = hz.min(0.45 * fs) * inv_sr;
-            let start = (start_phase[l] as f64).rem_euclid(1.0);
+            let start = fraction(start_phase[l] as f64);
             // NaN, and a remainder that rounded up to 1, mean 0.
             let start = if start < 1.0 { start } else { 0.0 };
             if global {
