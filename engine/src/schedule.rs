@@ -139,6 +139,7 @@ pub(crate) enum Op {
     /// Run a node.
     Node {
         node: u32,
+        /// Where each input port reads; ports the kind does not declare are always [`Input::None`].
         inputs: [Input; MAX_INPUTS],
         outputs: [BufferId; MAX_OUTPUTS],
         output_count: u8,
