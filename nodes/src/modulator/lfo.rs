@@ -165,10 +165,10 @@ impl Lfo {
         // Two passes, so that each lane loop has one float width and vectorises: first the f64 phase walk,
         // writing each frame's position in the cycle (and the fade, and the random pair) as f32; then the f32
         // shapes (`shapes`).
-        let mut at = [[0.0f32; LANES]; MAX_CHUNK];
-        let mut depth = [[0.0f32; LANES]; MAX_CHUNK];
         if !RANDOM {
             if last_only && n > 0 {
+                // One frame's position and fade, not a chunk's (zeroing those arrays cost more than this path).
+                let (mut at, mut depth) = ([0.0f32; LANES], [0.0f32; LANES]);
                 // Only the last frame is read: the phase after `k` frames in closed form, the increment ramping
                 // linearly (`k·inc + step·k(k+1)/2`), instead of a walk frame by frame. Not bit-identical to the
                 // walk (the sums round differently, by about 1e-16 of a cycle) but far below anything a route
@@ -177,8 +177,8 @@ impl Lfo {
                 for l in 0..LANES {
                     let before = phase[l] + (last * inc[l] + r.step[l] * (last * (last + 1.0) * 0.5));
                     let pos = before - whole(before).0 + r.offset[l];
-                    at[n - 1][l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
-                    depth[n - 1][l] = (fade[l] + last * r.fade_step[l]).min(1.0) as f32;
+                    at[l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
+                    depth[l] = (fade[l] + last * r.fade_step[l]).min(1.0) as f32;
                     let total = phase[l] + (all * inc[l] + r.step[l] * (all * (all + 1.0) * 0.5));
                     let (wraps, count) = whole(total);
                     phase[l] = total - wraps;
@@ -186,7 +186,10 @@ impl Lfo {
                     inc[l] += all * r.step[l];
                     fade[l] = (fade[l] + all * r.fade_step[l]).min(1.0);
                 }
+                self.shapes::<false>(&mut out[n - 1..n], &[at], &[depth], &[], &r.weight);
             } else {
+                let mut at = [[0.0f32; LANES]; MAX_CHUNK];
+                let mut depth = [[0.0f32; LANES]; MAX_CHUNK];
                 // Wraps are counted in f64 and added to the cycle index after the loop, so that the loop is f64
                 // arithmetic and selects only.
                 let mut wraps = [0.0f64; LANES];
@@ -206,10 +209,12 @@ impl Lfo {
                 for l in 0..LANES {
                     cycle[l] = cycle[l].wrapping_add(wraps[l] as u64);
                 }
+                let from = if last_only { n.saturating_sub(1) } else { 0 };
+                self.shapes::<false>(&mut out[from..n], &at[from..n], &depth[from..n], &[], &r.weight);
             }
-            let from = if last_only { n.saturating_sub(1) } else { 0 };
-            self.shapes::<false>(&mut out[from..n], &at[from..n], &depth[from..n], &[], &r.weight);
         } else {
+            let mut at = [[0.0f32; LANES]; MAX_CHUNK];
+            let mut depth = [[0.0f32; LANES]; MAX_CHUNK];
             // Each frame's pair of random values (this cycle's and the next), and a window of the current
             // cycle's value and the two after it, moved on at each wrap.
             let mut pair = [[[0.0f32; LANES]; 2]; MAX_CHUNK];
