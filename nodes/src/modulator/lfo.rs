@@ -155,9 +155,10 @@ impl Lfo {
     /// without one the loop does no hashing. No `floor` (a libm call on baseline x86-64): the position
     /// `phase + offset` is below 2, so one compare wraps it. Audio thread.
     ///
-    /// With `last_only` (the engine reads only the call's last frame: the LFO feeds modulation routes alone) the
-    /// phase still walks every frame, so the state and the last frame are exactly those of a full call, but only
-    /// the last frame's shape is evaluated: the shapes are most of the cost.
+    /// With `last_only` (the engine reads only the call's last frame: the LFO feeds modulation routes alone) only
+    /// the last frame's shape is evaluated, the shapes being most of the cost. The phase then moves in closed
+    /// form (within rounding of a full call, see the comment there), except with a random shape, where it still
+    /// walks every frame to step its random values at each wrap.
     #[inline(always)]
     fn run<const RANDOM: bool>(&mut self, out: &mut [Lanes], r: &Ramp, last_only: bool) {
         let n = out.len().min(MAX_CHUNK);
