@@ -40,8 +40,14 @@ pub struct Schedule {
     pub(crate) buffers: Vec<Lanes>,
     /// Feedback buffers: `[slot][group]`, each `MAX_CHUNK` frames.
     pub(crate) feedback: Vec<Lanes>,
-    /// Scratch for one op's parameter values.
+    /// Every parameter's value for the current control period, one per `params` slot. Parameters without
+    /// routes are written once per period (the same for every lane group, see
+    /// `play::engine::evaluate_unrouted`); routed ones are rewritten for each lane group just before their
+    /// node runs.
     pub(crate) param_values: Vec<Lanes>,
+    /// The `params` slots that have at least one route, node after node (`NodeEntry::routed` and
+    /// `EffectEntry::routed` index this): the only parameters evaluated per lane group.
+    pub(crate) routed: Vec<u32>,
     /// Buffers holding the voice output, left and right.
     pub(crate) output: [BufferId; 2],
     /// Nodes whose envelope decides when a voice ends (empty: a voice ends with a short fade after note-off).
@@ -75,6 +81,8 @@ pub(crate) struct EffectEntry {
     pub kind: KindId,
     /// Its parameters in `Schedule::params`.
     pub params: Range<u32>,
+    /// Its routed parameters in `Schedule::routed`.
+    pub routed: Range<u32>,
 }
 
 /// Schedules alive in this process (made and not yet dropped). Tests use it to prove that every retired
@@ -117,6 +125,8 @@ pub(crate) struct NodeEntry {
     pub kind: KindId,
     /// Its parameters in `Schedule::params`.
     pub params: Range<u32>,
+    /// Its routed parameters in `Schedule::routed`.
+    pub routed: Range<u32>,
     /// Created by the last swap rather than carried over: gets `start` on its first call.
     pub fresh: bool,
     /// One of the envelopes whose end frees a voice.
@@ -129,6 +139,7 @@ pub(crate) enum Op {
     /// Run a node.
     Node {
         node: u32,
+        /// Where each input port reads; ports the kind does not declare are always [`Input::None`].
         inputs: [Input; MAX_INPUTS],
         outputs: [BufferId; MAX_OUTPUTS],
         output_count: u8,

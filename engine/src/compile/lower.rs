@@ -2,7 +2,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, MAX_PARAMS, Processor, registry};
+use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, Processor, registry};
 
 use crate::compile::CompileSettings;
 use crate::compile::buffers::{Step, colour};
@@ -114,6 +114,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     let mut effects = Vec::new();
     let mut params = Vec::new();
     let mut routes = Vec::new();
+    let mut routed = Vec::new();
     let effect_nodes: Vec<usize> = (0..patch.nodes.len()).filter(|&n| patch.nodes[n].effect).collect();
     // Each scheduled node's first parameter slot (u32::MAX for nodes not scheduled), for exposed parameters.
     let mut first_param = vec![u32::MAX; patch.nodes.len()];
@@ -121,6 +122,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         let node = &patch.nodes[n];
         let spec = registry::spec(node.kind);
         let first = params.len() as u32;
+        let first_routed = routed.len() as u32;
         first_param[n] = first;
         for (i, p) in spec.params.iter().enumerate() {
             let route_start = routes.len() as u32;
@@ -148,6 +150,9 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
                 routes.push(Route { source: RouteSource::Global(globals::macro_index(m)), depth });
             }
             let value = node.params[i];
+            if routes.len() as u32 > route_start {
+                routed.push(params.len() as u32);
+            }
             params.push(ParamSlot {
                 unit: p.unit,
                 min: p.min,
@@ -160,10 +165,12 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
             });
         }
         let params = first..params.len() as u32;
+        let routed = first_routed..routed.len() as u32;
         if node.effect {
-            effects.push(EffectEntry { id: node.id.clone(), kind: node.kind, params });
+            effects.push(EffectEntry { id: node.id.clone(), kind: node.kind, params, routed });
         } else {
-            nodes.push(NodeEntry { id: node.id.clone(), kind: node.kind, params, fresh: false, ends_voice: false });
+            let (fresh, ends_voice) = (false, false);
+            nodes.push(NodeEntry { id: node.id.clone(), kind: node.kind, params, routed, fresh, ends_voice });
         }
     }
     let effect_processors = effects.iter().map(|e| Processor::new(e.kind, sample_rate)).collect();
@@ -193,6 +200,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         nodes[n as usize].ends_voice = true;
     }
 
+    let param_count = params.len();
     let shape = shape_of(&nodes, &ops, &routes, &voice_envelopes, groups, &patch.output);
     Schedule::count_new();
     Schedule {
@@ -219,7 +227,8 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
             .collect(),
         buffers: vec![[0.0; LANES]; buffer_count.max(1) * CHUNK],
         feedback: vec![[0.0; LANES]; feedback_slots * groups * CHUNK],
-        param_values: vec![Lanes::default(); MAX_PARAMS],
+        param_values: vec![Lanes::default(); param_count],
+        routed,
         output: [buffer(&patch.output[0]), buffer(&patch.output[1])],
         voice_envelopes,
         fresh_nodes: false,

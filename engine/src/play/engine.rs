@@ -461,20 +461,20 @@ impl Engine {
     }
 }
 
-/// Writes each parameter's value at the end of this control period into `values`: its smoothed base plus
-/// `Σ depth × source` over its routes, in its unit, clamped to its range. `source` reads a route's source.
+/// Writes the value at the end of this control period of each routed parameter `routed` lists (indices into
+/// `params` and `values`) into `values`: its smoothed base plus `Σ depth × source` over its routes, in its
+/// unit, clamped to its range. `source` reads a route's source. Parameters without routes are written once
+/// per period by [`evaluate_unrouted`].
 #[inline]
 fn evaluate_params(
     params: &[ParamSlot],
+    routed: &[u32],
     routes: &[Route],
     values: &mut [Lanes],
     source: impl Fn(RouteSource) -> Lanes,
 ) {
-    for (value, slot) in values.iter_mut().zip(params) {
-        if slot.routes.is_empty() {
-            *value = [slot.current; LANES];
-            continue;
-        }
+    for &index in routed {
+        let slot = &params[index as usize];
         let mut amount = [0.0f32; LANES];
         for route in &routes[slot.routes.start as usize..slot.routes.end as usize] {
             let source = source(route.source);
@@ -483,9 +483,20 @@ fn evaluate_params(
             }
         }
         let modulated = slot.unit.apply_modulation_lanes(slot.current, &amount);
+        let value = &mut values[index as usize];
         for l in 0..LANES {
             // `max` then `min` (not `clamp`) so a NaN from a broken source becomes `min`.
             value[l] = modulated[l].max(slot.min).min(slot.max);
+        }
+    }
+}
+
+/// Writes every parameter without routes into `s.param_values`: its smoothed base, the same in every lane.
+/// Once per control period, shared by every lane group (their values differ only through routes).
+fn evaluate_unrouted(s: &mut Schedule) {
+    for (value, slot) in s.param_values.iter_mut().zip(&s.params) {
+        if slot.routes.is_empty() {
+            *value = [slot.current; LANES];
         }
     }
 }
@@ -502,8 +513,8 @@ fn run_effects(s: &mut Schedule, globals: &Globals, transport: &Transport, left:
         frame[1] = right[i];
     }
     for (entry, processor) in s.effects.iter().zip(s.effect_processors.iter_mut()) {
-        let params = &s.params[entry.params.start as usize..entry.params.end as usize];
-        evaluate_params(params, &s.routes, &mut s.param_values, |source| match source {
+        let routed = &s.routed[entry.routed.start as usize..entry.routed.end as usize];
+        evaluate_params(&s.params, routed, &s.routes, &mut s.param_values, |source| match source {
             RouteSource::Global(g) => [globals.value[g as usize]; LANES],
             // Validation allows only shared sources into effects.
             _ => [0.0; LANES],
@@ -517,7 +528,7 @@ fn run_effects(s: &mut Schedule, globals: &Globals, transport: &Transport, left:
             sample_rate: s.sample_rate,
             inputs,
             outputs,
-            params: &s.param_values[..params.len()],
+            params: &s.param_values[entry.params.start as usize..entry.params.end as usize],
             voice: &VoiceLanes::IDLE,
             transport,
             last_only: 0,
@@ -540,7 +551,8 @@ struct Crossfade {
     len: u32,
 }
 
-/// Moves every parameter's smoothed base value `len` frames towards its target.
+/// Moves every parameter's smoothed base value `len` frames towards its target, and writes the values of
+/// those without routes for the coming control period ([`evaluate_unrouted`]).
 fn advance_params(s: &mut Schedule, len: usize) {
     for p in s.params.iter_mut() {
         if p.current != p.target {
@@ -549,6 +561,7 @@ fn advance_params(s: &mut Schedule, len: usize) {
             p.current = if arrived { p.target } else { next };
         }
     }
+    evaluate_unrouted(s);
 }
 
 /// Each voice's left and right gain over one control period, from its volume and pan expressions: where
@@ -598,8 +611,10 @@ fn mix_group(
 ) -> (LaneMask, Lanes) {
     let out_l = &s.buffers[s.output[0] as usize * CHUNK..][..len];
     let out_r = &s.buffers[s.output[1] as usize * CHUNK..][..len];
+    // A mono patch's voice output is one buffer for both sides: check it and sum its lanes once.
+    let mono = s.output[0] == s.output[1];
     let mut check = [0.0f32; LANES];
-    for frame in out_l.iter().chain(out_r.iter()) {
+    for frame in out_l.iter().chain(out_r.iter().take(if mono { 0 } else { len })) {
         for l in 0..LANES {
             check[l] += frame[l] * 0.0;
         }
@@ -614,10 +629,25 @@ fn mix_group(
     }
     let step: Lanes = std::array::from_fn(|l| if finite.contains(l) { step[l] } else { 0.0 });
     let (mut pan_l, mut pan_r) = (pan.start[0], pan.start[1]);
+    let len = len.min(CHUNK);
+    if step.iter().chain(pan.step.iter().flatten()).all(|&s| s == 0.0) {
+        // Steady voices (no fade, volume and pan still; almost every period): one weight per lane for the
+        // whole period, the same products the per-frame ramps below would give, without computing them.
+        let w_l: Lanes = std::array::from_fn(|l| g[l].max(0.0) * pan_l[l]);
+        let w_r: Lanes = std::array::from_fn(|l| g[l].max(0.0) * pan_r[l]);
+        let once = mono && w_l == w_r;
+        for i in 0..len {
+            let sum_l = sum_lanes(&std::array::from_fn(|l| w_l[l] * out_l[i][l]));
+            let sum_r = if once { sum_l } else { sum_lanes(&std::array::from_fn(|l| w_r[l] * out_r[i][l])) };
+            let c = curve.map_or(1.0, |c| c[i]);
+            left[i] += sum_l * c;
+            right[i] += sum_r * c;
+        }
+        return (finite, g.map(|g| g.max(0.0)));
+    }
     // Three passes, each a loop over the lanes that vectorises: every frame's gain per lane (voice gain times
     // pan), times the voice's output, then the sum across the lanes as a tree (a lane-by-lane running sum is a
     // chain of dependent scalar adds, and fusing the passes made the compiler do the products lane by lane).
-    let len = len.min(CHUNK);
     let (mut wet_l, mut wet_r) = ([[0.0f32; LANES]; CHUNK], [[0.0f32; LANES]; CHUNK]);
     for i in 0..len {
         for l in 0..LANES {
@@ -718,9 +748,10 @@ fn run_group(
             Op::Node { node, inputs, outputs, output_count, last_only } => {
                 let node = node as usize;
                 let entry = &s.nodes[node];
-                // Parameter values at the end of this control period: base plus modulation, clamped.
-                let params = &s.params[entry.params.start as usize..entry.params.end as usize];
-                evaluate_params(params, &s.routes, &mut s.param_values, |source| match source {
+                // Routed parameters' values at the end of this control period for this group: base plus
+                // modulation, clamped (the others were written once for the period).
+                let routed = &s.routed[entry.routed.start as usize..entry.routed.end as usize];
+                evaluate_params(&s.params, routed, &s.routes, &mut s.param_values, |source| match source {
                     RouteSource::Buffer(b) => {
                         // SAFETY: buffer ids come from the compiler and index within `buffers`.
                         debug_assert!((b as usize + 1) * CHUNK <= buffers_len);
@@ -763,7 +794,7 @@ fn run_group(
                     sample_rate: s.sample_rate,
                     inputs: wires,
                     outputs: outs,
-                    params: &s.param_values[..params.len()],
+                    params: &s.param_values[entry.params.start as usize..entry.params.end as usize],
                     voice: if entry.fresh { &fresh_voice } else { voice },
                     transport,
                     last_only,

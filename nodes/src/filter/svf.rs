@@ -182,6 +182,33 @@ impl Svf {
         outs: &mut [&mut [Lanes]],
         last_only: u8,
     ) {
+        // Specialised per call, not tested per sample: whether the cutoff has an audio-rate input, and whether
+        // the low-pass is the only response read at audio rate (the usual patch), whose loop then stores one
+        // response per frame without testing the others.
+        let declared = (1u8 << outs.len().min(RESPONSES)) - 1;
+        let lp_only = !outs.is_empty() && (!last_only & declared) == 1;
+        match (cv.is_some(), lp_only) {
+            (false, true) => self.run_as::<false, true>(n, x, cv, ratio, q, outs, last_only),
+            (false, false) => self.run_as::<false, false>(n, x, cv, ratio, q, outs, last_only),
+            (true, true) => self.run_as::<true, true>(n, x, cv, ratio, q, outs, last_only),
+            (true, false) => self.run_as::<true, false>(n, x, cv, ratio, q, outs, last_only),
+        }
+    }
+
+    /// [`Svf::run`] for a cutoff input connected or not (`CV`, matching `cv`) and for the low-pass alone
+    /// read at audio rate or not (`LP_ONLY`, matching `last_only`). Audio thread.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn run_as<const CV: bool, const LP_ONLY: bool>(
+        &mut self,
+        n: usize,
+        x: Option<&[Lanes]>,
+        cv: Option<&[Lanes]>,
+        ratio: &Lanes,
+        q: &Lanes,
+        outs: &mut [&mut [Lanes]],
+        last_only: u8,
+    ) {
         let target = Coefs::new(ratio, q);
         let inv_n = 1.0 / n.max(1) as f32;
         let mut step = Coefs { a1: splat(0.0), a2: splat(0.0), a3: splat(0.0), k: splat(0.0) };
@@ -200,19 +227,19 @@ impl Svf {
         for i in 0..n {
             let v0 = x.map_or(splat(0.0), |x| x[i]);
             match cv {
-                None => {
+                Some(cv) if CV => {
+                    for l in 0..LANES {
+                        base[l] += ratio_step[l];
+                        c.k[l] += step.k[l];
+                        (c.a1[l], c.a2[l], c.a3[l]) = coefs(modulated_ratio(base[l], cv[i][l]), c.k[l]);
+                    }
+                }
+                _ => {
                     for l in 0..LANES {
                         c.a1[l] += step.a1[l];
                         c.a2[l] += step.a2[l];
                         c.a3[l] += step.a3[l];
                         c.k[l] += step.k[l];
-                    }
-                }
-                Some(cv) => {
-                    for l in 0..LANES {
-                        base[l] += ratio_step[l];
-                        c.k[l] += step.k[l];
-                        (c.a1[l], c.a2[l], c.a3[l]) = coefs(modulated_ratio(base[l], cv[i][l]), c.k[l]);
                     }
                 }
             }
@@ -223,9 +250,13 @@ impl Svf {
                 }
             }
             // Responses nobody reads at audio rate (a patch mostly uses one) are written once, after the loop.
-            for (r, (port, y)) in outs.iter_mut().zip(&frame).enumerate() {
-                if last_only & (1 << r) == 0 {
-                    port[i] = *y;
+            if LP_ONLY {
+                outs[0][i] = frame[0];
+            } else {
+                for (r, (port, y)) in outs.iter_mut().zip(&frame).enumerate() {
+                    if last_only & (1 << r) == 0 {
+                        port[i] = *y;
+                    }
                 }
             }
         }

@@ -155,9 +155,10 @@ impl Lfo {
     /// without one the loop does no hashing. No `floor` (a libm call on baseline x86-64): the position
     /// `phase + offset` is below 2, so one compare wraps it. Audio thread.
     ///
-    /// With `last_only` (the engine reads only the call's last frame: the LFO feeds modulation routes alone) the
-    /// phase still walks every frame, so the state and the last frame are exactly those of a full call, but only
-    /// the last frame's shape is evaluated: the shapes are most of the cost.
+    /// With `last_only` (the engine reads only the call's last frame: the LFO feeds modulation routes alone) only
+    /// the last frame's shape is evaluated, the shapes being most of the cost. The phase then moves in closed
+    /// form (within rounding of a full call, see the comment there), except with a random shape, where it still
+    /// walks every frame to step its random values at each wrap.
     #[inline(always)]
     fn run<const RANDOM: bool>(&mut self, out: &mut [Lanes], r: &Ramp, last_only: bool) {
         let n = out.len().min(MAX_CHUNK);
@@ -165,10 +166,10 @@ impl Lfo {
         // Two passes, so that each lane loop has one float width and vectorises: first the f64 phase walk,
         // writing each frame's position in the cycle (and the fade, and the random pair) as f32; then the f32
         // shapes (`shapes`).
-        let mut at = [[0.0f32; LANES]; MAX_CHUNK];
-        let mut depth = [[0.0f32; LANES]; MAX_CHUNK];
         if !RANDOM {
             if last_only && n > 0 {
+                // One frame's position and fade, not a chunk's (zeroing those arrays cost more than this path).
+                let (mut at, mut depth) = ([0.0f32; LANES], [0.0f32; LANES]);
                 // Only the last frame is read: the phase after `k` frames in closed form, the increment ramping
                 // linearly (`k·inc + step·k(k+1)/2`), instead of a walk frame by frame. Not bit-identical to the
                 // walk (the sums round differently, by about 1e-16 of a cycle) but far below anything a route
@@ -177,8 +178,8 @@ impl Lfo {
                 for l in 0..LANES {
                     let before = phase[l] + (last * inc[l] + r.step[l] * (last * (last + 1.0) * 0.5));
                     let pos = before - whole(before).0 + r.offset[l];
-                    at[n - 1][l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
-                    depth[n - 1][l] = (fade[l] + last * r.fade_step[l]).min(1.0) as f32;
+                    at[l] = (if pos >= 1.0 { pos - 1.0 } else { pos }) as f32;
+                    depth[l] = (fade[l] + last * r.fade_step[l]).min(1.0) as f32;
                     let total = phase[l] + (all * inc[l] + r.step[l] * (all * (all + 1.0) * 0.5));
                     let (wraps, count) = whole(total);
                     phase[l] = total - wraps;
@@ -186,7 +187,10 @@ impl Lfo {
                     inc[l] += all * r.step[l];
                     fade[l] = (fade[l] + all * r.fade_step[l]).min(1.0);
                 }
+                self.shapes::<false>(&mut out[n - 1..n], &[at], &[depth], &[], &r.weight);
             } else {
+                let mut at = [[0.0f32; LANES]; MAX_CHUNK];
+                let mut depth = [[0.0f32; LANES]; MAX_CHUNK];
                 // Wraps are counted in f64 and added to the cycle index after the loop, so that the loop is f64
                 // arithmetic and selects only.
                 let mut wraps = [0.0f64; LANES];
@@ -206,10 +210,12 @@ impl Lfo {
                 for l in 0..LANES {
                     cycle[l] = cycle[l].wrapping_add(wraps[l] as u64);
                 }
+                let from = if last_only { n.saturating_sub(1) } else { 0 };
+                self.shapes::<false>(&mut out[from..n], &at[from..n], &depth[from..n], &[], &r.weight);
             }
-            let from = if last_only { n.saturating_sub(1) } else { 0 };
-            self.shapes::<false>(&mut out[..n], from, &at, &depth, &[[[0.0; LANES]; 2]; 0], &r.weight);
         } else {
+            let mut at = [[0.0f32; LANES]; MAX_CHUNK];
+            let mut depth = [[0.0f32; LANES]; MAX_CHUNK];
             // Each frame's pair of random values (this cycle's and the next), and a window of the current
             // cycle's value and the two after it, moved on at each wrap.
             let mut pair = [[[0.0f32; LANES]; 2]; MAX_CHUNK];
@@ -242,7 +248,7 @@ impl Lfo {
                 }
             }
             let from = if last_only { n.saturating_sub(1) } else { 0 };
-            self.shapes::<true>(&mut out[..n], from, &at, &depth, &pair[..n], &r.weight);
+            self.shapes::<true>(&mut out[from..n], &at[from..n], &depth[from..n], &pair[from..n], &r.weight);
         }
         self.phase = phase;
         self.cycle = cycle;
@@ -250,20 +256,18 @@ impl Lfo {
         self.fade = fade;
     }
 
-    /// The f32 pass of [`Lfo::run`]: frames `from..` of `out`, each the shape value at position `at` (cycles,
-    /// `0..1`) times the fade `depth`; `pair` holds the random values when `RANDOM`. Audio thread.
+    /// The f32 pass of [`Lfo::run`]: each frame of `out` the shape value at position `at` (cycles, `0..1`)
+    /// times the fade `depth` of the same frame; `pair` holds the random values when `RANDOM`. Audio thread.
     #[inline(always)]
     fn shapes<const RANDOM: bool>(
         &self,
         out: &mut [Lanes],
-        from: usize,
-        at: &[Lanes; MAX_CHUNK],
-        depth: &[Lanes; MAX_CHUNK],
+        at: &[Lanes],
+        depth: &[Lanes],
         pair: &[[Lanes; 2]],
         w: &[[f32; LANES]; SHAPE_COUNT],
     ) {
-        for (i, frame) in out.iter_mut().enumerate().skip(from) {
-            let (t, g) = (at[i], depth[i]);
+        for (i, ((frame, &t), &g)) in out.iter_mut().zip(at).zip(depth).enumerate() {
             let mut y: Lanes = [0.0; LANES];
             for l in 0..LANES {
                 let t = t[l];
@@ -283,6 +287,16 @@ impl Lfo {
             *frame = y;
         }
     }
+}
+
+/// `x.rem_euclid(1.0)` without the libm `fmod` call it is (once per lane and call, the LFO's largest cost
+/// when it runs at control rate): `x` minus its integer part, exact like `fmod`, plus 1 when negative. `x`
+/// is a phase parameter (within 0..=1, so far inside the range where truncation through `i64` is exact); NaN
+/// stays NaN. Audio thread.
+#[inline(always)]
+fn fraction(x: f64) -> f64 {
+    let r = x - x as i64 as f64;
+    if r < 0.0 { r + 1.0 } else { r }
 }
 
 /// The whole cycles in a phase sum `x` (`0 ≤ x`, a few cycles at most), as f64 and as a count: `floor` without
@@ -348,7 +362,7 @@ impl NodeKind for Lfo {
             };
             // 0.45·fs keeps one step under half a cycle.
             target[l] = hz.min(0.45 * fs) * inv_sr;
-            let start = (start_phase[l] as f64).rem_euclid(1.0);
+            let start = fraction(start_phase[l] as f64);
             // NaN, and a remainder that rounded up to 1, mean 0.
             let start = if start < 1.0 { start } else { 0.0 };
             if global {

@@ -427,14 +427,16 @@ pub(crate) const STANDARD_LEVEL: usize = 2;
 /// The standard FM and sync wiring.
 pub(crate) const STANDARD_MODS: Mods = Mods { fm: 0, fm_depth: 4, sync: 1 };
 
+/// The auxiliary input of shapes that have none: silence, shared rather than zeroed on the stack per call.
+static NO_AUX: [Lanes; MAX_CHUNK] = [[0.0; LANES]; MAX_CHUNK];
+
 /// One call of a standard oscillator of shape `S` (saw, triangle): level ramp, FM and sync, band-limited
 /// output into output 0. Audio thread.
 pub(crate) fn run_standard<S: Shape>(core: &mut Core, level: &mut Lanes, p: &mut Process<'_>) -> LaneMask {
     let n = crate::dsp::frames(p);
     let (from, to) = level_ramp(level, p, STANDARD_LEVEL);
-    let aux = [[0.0; LANES]; MAX_CHUNK];
     let out = std::mem::take(&mut p.outputs[0]);
-    core.run::<S>(p, STANDARD_TUNING, Some(STANDARD_MODS), &aux[..n], &from, &to, &mut out[..n], false);
+    core.run::<S>(p, STANDARD_TUNING, Some(STANDARD_MODS), &NO_AUX[..n], &from, &to, &mut out[..n], false);
     p.outputs[0] = out;
     LaneMask::ALL
 }

@@ -57,39 +57,59 @@ impl NodeKind for Mixer {
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
         let n = frames(p);
-        let targets: [Lanes; INPUTS] = std::array::from_fn(|i| param(p, i));
-        let inputs: [Option<&[Lanes]>; INPUTS] = std::array::from_fn(|i| input(p, i, n));
-        let out = &mut p.outputs[0][..n];
-        out.fill(splat(0.0));
-        for ((gain, target), x) in self.gain.iter_mut().zip(&targets).zip(inputs) {
-            for l in 0..LANES {
-                if p.voice.start.contains(l) {
-                    gain[l] = target[l];
-                }
-            }
+        let start = p.voice.start;
+        let mut connected = [(&[][..], [0.0f32; LANES], [0.0f32; LANES]); INPUTS];
+        let mut count = 0;
+        for (i, gain) in self.gain.iter_mut().enumerate() {
+            let target = param(p, i);
             // An unconnected input adds nothing; its gain still follows the parameter.
-            if let Some(x) = x {
-                let step = ramp::step(gain, target, n);
-                let mut g = *gain;
-                for (frame, x) in out.iter_mut().zip(x) {
-                    // Whole-array values in and out, so the lane loop becomes SIMD.
-                    let (x, mut y) = (*x, *frame);
-                    for l in 0..LANES {
-                        g[l] += step[l];
-                        y[l] += x[l] * g[l];
-                    }
-                    *frame = y;
+            if let Some(x) = input(p, i, n) {
+                // A fresh voice starts at its target; the others ramp from where the last call ended.
+                let mut from = *gain;
+                if start != LaneMask::NONE {
+                    from = std::array::from_fn(|l| if start.contains(l) { target[l] } else { gain[l] });
                 }
+                connected[count] = (x, from, ramp::step(&from, &target, n));
+                count += 1;
             }
-            *gain = *target;
+            *gain = target;
         }
-        // One guard on the sum rather than one per input: a NaN or infinite input (or a sum that overflows)
-        // leaves the mixer as 0 or ±1e9, never as NaN or infinity.
-        for frame in out.iter_mut() {
-            for l in 0..LANES {
-                frame[l] = audio(frame[l]);
+        let out = &mut p.outputs[0][..n];
+        // The first input writes the output, the last one guards it, so the output is written in as few
+        // passes as there are connected inputs (one for one input), rather than zeroed, summed into and
+        // guarded in separate passes.
+        match &connected[..count] {
+            [] => out.fill(splat(0.0)),
+            [only] => accumulate::<true, true>(out, only),
+            [first, middle @ .., last] => {
+                accumulate::<true, false>(out, first);
+                for input in middle {
+                    accumulate::<false, false>(out, input);
+                }
+                accumulate::<false, true>(out, last);
             }
         }
         LaneMask::ALL
+    }
+}
+
+/// Adds `x × gain` to `out` frame by frame, the gain starting at `from` and moving by `step` per frame.
+/// `FIRST`: `out` holds nothing yet (write rather than add). `LAST`: guard the sum, so a NaN or infinite
+/// input (or a sum that overflows) leaves the mixer as 0 or ±1e9, never as NaN or infinity. Const
+/// parameters rather than branches so each pass is one straight vectorised loop. Audio thread.
+#[inline(always)]
+fn accumulate<const FIRST: bool, const LAST: bool>(out: &mut [Lanes], (x, from, step): &(&[Lanes], Lanes, Lanes)) {
+    let mut g = *from;
+    for (frame, x) in out.iter_mut().zip(x.iter()) {
+        // Whole-array values in and out, so the lane loop becomes SIMD.
+        let (x, mut y) = (*x, if FIRST { splat(0.0) } else { *frame });
+        for l in 0..LANES {
+            g[l] += step[l];
+            y[l] += x[l] * g[l];
+            if LAST {
+                y[l] = audio(y[l]);
+            }
+        }
+        *frame = y;
     }
 }
