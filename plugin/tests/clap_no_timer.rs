@@ -150,8 +150,5 @@ fn without_a_host_timer_the_editor_is_served_through_main_thread_callbacks() {
     // Never unload the library (see clap_editor.rs), and leave like it does: the window test's exit-time
     // teardown crash is an open issue.
     std::mem::forget(entry);
-    use std::io::Write as _;
-    let _ = std::io::stderr().flush();
-    // SAFETY: `_exit` ends the process at once; nothing after it runs.
-    unsafe { libc::_exit(0) }
+    x11_parent::exit_passed()
 }

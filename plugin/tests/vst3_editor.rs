@@ -23,6 +23,7 @@ use x11_dl::xlib::{self, Xlib};
 use x11_dl::xtest::Xf86vmode as XTest;
 
 mod vst3_common;
+mod x11_parent;
 
 use vst3_common::*;
 
@@ -264,37 +265,16 @@ fn the_editor_draws_in_the_hosts_window_its_knob_reaches_the_host_and_it_opens_a
     assert_eq!(close(editor, &frame), 0);
 
     // Opening and closing many times leaks no view, thread or X connection (file descriptor).
-    let before = (count("/proc/self/task"), count("/proc/self/fd"));
+    let before = x11_parent::threads_and_files();
     for _ in 0..10 {
         let (editor, drawn) = open(&plugin, &frame, &parent);
         assert!(drawn.covered > 0.9);
         assert_eq!(close(editor, &frame), 0, "every view is freed");
     }
-    // Mesa's worker threads and a closing window's last file come and go on their own, so allow a
-    // little slack (waiting a while for them to settle); a leak per opening would add ten of each.
-    let settled = |(threads, files): (usize, usize)| threads <= before.0 + 2 && files <= before.1 + 3;
-    let end = Instant::now() + Duration::from_secs(5);
-    let mut after = (count("/proc/self/task"), count("/proc/self/fd"));
-    while !settled(after) && Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(100));
-        after = (count("/proc/self/task"), count("/proc/self/fd"));
-    }
-    eprintln!("threads and file descriptors before ten openings {before:?}, after {after:?}");
-    assert!(settled(after), "(threads, file descriptors) grew: {before:?} → {after:?}");
+    x11_parent::assert_nothing_leaked(before);
     drop(plugin);
     // Never unload the library: unloading it after the editor ran crashes at process exit, which would
     // hide this test's result (as in clap_editor).
     std::mem::forget(module);
-    // Every check passed. Leave the process now, skipping exit-time teardown, which can race a window
-    // thread inside Mesa or the X connection (see clap_editor). This file holds only this test.
-    use std::io::Write as _;
-    let _ = std::io::stderr().flush();
-    let _ = std::io::stdout().flush();
-    // SAFETY: `_exit` ends the process at once; nothing after it runs.
-    unsafe { libc::_exit(0) }
-}
-
-/// Entries in a `/proc` folder (threads or open files of this process).
-fn count(folder: &str) -> usize {
-    std::fs::read_dir(folder).map_or(0, |d| d.count())
+    x11_parent::exit_passed()
 }

@@ -115,3 +115,40 @@ impl Drop for Parent {
         }
     }
 }
+
+/// This process's threads and open files: what an editor that leaks per opening would grow.
+pub fn threads_and_files() -> (usize, usize) {
+    let count = |folder: &str| std::fs::read_dir(folder).map_or(0, |d| d.count());
+    (count("/proc/self/task"), count("/proc/self/fd"))
+}
+
+/// Asserts that ten openings and closings since `before` ([`threads_and_files`]) left no more threads and
+/// files than one may linger: Mesa's worker threads and a closing window's last file come and go on their
+/// own, so this allows a little slack and waits up to 5 s for them to settle; a leak per opening would add
+/// ten of each.
+pub fn assert_nothing_leaked(before: (usize, usize)) {
+    let settled = |(threads, files): (usize, usize)| threads <= before.0 + 2 && files <= before.1 + 3;
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut after = threads_and_files();
+    while !settled(after) && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        after = threads_and_files();
+    }
+    eprintln!("threads and file descriptors before ten openings {before:?}, after {after:?}");
+    assert!(settled(after), "(threads, file descriptors) grew: {before:?} → {after:?}");
+}
+
+/// Ends a window test whose checks all passed, at once, skipping exit-time teardown: about one run in
+/// twelve, Mesa's or the X connection's teardown raced a window thread and crashed (SIGSEGV) after the
+/// test had passed. Each window test file holds one test for this reason. The crash is an open issue
+/// (issue 6): baseview 0.4.2 returned from closing a window before its thread had finished in 30 of 36
+/// closings measured here, which `EditorWindow::close` now waits out; the crash did not recur in 78 runs
+/// without this exit (with and without that wait), so it stays until the cause is confirmed. Call it after
+/// forgetting the plugin library (unloading it after the editor ran crashes at exit too).
+pub fn exit_passed() -> ! {
+    use std::io::Write as _;
+    let _ = std::io::stderr().flush();
+    let _ = std::io::stdout().flush();
+    // SAFETY: `_exit` ends the process at once; nothing after it runs.
+    unsafe { libc::_exit(0) }
+}
