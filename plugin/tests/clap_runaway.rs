@@ -18,18 +18,7 @@ mod common;
 use clap_common::*;
 use common::sine_state;
 
-/// Two saws at double level into a mixer at double gain into a VCA at 4×: far past the output clamp.
-const SCREAMER: &str = r#"(
-    version: 1,
-    nodes: {
-        "a": (kind: "saw", params: { "level": 2.0 }),
-        "b": (kind: "saw", params: { "level": 2.0, "fine": 3.0 }),
-        "mix": (kind: "mixer", params: { "gain1": 2.0, "gain2": 2.0 }),
-        "amp": (kind: "vca", params: { "gain": 4.0 }),
-    },
-    connections: [("a", "mix.in1"), ("b", "mix.in2"), ("mix", "amp.in")],
-    output: Mono("amp.out"),
-)"#;
+use ferrule_tests::patch::SCREAMER;
 
 const RATE: f64 = 48_000.0;
 

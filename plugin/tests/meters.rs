@@ -118,18 +118,7 @@ fn a_normal_block_uses_a_share_of_its_deadline() {
 /// patch arrives.
 #[test]
 fn the_runaway_guard_is_reported_until_a_good_patch_arrives() {
-    // Two saws at double level into a mixer at double gain into a VCA at 4×: far past the clamp.
-    const LOUD: &str = r#"(
-    version: 1,
-    nodes: {
-        "a": (kind: "saw", params: { "level": 2.0 }),
-        "b": (kind: "saw", params: { "level": 2.0, "fine": 3.0 }),
-        "mix": (kind: "mixer", params: { "gain1": 2.0, "gain2": 2.0 }),
-        "amp": (kind: "vca", params: { "gain": 4.0 }),
-    },
-    connections: [("a", "mix.in1"), ("b", "mix.in2"), ("mix", "amp.in")],
-    output: Mono("amp.out"),
-)"#;
+    const LOUD: &str = ferrule_tests::patch::SCREAMER;
     let dir = tempfile::tempdir().unwrap();
     let loud = dir.path().join("loud.ron");
     std::fs::write(&loud, LOUD).unwrap();

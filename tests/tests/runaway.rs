@@ -6,18 +6,7 @@ use ferrule_tests::patch::{SINE, schedule};
 
 const RATE: f32 = 48_000.0;
 
-/// Four saws at double level into a mixer at double gain into a VCA at 4×: far past the clamp.
-const SCREAMER: &str = r#"(
-    version: 1,
-    nodes: {
-        "a": (kind: "saw", params: { "level": 2.0 }),
-        "b": (kind: "saw", params: { "level": 2.0, "fine": 3.0 }),
-        "mix": (kind: "mixer", params: { "gain1": 2.0, "gain2": 2.0 }),
-        "amp": (kind: "vca", params: { "gain": 4.0 }),
-    },
-    connections: [("a", "mix.in1"), ("b", "mix.in2"), ("mix", "amp.in")],
-    output: Mono("amp.out"),
-)"#;
+use ferrule_tests::patch::SCREAMER;
 
 fn run(engine: &mut Engine, events: &[Event], frames: usize, block: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(frames);
