@@ -49,7 +49,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 
 /// Per-group state.
 /// Created off the audio thread ([`NodeKind::new`]), processed on it.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Saturator {
     /// The last driven input per lane (the ADAA segment's start).
     last: Lanes,
@@ -61,9 +61,18 @@ pub struct Saturator {
     output: Lanes,
     /// Per lane, whether the current call's wet signal is ADAA (so the dry path is delayed by half a sample).
     aligned: [bool; LANES],
-    /// The 2× oversampler's filter histories (used by `adaa_2x`).
+    /// What only `adaa_2x` uses, boxed: at 6.9 KiB inline it made every `Processor` (an enum sized by its
+    /// largest variant) that big, spreading every patch's node state over 15× the memory and pages it needs.
+    twice: Box<Twice>,
+}
+crate::clone_in_place!(Saturator { last, last_dry, drive, mix, output, aligned, twice });
+
+/// The saturator's `adaa_2x` state.
+#[derive(Clone, Debug)]
+struct Twice {
+    /// The 2× oversampler's filter histories.
     oversampler: Oversampler,
-    /// Recent dry input, newest at `dry_pos`, for delaying the dry path to match `adaa_2x`.
+    /// Recent dry input, newest at `dry_pos`, for delaying the dry path to match the oversampled path.
     dry_ring: [Lanes; DRY_RING],
     dry_pos: usize,
 }
@@ -94,9 +103,7 @@ impl NodeKind for Saturator {
             mix: splat(1.0),
             output: splat(1.0),
             aligned: [true; LANES],
-            oversampler: Oversampler::new(),
-            dry_ring: [splat(0.0); DRY_RING],
-            dry_pos: 0,
+            twice: Box::new(Twice { oversampler: Oversampler::new(), dry_ring: [splat(0.0); DRY_RING], dry_pos: 0 }),
         }
     }
 
@@ -116,8 +123,8 @@ impl NodeKind for Saturator {
             adaa[l] = aa[l] < 0.5 || aa[l] >= 1.5;
             twice &= aa[l] >= 1.5;
             if p.voice.start.contains(l) {
-                self.oversampler.reset_lane(l);
-                for frame in self.dry_ring.iter_mut() {
+                self.twice.oversampler.reset_lane(l);
+                for frame in self.twice.dry_ring.iter_mut() {
                     frame[l] = 0.0;
                 }
                 self.last[l] = 0.0;
@@ -257,7 +264,7 @@ impl Saturator {
                 dry[l] = audio(v[l]);
                 driven[l] = (dry[l] * d[l]).clamp(-RANGE, RANGE);
             }
-            let (u0, u1) = self.oversampler.up(driven);
+            let (u0, u1) = self.twice.oversampler.up(driven);
             let (mut w0, mut w1) = ([0.0f32; LANES], [0.0f32; LANES]);
             for l in 0..LANES {
                 let p0 = curve.parts(u0[l]);
@@ -267,10 +274,10 @@ impl Saturator {
                 last[l] = u1[l];
                 parts[l] = p1;
             }
-            let wet = self.oversampler.down(w0, w1);
-            self.dry_pos = (self.dry_pos + DRY_RING - 1) % DRY_RING;
-            self.dry_ring[self.dry_pos] = dry;
-            let aligned = self.dry_ring[(self.dry_pos + delay) % DRY_RING];
+            let wet = self.twice.oversampler.down(w0, w1);
+            self.twice.dry_pos = (self.twice.dry_pos + DRY_RING - 1) % DRY_RING;
+            self.twice.dry_ring[self.twice.dry_pos] = dry;
+            let aligned = self.twice.dry_ring[(self.twice.dry_pos + delay) % DRY_RING];
             let mut y = [0.0f32; LANES];
             for l in 0..LANES {
                 m[l] += r.mix[l];
@@ -284,7 +291,7 @@ impl Saturator {
         self.output = o;
         self.last = last;
         // Keep the single-rate dry state current too, for a switch back to `adaa` or `off`.
-        self.last_dry = self.dry_ring[self.dry_pos];
+        self.last_dry = self.twice.dry_ring[self.twice.dry_pos];
     }
 
     /// Per lane, 0.5 where the wet signal is ADAA's (half a sample late, so the dry is averaged to match) and 0
