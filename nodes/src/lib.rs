@@ -41,6 +41,7 @@ pub mod effect;
 pub mod env;
 pub mod filter;
 pub mod lanes;
+pub mod memory;
 pub mod modulator;
 pub mod osc;
 pub mod pitch;

@@ -2,6 +2,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use ferrule_nodes::memory::resident_vec;
 use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, Processor, registry};
 
 use crate::compile::CompileSettings;
@@ -225,9 +226,9 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
             .iter()
             .map(|m| MacroInfo { name: m.name.clone(), min: m.min, max: m.max, default: m.default })
             .collect(),
-        buffers: vec![[0.0; LANES]; buffer_count.max(1) * CHUNK],
-        feedback: vec![[0.0; LANES]; feedback_slots * groups * CHUNK],
-        param_values: vec![Lanes::default(); param_count],
+        buffers: resident_vec([0.0; LANES], buffer_count.max(1) * CHUNK),
+        feedback: resident_vec([0.0; LANES], feedback_slots * groups * CHUNK),
+        param_values: resident_vec(Lanes::default(), param_count),
         routed,
         output: [buffer(&patch.output[0]), buffer(&patch.output[1])],
         voice_envelopes,
@@ -236,7 +237,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
         shape,
         effects,
         effect_processors,
-        bus: vec![[0.0; LANES]; 2 * CHUNK],
+        bus: resident_vec([0.0; LANES], 2 * CHUNK),
         exposed: patch.exposed.iter().map(|e| e.param.clone()).collect(),
         // An exposed parameter of a node that is never heard (so not scheduled) has no slot and does nothing.
         exposed_slots: patch

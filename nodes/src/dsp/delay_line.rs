@@ -31,7 +31,7 @@ impl DelayLine {
     /// call off the audio thread.
     pub(crate) fn new(max_delay: usize) -> DelayLine {
         let capacity = (max_delay + 4).next_power_of_two();
-        DelayLine { buf: vec![0.0; capacity], mask: capacity - 1, write: 0 }
+        DelayLine { buf: crate::memory::resident_vec(0.0, capacity), mask: capacity - 1, write: 0 }
     }
 
     /// The longest delay in samples that every read method serves exactly; longer requests are clamped to it.
