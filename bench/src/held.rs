@@ -69,9 +69,22 @@ impl Held {
 
     /// Renders one block with `events`; returns the left channel's first sample (so the work is observable).
     pub fn block(&mut self, events: &[Event]) -> f32 {
-        self.engine.process(events, &mut self.left, &mut self.right);
+        let first = self.process(events);
         self.control.collect_retired();
+        first
+    }
+
+    /// The audio thread's share of [`Held::block`]: renders one block with `events` without collecting retired
+    /// schedules (a host's main thread drops those; see [`Held::collect_retired`]). Returns the left channel's
+    /// first sample.
+    pub fn process(&mut self, events: &[Event]) -> f32 {
+        self.engine.process(events, &mut self.left, &mut self.right);
         self.left[0]
+    }
+
+    /// The control thread's share of [`Held::block`]: drops the schedules the engine has retired; returns how many.
+    pub fn collect_retired(&mut self) -> usize {
+        self.control.collect_retired()
     }
 
     /// Renders `blocks` blocks without events and returns the voice-samples rendered.
