@@ -100,3 +100,34 @@ fn midi_with_an_mpe_zone_and_host_tempo_do_not_allocate() {
         assert_eq!(caught, 0, "block {block}: MIDI allocated {caught} times");
     }
 }
+
+/// Minor page faults the calling thread has taken so far (Linux `getrusage(RUSAGE_THREAD)`).
+#[cfg(target_os = "linux")]
+fn page_faults() -> i64 {
+    // SAFETY: `usage` is a valid, writable rusage; RUSAGE_THREAD reports on the calling thread only.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_THREAD, &mut usage);
+        usage.ru_minflt
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_first_crowded_block_takes_no_page_faults() {
+    // The event list has room for EVENT_CAPACITY events; a block that fills it for the first time must find
+    // every page already mapped (a page fault is a kernel trip that can wait on another thread's mmap).
+    let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+    let mut audio = core.activate(48_000.0, 512).expect("the default patch compiles");
+    let (mut left, mut right) = (vec![0.0f32; 512], vec![0.0f32; 512]);
+    audio.begin();
+    audio.render(&mut left, &mut right);
+    let before = page_faults();
+    audio.begin();
+    for i in 0..ferrule_plugin::core::audio::EVENT_CAPACITY as u32 {
+        audio.event(i % 512, EventKind::PitchBend { value: (i % 7) as f32 / 7.0 });
+    }
+    audio.render(&mut left, &mut right);
+    let taken = page_faults() - before;
+    assert_eq!(taken, 0, "the audio thread took {taken} page faults filling the event list");
+}

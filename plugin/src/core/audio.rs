@@ -73,7 +73,7 @@ impl AudioCore {
         AudioCore {
             engine,
             params,
-            events: Vec::with_capacity(EVENT_CAPACITY),
+            events: resident_event_list(),
             applied,
             master_changes: [(0, 0.0); MASTER_CHANGES],
             master_change_count: 0,
@@ -281,6 +281,17 @@ impl AudioCore {
     pub fn dropped_events(&self) -> u64 {
         self.dropped
     }
+}
+
+/// An empty event list with room for [`EVENT_CAPACITY`] events, every element written once here (off the audio
+/// thread): `Vec::with_capacity` alone leaves pages the kernel maps only on the first push to each, a page fault on
+/// the audio thread in the first crowded block. The filler goes through `black_box` so the writes cannot be turned
+/// into a zeroed allocation, which would skip them.
+fn resident_event_list() -> Vec<Event> {
+    let filler = std::hint::black_box(Event { time: u32::MAX, kind: EventKind::AllNotesOff });
+    let mut events = vec![filler; EVENT_CAPACITY];
+    events.clear();
+    events
 }
 
 /// Sorts events by time, keeping the order of events at the same frame (a note-off before a note-on of
