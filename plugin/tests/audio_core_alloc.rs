@@ -101,17 +101,6 @@ fn midi_with_an_mpe_zone_and_host_tempo_do_not_allocate() {
     }
 }
 
-/// Minor page faults the calling thread has taken so far (Linux `getrusage(RUSAGE_THREAD)`).
-#[cfg(target_os = "linux")]
-fn page_faults() -> i64 {
-    // SAFETY: `usage` is a valid, writable rusage; RUSAGE_THREAD reports on the calling thread only.
-    unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_THREAD, &mut usage);
-        usage.ru_minflt
-    }
-}
-
 #[cfg(target_os = "linux")]
 #[test]
 fn the_first_crowded_block_takes_no_page_faults() {
@@ -122,12 +111,12 @@ fn the_first_crowded_block_takes_no_page_faults() {
     let (mut left, mut right) = (vec![0.0f32; 512], vec![0.0f32; 512]);
     audio.begin();
     audio.render(&mut left, &mut right);
-    let before = page_faults();
+    let before = ferrule_tests::page_faults::taken_so_far();
     audio.begin();
     for i in 0..ferrule_plugin::core::audio::EVENT_CAPACITY as u32 {
         audio.event(i % 512, EventKind::PitchBend { value: (i % 7) as f32 / 7.0 });
     }
     audio.render(&mut left, &mut right);
-    let taken = page_faults() - before;
+    let taken = ferrule_tests::page_faults::taken_so_far() - before;
     assert_eq!(taken, 0, "the audio thread took {taken} page faults filling the event list");
 }

@@ -9,17 +9,8 @@
 #![cfg(target_os = "linux")]
 
 use ferrule_engine::{Engine, Event, EventKind};
+use ferrule_tests::page_faults::taken_so_far as faults;
 use ferrule_tests::patch::{factory_patch, schedule};
-
-/// Minor page faults the calling thread has taken so far.
-fn faults() -> i64 {
-    // SAFETY: `usage` is a valid, writable rusage; RUSAGE_THREAD reports on the calling thread only.
-    unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_THREAD, &mut usage);
-        usage.ru_minflt
-    }
-}
 
 const RATE: f32 = 48_000.0;
 const BLOCK: usize = 128;
