@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, Weak};
 use vst3::Steinberg::Vst::RestartFlags_::{kLatencyChanged, kParamTitlesChanged, kParamValuesChanged};
 
 use super::lock;
+use super::note_ids::NoteIds;
 use crate::core::{AudioCore, Meters, PluginCore, SharedParams};
 use crate::editor_host::{EditorHost, GuiEvent};
 
@@ -49,6 +50,8 @@ pub struct AudioState {
     pub core: AudioCore,
     /// The editor's notes (consuming end of [`EditorHost`]'s ring).
     pub editor: Option<rtrb::Consumer<GuiEvent>>,
+    /// Which key each of the host's note ids plays, for note expressions.
+    pub note_ids: NoteIds,
 }
 
 /// One instance's shared state. Made by the component; the controller holds it once linked.

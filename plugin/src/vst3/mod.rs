@@ -20,6 +20,8 @@ mod factory;
 mod instance;
 mod link;
 mod message;
+mod note_expression;
+mod note_ids;
 mod params;
 mod stream;
 mod text;
