@@ -932,6 +932,12 @@ fn hostile_events_and_values_leave_the_output_finite() {
         Input::Param(1_400, 77_777, 1.0),
         Input::Param(1_500, 1000 + kPitchBend, f64::NEG_INFINITY),
         Input::Raw(2_000, raw(5, kNoteOffEvent, 60, 0.0)),
+        // Every note-on above used id 7: expressions find whichever key holds it last.
+        expression(2_100, 7, kTuningTypeID, f64::NAN),
+        expression(2_200, 7, kVolumeTypeID, f64::INFINITY),
+        expression(2_300, 7, kPanTypeID, -1e300),
+        expression(2_400, 7, u32::MAX, 0.5),
+        expression(2_500, i32::MIN, kTuningTypeID, 1.0),
     ];
     let out = plugin.render(48_000.0, &[512, 7, 300], 9_600, &inputs);
     assert!(out.iter().all(|x| x.is_finite() && x.abs() <= 4.0), "finite and bounded");
