@@ -10,8 +10,8 @@
 //! window posts them), so the plugin is the one linked into this test rather than the bundle. Every
 //! instance in the process receives them: the tests here run one at a time.
 //!
-//! No patch has nonzero latency yet (every node reports 0), so `kLatencyChanged` is not exercised: the
-//! test checks that it is *not* sent when the latency stays the same.
+//! `kLatencyChanged` is checked both ways: sent when a load or save moves the latency (the default
+//! patch's 12 samples to a sine's 0, a sine to a saw's 12), not sent when it stays the same.
 
 #![allow(non_upper_case_globals)]
 
