@@ -1,6 +1,7 @@
 //! Ferrule's VST3 build loaded from disk by a small host written with the `vst3` crate's COM types, the
 //! way a DAW loads it: scan the factory, instantiate component and controller, set up processing at
-//! several rates and block sizes, play notes, automate, map MIDI, save and restore state.
+//! several rates and block sizes, play notes, automate, map MIDI, note expressions, save and restore
+//! state.
 //!
 //! Needs `target/bundled/Ferrule.vst3` (`cargo xtask bundle`; `cargo xtask test` makes it first).
 
@@ -15,7 +16,10 @@ use ferrule_plugin::core::state::{SavedState, encode};
 use ferrule_tests::alloc_trap::count_allocations;
 use ferrule_tests::measure::{cents, db, peak, pitch_hz};
 use vst3::Steinberg::Vst::ControllerNumbers_::kPitchBend;
-use vst3::Steinberg::Vst::Event_::EventTypes_::{kNoteOffEvent, kNoteOnEvent, kPolyPressureEvent};
+use vst3::Steinberg::Vst::Event_::EventTypes_::{
+    kNoteExpressionValueEvent, kNoteOffEvent, kNoteOnEvent, kPolyPressureEvent,
+};
+use vst3::Steinberg::Vst::NoteExpressionTypeIDs_::{kPanTypeID, kTuningTypeID, kVolumeTypeID};
 use vst3::Steinberg::Vst::*;
 use vst3::Steinberg::*;
 use vst3::{Class, ComPtr, ComWrapper, Interface};
@@ -596,6 +600,169 @@ fn poly_pressure_channel_pressure_and_ccs_reach_the_patch_at_their_sample() {
     }
 }
 
+// ---- note expressions ----
+
+/// The block size the note-expression renders use, so an event's offset in its block is known.
+const BLOCK: usize = 256;
+
+/// A note-on for `pitch` at absolute frame `frame` under the host's note id `note_id`.
+fn note_on_with_id(frame: u32, pitch: i16, note_id: i32) -> Input {
+    let mut event: Event = unsafe { std::mem::zeroed() };
+    event.sampleOffset = (frame as usize % BLOCK) as int32;
+    event.r#type = kNoteOnEvent as u16;
+    event.__field0.noteOn = NoteOnEvent { channel: 0, pitch, tuning: 0.0, velocity: 1.0, length: 0, noteId: note_id };
+    Input::Raw(frame, event)
+}
+
+/// A note expression of type `type_id` with normalised `value` for the host's note `note_id`, at `frame`.
+fn expression(frame: u32, note_id: i32, type_id: u32, value: f64) -> Input {
+    let mut event: Event = unsafe { std::mem::zeroed() };
+    event.sampleOffset = (frame as usize % BLOCK) as int32;
+    event.r#type = kNoteExpressionValueEvent as u16;
+    event.__field0.noteExpressionValue = NoteExpressionValueEvent { typeId: type_id, noteId: note_id, value };
+    Input::Raw(frame, event)
+}
+
+/// `a − b`, sample by sample: one voice's output, when `b` renders the others of `a` alone.
+fn minus(a: &[f32], b: &[f32]) -> Vec<f32> {
+    a.iter().zip(b).map(|(x, y)| x - y).collect()
+}
+
+#[test]
+fn a_tuning_note_expression_retunes_only_the_note_it_names() {
+    let module = load();
+    let render = |inputs: &[Input]| {
+        let plugin = Instance::new(&module);
+        plugin.load_state(&sine_state(0.0)).expect("the sine patch loads");
+        plugin.render(48_000.0, &[BLOCK], 48_000, inputs)
+    };
+    // +2 semitones in VST3's tuning mapping: norm = 0.5 + 2/240.
+    let up_two = expression(4_800, 11, kTuningTypeID, 0.5 + 2.0 / 240.0);
+    let (a4, c4) = (note_on_with_id(0, 69, 11), note_on_with_id(0, 60, 22));
+    let both = render(&[a4, c4, up_two]);
+    let a4_alone = render(&[a4, up_two]);
+    let c4_alone = render(&[c4]);
+    // The voices sum: taking one note's own render away leaves the other.
+    let steady = 9_600..;
+    let tuned = pitch_hz(&minus(&both, &c4_alone)[steady.clone()], 48_000.0).expect("a tone");
+    let error = cents(tuned, 493.883);
+    assert!(error.abs() < 1.0, "A4 two semitones up plays B4: {tuned:.3} Hz ({error:+.3} cents)");
+    let other = pitch_hz(&minus(&both, &a4_alone)[steady.clone()], 48_000.0).expect("a tone");
+    let error = cents(other, 261.626);
+    assert!(error.abs() < 1.0, "the other held note keeps C4: {other:.3} Hz ({error:+.3} cents)");
+    eprintln!("tuned A4: {tuned:.3} Hz ({:+.3} cents from B4); C4 beside it: {other:.3} Hz", cents(tuned, 493.883));
+    let before = pitch_hz(&a4_alone[480..4_800], 48_000.0).expect("a tone");
+    assert!(cents(before, 440.0).abs() < 1.0, "A4 before the expression: {before:.3} Hz");
+}
+
+#[test]
+fn a_volume_note_expression_sets_its_notes_level_and_pan_moves_it() {
+    let module = load();
+    let plugin = Instance::new(&module);
+    plugin.load_state(&sine_state(0.0)).unwrap();
+    // Norm 0.125 is 20·log10(4·0.125) = −6.02 dB in VST3's volume mapping.
+    let out = plugin.render(
+        48_000.0,
+        &[BLOCK],
+        24_000,
+        &[note_on_with_id(0, 69, 5), expression(12_000, 5, kVolumeTypeID, 0.125)],
+    );
+    // Volume glides with a 5 ms time constant: 125 ms later it has long arrived.
+    let change = db(peak(&out[18_000..])) - db(peak(&out[6_000..12_000]));
+    eprintln!("volume expression 0.125: {change:+.3} dB");
+    assert!((change + 6.02).abs() < 0.1, "the note is {change:+.3} dB louder, not -6.02 dB");
+    // Hard right leaves the (left) channel silent, equal power.
+    let out =
+        plugin.render(48_000.0, &[BLOCK], 24_000, &[note_on_with_id(0, 69, 5), expression(12_000, 5, kPanTypeID, 1.0)]);
+    assert!(peak(&out[18_000..]) < 1e-4, "panned right, the left channel is silent: {}", peak(&out[18_000..]));
+}
+
+#[test]
+fn an_expression_for_an_unknown_or_released_note_id_changes_nothing() {
+    let module = load();
+    let plugin = Instance::new(&module);
+    plugin.load_state(&sine_state(0.0)).unwrap();
+    let held = [note_on_with_id(0, 69, 5), note_on_with_id(0, 64, 6), Input::Off(2_000, 64)];
+    let plain = plugin.render(48_000.0, &[BLOCK], 24_000, &held);
+    let mut inputs = held.to_vec();
+    inputs.extend([
+        expression(6_000, 99, kTuningTypeID, 1.0),
+        expression(6_000, -1, kVolumeTypeID, 0.0),
+        expression(7_000, 6, kTuningTypeID, 0.0),
+        expression(7_000, 5, 6, 1.0),
+        expression(7_000, 5, 100_000, 1.0),
+    ]);
+    let out = plugin.render(48_000.0, &[BLOCK], 24_000, &inputs);
+    assert!(peak(&plain) > 0.1);
+    assert!(out == plain, "unknown ids (99, −1, a released note's 6) and types (text, custom) change nothing");
+}
+
+/// The text the controller shows for note expression `type_id` at `norm`.
+fn expression_text(controller: &ComPtr<INoteExpressionController>, type_id: u32, norm: f64) -> String {
+    let mut text: String128 = [0; 128];
+    assert_eq!(unsafe { controller.getNoteExpressionStringByValue(0, 0, type_id, norm, &mut text) }, kResultOk);
+    wstr(&text)
+}
+
+/// The normalised value the controller reads from `typed` for note expression `type_id`.
+fn expression_value(controller: &ComPtr<INoteExpressionController>, type_id: u32, typed: &str) -> Option<f64> {
+    let typed: Vec<TChar> = typed.encode_utf16().chain([0]).map(|c| c as TChar).collect();
+    let mut value = -1.0;
+    let result = unsafe { controller.getNoteExpressionValueByString(0, 0, type_id, typed.as_ptr(), &mut value) };
+    (result == kResultOk).then_some(value)
+}
+
+#[test]
+fn the_controller_describes_six_note_expressions_and_reads_their_values_back() {
+    let module = load();
+    let plugin = Instance::new(&module);
+    let controller = plugin.controller.cast::<INoteExpressionController>().expect("INoteExpressionController");
+    assert_eq!(unsafe { controller.getNoteExpressionCount(0, 0) }, 6);
+    assert_eq!(unsafe { controller.getNoteExpressionCount(0, 15) }, 6, "every channel");
+    assert_eq!(unsafe { controller.getNoteExpressionCount(1, 0) }, 0, "there is one event bus");
+    let mut listed = Vec::new();
+    for index in 0..6 {
+        let mut info: NoteExpressionTypeInfo = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { controller.getNoteExpressionInfo(0, 0, index, &mut info) }, kResultOk);
+        let range = (info.valueDesc.minimum, info.valueDesc.maximum);
+        assert_eq!(range, (0.0, 1.0), "{}: normalised over the SDK's whole range", wstr(&info.title));
+        listed.push((info.typeId, wstr(&info.title), wstr(&info.units), info.valueDesc.defaultValue));
+    }
+    let want = [
+        (0, "Volume", "dB", 0.25),
+        (1, "Pan", "", 0.5),
+        (2, "Tuning", "st", 0.5),
+        (3, "Vibrato", "", 0.0),
+        (4, "Expression", "", 0.0),
+        (5, "Brightness", "", 0.0),
+    ];
+    let want: Vec<_> =
+        want.iter().map(|&(id, title, unit, default)| (id, title.to_string(), unit.to_string(), default)).collect();
+    assert_eq!(listed, want);
+    let mut info: NoteExpressionTypeInfo = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { controller.getNoteExpressionInfo(0, 0, 6, &mut info) }, kInvalidArgument);
+
+    for (type_id, norm, shown) in [
+        (kVolumeTypeID, 0.125, "-6.0 dB"),
+        (kVolumeTypeID, 0.25, "0.0 dB"),
+        (kVolumeTypeID, 0.0, "-inf dB"),
+        (kPanTypeID, 0.25, "L 50"),
+        (kPanTypeID, 0.5, "C"),
+        (kPanTypeID, 1.0, "R 100"),
+        (kTuningTypeID, 0.5 + 1.0 / 240.0, "+1.00 st"),
+        (kTuningTypeID, 0.0, "-120.00 st"),
+        (5, 0.4, "0.40"),
+    ] {
+        assert_eq!(expression_text(&controller, type_id, norm), shown, "type {type_id} at {norm}");
+        let back = expression_value(&controller, type_id, shown).expect("the shown text parses");
+        assert_eq!(expression_text(&controller, type_id, back), shown, "type {type_id}: {shown} round trips");
+        assert!((back - norm).abs() < 2e-3, "type {type_id}: {shown} reads back as {back}, not {norm}");
+    }
+    assert_eq!(expression_value(&controller, kTuningTypeID, "-3"), Some(0.5 - 3.0 / 240.0), "a plain number");
+    assert_eq!(expression_value(&controller, kTuningTypeID, "sharp"), None, "nonsense is refused");
+    assert_eq!(expression_value(&controller, 6, "0.5"), None, "text expressions are not Ferrule's");
+}
+
 #[test]
 fn a_saved_state_reloads_into_a_new_instance_bit_identically() {
     let module = load();
@@ -726,6 +893,16 @@ fn process_never_allocates_with_notes_automation_midi_and_a_patch_swap() {
     plugin.load_state(&sine_state(0.5)).unwrap();
     let out = plugin.render(48_000.0, &[256], 4_800, &[Input::On(0, 69)]);
     assert!(peak(&out) > 0.1, "the new patch plays");
+    // Note expressions find their note through the note-id table, allocation-free too.
+    let expressed = [
+        note_on_with_id(0, 60, 3),
+        expression(BLOCK as u32, 3, kTuningTypeID, 0.7),
+        expression(BLOCK as u32 + 40, 3, kVolumeTypeID, 0.1),
+        expression(BLOCK as u32 + 41, 77, kPanTypeID, 0.1),
+        Input::Off(2_000, 60),
+    ];
+    let out = plugin.render(48_000.0, &[BLOCK], 4_800, &expressed);
+    assert!(peak(&out) > 0.01, "the expressed note plays");
 }
 
 #[test]
@@ -755,6 +932,12 @@ fn hostile_events_and_values_leave_the_output_finite() {
         Input::Param(1_400, 77_777, 1.0),
         Input::Param(1_500, 1000 + kPitchBend, f64::NEG_INFINITY),
         Input::Raw(2_000, raw(5, kNoteOffEvent, 60, 0.0)),
+        // Every note-on above used id 7: expressions find whichever key holds it last.
+        expression(2_100, 7, kTuningTypeID, f64::NAN),
+        expression(2_200, 7, kVolumeTypeID, f64::INFINITY),
+        expression(2_300, 7, kPanTypeID, -1e300),
+        expression(2_400, 7, u32::MAX, 0.5),
+        expression(2_500, i32::MIN, kTuningTypeID, 1.0),
     ];
     let out = plugin.render(48_000.0, &[512, 7, 300], 9_600, &inputs);
     assert!(out.iter().all(|x| x.is_finite() && x.abs() <= 4.0), "finite and bounded");

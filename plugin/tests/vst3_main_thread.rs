@@ -2,14 +2,16 @@
 //! registers a 50 ms timer; after a patch file is chosen in the editor and saved, the host is told to
 //! rescan parameter titles (and sees the new names); knob gestures from the editor reach the host's
 //! `beginEdit`/`performEdit`/`endEdit`; notes from the on-screen keyboard sound in the next blocks, which
-//! allocate nothing. Without a run loop the controller still polls when the host reads values.
+//! allocate nothing; a patch loaded in the editor (or its "back to the last good patch") marks the host's
+//! project changed through `IComponentHandler2::setDirty`, a knob drag does not. Without a run loop the
+//! controller still polls when the host reads values.
 //!
 //! The editor's intents are posted directly (`ferrule_plugin::vst3::post_editor_intents`, as the
 //! window posts them), so the plugin is the one linked into this test rather than the bundle. Every
 //! instance in the process receives them: the tests here run one at a time.
 //!
-//! No patch has nonzero latency yet (every node reports 0), so `kLatencyChanged` is not exercised: the
-//! test checks that it is *not* sent when the latency stays the same.
+//! `kLatencyChanged` is checked both ways: sent when a load or save moves the latency (the default
+//! patch's 12 samples to a sine's 0, a sine to a saw's 12), not sent when it stays the same.
 
 #![allow(non_upper_case_globals)]
 
@@ -156,6 +158,56 @@ fn editor_gestures_reach_the_host_and_keyboard_notes_sound() {
         peak = peak.max(left.iter().fold(0.0, |p, x| p.max(x.abs())));
     }
     assert!(peak > 0.01, "the on-screen keyboard's note sounds: peak {peak}");
+}
+
+fn dirty(calls: &[Call]) -> Vec<Call> {
+    calls.iter().filter(|c| matches!(c, Call::Dirty(_))).cloned().collect()
+}
+
+#[test]
+fn an_editor_load_marks_the_project_changed_once_and_a_knob_drag_does_not() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let module = Module::linked();
+    let context = context();
+    let plugin = Plugin::new(&module, as_unknown::<_, IHostApplication>(&context));
+    plugin.activate();
+
+    // A knob drag reaches the host as parameter edits, which it tracks itself.
+    post_editor_intents(vec![
+        Intent::BeginGesture(EditorParam::Macro(0)),
+        Intent::SetParam(EditorParam::Macro(0), 0.3),
+        Intent::EndGesture(EditorParam::Macro(0)),
+    ]);
+    context.fire();
+    context.fire();
+    let calls = plugin.handler.take();
+    assert_eq!(calls.len(), 3, "the drag's begin, edit and end: {calls:?}");
+    assert_eq!(dirty(&calls), [], "a drag does not mark the project itself");
+
+    // A patch loaded in the editor: the project now saves another patch.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chosen.ron");
+    std::fs::write(&path, patch("Tone")).unwrap();
+    post_editor_intents(vec![Intent::LoadFile(path.clone())]);
+    for _ in 0..3 {
+        context.fire();
+    }
+    let calls = plugin.handler.take();
+    assert_eq!(dirty(&calls), [Call::Dirty(1)], "exactly one setDirty(true): {calls:?}");
+    let restart = calls.iter().position(|c| matches!(c, Call::Restart(_)));
+    let marked = calls.iter().position(|c| matches!(c, Call::Dirty(_)));
+    assert!(restart < marked, "after the restart, so the host saves the new names: {calls:?}");
+
+    // "Back to the last good patch" plays a patch too.
+    post_editor_intents(vec![Intent::Rollback]);
+    context.fire();
+    context.fire();
+    assert_eq!(dirty(&plugin.handler.take()), [Call::Dirty(1)]);
+
+    // A file that cannot be loaded leaves the project as it was.
+    post_editor_intents(vec![Intent::LoadFile(dir.path().join("missing.ron"))]);
+    context.fire();
+    assert_eq!(plugin.handler.take(), []);
 }
 
 #[test]

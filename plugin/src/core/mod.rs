@@ -5,6 +5,7 @@
 //! thread. They share [`SharedParams`] (atomics) and the engine's schedule rings, nothing else.
 
 pub mod audio;
+pub mod expression;
 pub mod library;
 pub mod meters;
 pub mod params;

@@ -4,7 +4,9 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, TryLockError};
 
 use vst3::Steinberg::Vst::BusDirections_::{kInput, kOutput};
-use vst3::Steinberg::Vst::Event_::EventTypes_::{kNoteOffEvent, kNoteOnEvent, kPolyPressureEvent};
+use vst3::Steinberg::Vst::Event_::EventTypes_::{
+    kNoteExpressionValueEvent, kNoteOffEvent, kNoteOnEvent, kPolyPressureEvent,
+};
 use vst3::Steinberg::Vst::IProcessContextRequirements_::Flags_::{
     kNeedProjectTimeMusic, kNeedTempo, kNeedTransportState,
 };
@@ -18,8 +20,9 @@ use vst3::{Class, ComRef};
 use ferrule_engine::EventKind;
 
 use super::instance::{AudioState, Instance};
+use super::note_ids::NoteIds;
 use super::params::Vst3Param;
-use super::{guarded, lock, message, stream, text};
+use super::{guarded, lock, message, note_expression, stream, text};
 use crate::core::{AudioCore, NoteTag};
 use crate::editor_host::play_editor_events;
 
@@ -48,7 +51,7 @@ impl Component {
     fn deactivate(&self) {
         let audio = lock(&self.instance.audio).take();
         let mut main = lock(&self.instance.main);
-        if let Some(AudioState { core, editor }) = audio {
+        if let Some(AudioState { core, editor, .. }) = audio {
             drop(core);
             main.editor.return_audio_end(editor);
         }
@@ -71,7 +74,7 @@ impl Component {
                 return kResultOk;
             }
         };
-        let Some(AudioState { core, editor }) = audio.as_mut() else {
+        let Some(AudioState { core, editor, note_ids }) = audio.as_mut() else {
             // SAFETY: as above.
             unsafe { silence(data) };
             return kResultOk;
@@ -98,7 +101,7 @@ impl Component {
             play_editor_events(ring, core, |_| {});
         }
         // SAFETY: as above.
-        unsafe { feed(core, events, changes) };
+        unsafe { feed(core, note_ids, events, changes) };
         core.render(left, right);
         self.instance.meters.publish(core, left, right);
         if has_output {
@@ -183,6 +186,7 @@ unsafe fn point(changes: ComRef<'_, IParameterChanges>, queue: i32, index: i32) 
 /// `events` and `changes` are the host's valid lists for this block.
 unsafe fn feed(
     core: &mut AudioCore,
+    note_ids: &mut NoteIds,
     events: Option<ComRef<'_, IEventList>>,
     changes: Option<ComRef<'_, IParameterChanges>>,
 ) {
@@ -230,7 +234,7 @@ unsafe fn feed(
             }
             (_, Some(e)) => {
                 // SAFETY: the union member read matches the event's type.
-                unsafe { apply_event(core, &e) };
+                unsafe { apply_event(core, note_ids, &e) };
                 pending = None;
             }
             (None, None) => return,
@@ -264,11 +268,12 @@ unsafe fn apply_point(core: &mut AudioCore, changes: Option<ComRef<'_, IParamete
     }
 }
 
-/// Hands one VST3 event to the audio core.
+/// Hands one VST3 event to the audio core, keeping `note_ids` (which key each host note id plays) up to
+/// date for the note expressions that name them.
 ///
 /// # Safety
 /// The union member read matches `event.type`.
-unsafe fn apply_event(core: &mut AudioCore, event: &Event) {
+unsafe fn apply_event(core: &mut AudioCore, note_ids: &mut NoteIds, event: &Event) {
     let time = event.sampleOffset.max(0) as u32;
     let key = |pitch: i16| u8::try_from(pitch).ok().filter(|&k| k < 128);
     match event.r#type as u32 {
@@ -277,6 +282,7 @@ unsafe fn apply_event(core: &mut AudioCore, event: &Event) {
             let e = unsafe { &event.__field0.noteOn };
             if let Some(key) = key(e.pitch) {
                 let tag = NoteTag { note_id: e.noteId, channel: e.channel, port: event.busIndex as i16 };
+                note_ids.note_on(key, e.noteId);
                 core.note_on(time, key, e.velocity.clamp(0.0, 1.0), tag);
             }
         }
@@ -284,6 +290,7 @@ unsafe fn apply_event(core: &mut AudioCore, event: &Event) {
             // SAFETY: the type says note-off.
             let e = unsafe { &event.__field0.noteOff };
             if let Some(note) = key(e.pitch) {
+                note_ids.note_off(note);
                 core.event(time, EventKind::NoteOff { note });
             }
         }
@@ -292,6 +299,18 @@ unsafe fn apply_event(core: &mut AudioCore, event: &Event) {
             let e = unsafe { &event.__field0.polyPressure };
             if let Some(note) = key(e.pitch) {
                 core.event(time, EventKind::PolyPressure { note, value: e.pressure.clamp(0.0, 1.0) });
+            }
+        }
+        kNoteExpressionValueEvent => {
+            // SAFETY: the type says note expression value.
+            let e = unsafe { &event.__field0.noteExpressionValue };
+            // The event names the host's note id only (no pitch): an id no held key has (−1, unknown, or
+            // already released) changes nothing.
+            let expression = note_expression::expression(e.typeId);
+            if let (Some(note), Some(expression)) = (note_ids.key(e.noteId), expression)
+                && let Some(value) = note_expression::plain(expression, e.value)
+            {
+                core.event(time, EventKind::NoteExpression { note, expression, value });
             }
         }
         _ => {}
@@ -380,7 +399,7 @@ impl IComponentTrait for Component {
                     // Activated again without a deactivation: the old core's ring end moves over.
                     let old = audio.take().and_then(|old| old.editor);
                     let editor = old.or_else(|| main.editor.take_audio_end());
-                    *audio = Some(AudioState { core, editor });
+                    *audio = Some(AudioState { core, editor, note_ids: NoteIds::default() });
                     kResultOk
                 }
                 Err(_) => kResultFalse,

@@ -1,5 +1,6 @@
 //! The VST3 edit controller: lists the parameters, converts their values and text, follows the
-//! component's state, and maps MIDI controllers to the hidden MIDI parameters.
+//! component's state, maps MIDI controllers to the hidden MIDI parameters, and describes the note
+//! expressions the component plays (`INoteExpressionController`, see [`super::note_expression`]).
 //!
 //! It keeps its own [`PluginCore`] (never activated) so names, defaults and values come from the same
 //! code as the component's; the host keeps the two in step by handing it the component's state, and
@@ -21,8 +22,8 @@ use super::instance::Instance;
 use super::link::ControllerLink;
 use super::params::{MIDI_PARAM_COUNT, Vst3Param};
 use super::view::View;
-use super::{guarded, lock, message, stream, text};
-use crate::core::{PluginCore, SharedParams};
+use super::{guarded, lock, message, note_expression, stream, text};
+use crate::core::{PluginCore, SharedParams, expression};
 
 /// Main-thread state of the controller.
 pub struct ControllerState {
@@ -42,7 +43,7 @@ pub struct Controller {
 }
 
 impl Class for Controller {
-    type Interfaces = (IEditController, IMidiMapping, IConnectionPoint);
+    type Interfaces = (IEditController, IMidiMapping, INoteExpressionController, IConnectionPoint);
 }
 
 impl Controller {
@@ -301,6 +302,78 @@ impl IMidiMappingTrait for Controller {
                     kResultTrue
                 }
                 _ => kResultFalse,
+            }
+        })
+    }
+}
+
+impl INoteExpressionControllerTrait for Controller {
+    unsafe fn getNoteExpressionCount(&self, bus_index: int32, _channel: int16) -> int32 {
+        // The same expressions on every channel of the one event bus.
+        if bus_index == 0 { note_expression::COUNT } else { 0 }
+    }
+
+    unsafe fn getNoteExpressionInfo(
+        &self,
+        bus_index: int32,
+        _channel: int16,
+        note_expression_index: int32,
+        info: *mut NoteExpressionTypeInfo,
+    ) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes a writable info or null.
+            match (bus_index, note_expression::info(note_expression_index), unsafe { info.as_mut() }) {
+                (0, Some(found), Some(info)) => {
+                    *info = found;
+                    kResultOk
+                }
+                _ => kInvalidArgument,
+            }
+        })
+    }
+
+    unsafe fn getNoteExpressionStringByValue(
+        &self,
+        bus_index: int32,
+        _channel: int16,
+        id: NoteExpressionTypeID,
+        value_normalized: NoteExpressionValue,
+        string: *mut String128,
+    ) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes a writable String128 or null.
+            let (0, Some(e), Some(string)) = (bus_index, note_expression::expression(id), unsafe { string.as_mut() })
+            else {
+                return kInvalidArgument;
+            };
+            let Some(value) = note_expression::plain(e, value_normalized) else { return kInvalidArgument };
+            text::copy_wstring(&expression::format(e, value), string);
+            kResultOk
+        })
+    }
+
+    unsafe fn getNoteExpressionValueByString(
+        &self,
+        bus_index: int32,
+        _channel: int16,
+        id: NoteExpressionTypeID,
+        string: *const TChar,
+        value_normalized: *mut NoteExpressionValue,
+    ) -> tresult {
+        guarded(|| {
+            // SAFETY: the host passes a NUL-terminated string (at most 128 units) or null.
+            let typed = unsafe { text::read_wstring(string, 128) };
+            // SAFETY: the host passes a writable value or null.
+            let out = unsafe { value_normalized.as_mut() };
+            let (0, Some(e), Some(typed), Some(out)) = (bus_index, note_expression::expression(id), typed, out) else {
+                return kInvalidArgument;
+            };
+            match expression::parse(e, &typed) {
+                Some(value) => {
+                    *out = note_expression::normalized(e, value);
+                    kResultOk
+                }
+                None => kResultFalse,
             }
         })
     }

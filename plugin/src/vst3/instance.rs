@@ -17,12 +17,13 @@
 //! key (a host that does not connect them) still shows parameters and follows `setComponentState`, but
 //! opens no editor and hears of hot reloads only through the state.
 
-use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use vst3::Steinberg::Vst::RestartFlags_::{kLatencyChanged, kParamTitlesChanged, kParamValuesChanged};
 
 use super::lock;
+use super::note_ids::NoteIds;
 use crate::core::{AudioCore, Meters, PluginCore, SharedParams};
 use crate::editor_host::{EditorHost, GuiEvent};
 
@@ -49,6 +50,8 @@ pub struct AudioState {
     pub core: AudioCore,
     /// The editor's notes (consuming end of [`EditorHost`]'s ring).
     pub editor: Option<rtrb::Consumer<GuiEvent>>,
+    /// Which key each of the host's note ids plays, for note expressions.
+    pub note_ids: NoteIds,
 }
 
 /// One instance's shared state. Made by the component; the controller holds it once linked.
@@ -66,6 +69,9 @@ pub struct Instance {
     pub meters: Meters,
     /// `restartComponent` flags found by a poll that the controller has not passed to the host yet.
     pending_restart: AtomicI32,
+    /// The editor changed what the project saves (another patch plays) and the host has not been told
+    /// yet (`IComponentHandler2::setDirty`).
+    pending_dirty: AtomicBool,
 }
 
 /// Every live instance of this process, by key. Entries are weak: an instance leaves when its component
@@ -84,6 +90,7 @@ impl Instance {
             audio: Mutex::new(None),
             meters: Meters::default(),
             pending_restart: AtomicI32::new(0),
+            pending_dirty: AtomicBool::new(false),
         });
         let mut registry = lock(&REGISTRY);
         registry.retain(|(_, weak)| weak.strong_count() > 0);
@@ -126,7 +133,8 @@ impl Instance {
 
     /// Carries out the editor's intents (a file to load, a rollback, knob moves, notes) and, while a window
     /// is `open`, publishes a fresh snapshot. Returns the parameter gestures and values for the host, in
-    /// order. Main thread.
+    /// order; a patch loaded or rolled back also leaves a restart and a dirty project owed to the host
+    /// ([`Instance::take_restart`], [`Instance::take_dirty`]). Main thread.
     pub fn tick_editor(&self, open: bool) -> Vec<GuiEvent> {
         let mut main = lock(&self.main);
         let MainState { core, editor, .. } = &mut *main;
@@ -136,6 +144,11 @@ impl Instance {
         // A new patch from the editor resets the macros to its defaults: titles and values change.
         let flags = if tick.patch_changed { kParamTitlesChanged | kParamValuesChanged } else { 0 };
         self.note_restart(core, flags);
+        // The project now saves another patch: the host must mark it changed. Knob moves need not: they
+        // reach the host as parameter edits, which it tracks itself.
+        if tick.patch_changed {
+            self.pending_dirty.store(true, Ordering::Release);
+        }
         tick.params
     }
 
@@ -159,6 +172,11 @@ impl Instance {
     /// The `restartComponent` flags owed to the host since the last call (0 for none). Main thread.
     pub fn take_restart(&self) -> i32 {
         self.pending_restart.swap(0, Ordering::AcqRel)
+    }
+
+    /// Whether the host must be told the project changed since the last call. Main thread.
+    pub fn take_dirty(&self) -> bool {
+        self.pending_dirty.swap(false, Ordering::AcqRel)
     }
 
     /// The component's state, as `getState` writes it. Main thread.

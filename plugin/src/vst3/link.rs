@@ -11,16 +11,18 @@
 //! **What a poll does** ([`ControllerLink::poll`]): the component's core takes in hot-reload results;
 //! the editor's intents are carried out (a file, a rollback, knob gestures, notes); then, with no lock
 //! held, the host hears `restartComponent(kParamTitlesChanged [| kParamValuesChanged] [|
-//! kLatencyChanged])` after the controller's own core caught up with the component's state, and each
-//! knob gesture as `beginEdit`/`performEdit`/`endEdit`. A poll never nests: the host may call back in
-//! while it answers `restartComponent`.
+//! kLatencyChanged])` after the controller's own core caught up with the component's state, then
+//! `IComponentHandler2::setDirty(true)` when the editor loaded a patch or went back to the last good one
+//! (the project now saves another patch; a host whose handler lacks `IComponentHandler2` is not told),
+//! and each knob gesture as `beginEdit`/`performEdit`/`endEdit`. A poll never nests: the host may call
+//! back in while it answers `restartComponent`.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use vst3::Steinberg::Linux::{IRunLoop, IRunLoopTrait, ITimerHandler, ITimerHandlerTrait};
-use vst3::Steinberg::Vst::{IComponentHandler, IComponentHandlerTrait};
+use vst3::Steinberg::Vst::{IComponentHandler, IComponentHandler2, IComponentHandler2Trait, IComponentHandlerTrait};
 use vst3::Steinberg::{kResultOk, tresult};
 use vst3::{Class, ComPtr, ComWrapper};
 
@@ -203,6 +205,7 @@ impl ControllerLink {
         instance.poll_reload();
         let gestures = instance.tick_editor(self.windows.load(Ordering::Relaxed) > 0);
         let flags = instance.take_restart();
+        let dirty = instance.take_dirty();
         if let Some(state) = self.state.upgrade() {
             let core = &mut lock(&state).core;
             if flags != 0 {
@@ -222,6 +225,10 @@ impl ControllerLink {
         if flags != 0 {
             // SAFETY: the handler the host gave us, still referenced.
             unsafe { handler.restartComponent(flags) };
+        }
+        if dirty && let Some(handler2) = handler.cast::<IComponentHandler2>() {
+            // SAFETY: the host's handler, queried for its second interface; we hold the reference.
+            unsafe { handler2.setDirty(1) };
         }
         for event in gestures {
             // SAFETY: as above.

@@ -1,6 +1,7 @@
 //! The VST3 adapter (the `vst3` crate's SDK 3.8 bindings): a component that plays (IComponent,
-//! IAudioProcessor) and an edit controller that shows parameters to the host (IEditController,
-//! IMidiMapping). Both only translate between VST3 and the plugin core; the cdylib exports
+//! IAudioProcessor; notes, parameters, MIDI controllers and note expressions) and an edit controller
+//! that shows parameters and note expressions to the host (IEditController, IMidiMapping,
+//! INoteExpressionController). Both only translate between VST3 and the plugin core; the cdylib exports
 //! `GetPluginFactory`, `ModuleEntry` and `ModuleExit` next to CLAP's `clap_entry`.
 //!
 //! The component plays and hot-reloads; the controller names parameters, opens the editor ([`view`])
@@ -20,6 +21,8 @@ mod factory;
 mod instance;
 mod link;
 mod message;
+mod note_expression;
+mod note_ids;
 mod params;
 mod stream;
 mod text;

@@ -106,13 +106,31 @@ pub enum Call {
     Perform(ParamID, ParamValue),
     End(ParamID),
     Restart(int32),
+    /// `IComponentHandler2::setDirty` with this state.
+    Dirty(TBool),
 }
 
-/// An `IComponentHandler` that records every call.
+/// An `IComponentHandler` (and `IComponentHandler2`, as DAWs offer) that records every call.
 pub struct Handler(pub RefCell<Vec<Call>>);
 
 impl Class for Handler {
-    type Interfaces = (IComponentHandler,);
+    type Interfaces = (IComponentHandler, IComponentHandler2);
+}
+
+impl IComponentHandler2Trait for Handler {
+    unsafe fn setDirty(&self, state: TBool) -> tresult {
+        self.0.borrow_mut().push(Call::Dirty(state));
+        kResultOk
+    }
+    unsafe fn requestOpenEditor(&self, _name: FIDString) -> tresult {
+        kNotImplemented
+    }
+    unsafe fn startGroupEdit(&self) -> tresult {
+        kNotImplemented
+    }
+    unsafe fn finishGroupEdit(&self) -> tresult {
+        kNotImplemented
+    }
 }
 
 impl IComponentHandlerTrait for Handler {
