@@ -678,7 +678,31 @@ fn a_volume_note_expression_sets_its_notes_level_and_pan_moves_it() {
 }
 
 #[test]
-fn an_expression_for_an_unknown_or_released_note_id_changes_nothing() {
+fn a_note_expression_follows_a_note_through_its_release() {
+    // Hosts keep sending a note's expressions after its note-off while it rings out: a tuning glide
+    // through a one-second release must still bend the releasing voice.
+    let module = load();
+    let plugin = Instance::new(&module);
+    let long_release = SINE.replace("\"release\": 0.01", "\"release\": 1.0");
+    let state = encode(&SavedState {
+        patch_path: None,
+        patch_source: long_release,
+        macros: [0.0; 8],
+        master_db: 0.0,
+        exposed: Vec::new(),
+    });
+    plugin.load_state(&state).expect("the long-release sine loads");
+    let inputs =
+        [note_on_with_id(0, 69, 5), Input::Off(4_800, 69), expression(9_600, 5, kTuningTypeID, 0.5 + 2.0 / 240.0)];
+    let out = plugin.render(48_000.0, &[BLOCK], 24_000, &inputs);
+    let releasing = pitch_hz(&out[12_000..20_000], 48_000.0).expect("the release still sounds");
+    let error = cents(releasing, 493.883);
+    eprintln!("tuning +2 st during the release: {releasing:.3} Hz ({error:+.3} cents from B4)");
+    assert!(error.abs() < 1.0, "the releasing A4 bent up to B4: {releasing:.3} Hz ({error:+.3} cents)");
+}
+
+#[test]
+fn an_expression_for_an_unknown_or_ended_note_id_changes_nothing() {
     let module = load();
     let plugin = Instance::new(&module);
     plugin.load_state(&sine_state(0.0)).unwrap();
@@ -694,7 +718,7 @@ fn an_expression_for_an_unknown_or_released_note_id_changes_nothing() {
     ]);
     let out = plugin.render(48_000.0, &[BLOCK], 24_000, &inputs);
     assert!(peak(&plain) > 0.1);
-    assert!(out == plain, "unknown ids (99, −1, a released note's 6) and types (text, custom) change nothing");
+    assert!(out == plain, "unknown ids (99, −1, the ended note's 6) and types (text, custom) change nothing");
 }
 
 /// The text the controller shows for note expression `type_id` at `norm`.

@@ -290,7 +290,7 @@ unsafe fn apply_event(core: &mut AudioCore, note_ids: &mut NoteIds, event: &Even
             // SAFETY: the type says note-off.
             let e = unsafe { &event.__field0.noteOff };
             if let Some(note) = key(e.pitch) {
-                note_ids.note_off(note);
+                // The key keeps its note id: expressions may follow the note through its release.
                 core.event(time, EventKind::NoteOff { note });
             }
         }
@@ -304,8 +304,8 @@ unsafe fn apply_event(core: &mut AudioCore, note_ids: &mut NoteIds, event: &Even
         kNoteExpressionValueEvent => {
             // SAFETY: the type says note expression value.
             let e = unsafe { &event.__field0.noteExpressionValue };
-            // The event names the host's note id only (no pitch): an id no held key has (−1, unknown, or
-            // already released) changes nothing.
+            // The event names the host's note id only (no pitch): an id no key has (−1 or unknown) changes
+            // nothing, and one whose voice has ended finds nothing to change.
             let expression = note_expression::expression(e.typeId);
             if let (Some(note), Some(expression)) = (note_ids.key(e.noteId), expression)
                 && let Some(value) = note_expression::plain(expression, e.value)

@@ -2,7 +2,10 @@
 //! never a key) reaches the right voice.
 //!
 //! Hand-written and fixed-size because it lives on the audio thread: one slot per MIDI key (the engine
-//! plays one voice per key, so a key has at most one live id), filled on note-on, cleared on note-off.
+//! plays one voice per key, so a key has at most one live id), filled on note-on. A released key keeps its
+//! id until the key is struck again: hosts go on sending expressions while a note rings out (a tuning
+//! glide through the release), and they reach the releasing voice. Once the voice has ended, an expression
+//! for its id finds no voice on the key and does nothing; a new note on the key brings its own id.
 //! A lookup scans the 128 slots: bounded, no allocation, no hashing.
 
 /// The "no id" value of VST3's `noteId` fields.
@@ -32,13 +35,6 @@ impl NoteIds {
         }
     }
 
-    /// `key` was released: its id no longer names a note.
-    pub fn note_off(&mut self, key: u8) {
-        if let Some(slot) = self.ids.get_mut(key as usize) {
-            *slot = NONE;
-        }
-    }
-
     /// The key the host's `note_id` is playing; `None` for −1 or an id no held key has.
     pub fn key(&self, note_id: i32) -> Option<u8> {
         if note_id == NONE {
@@ -65,8 +61,8 @@ mod tests {
         ids.note_on(69, 7);
         ids.note_on(60, 8);
         assert_eq!((ids.key(7), ids.key(8), ids.key(9)), (Some(69), Some(60), None));
-        ids.note_off(69);
-        assert_eq!(ids.key(7), None, "released");
+        // Released notes keep their id: the voice may still be ringing out.
+        assert_eq!(ids.key(7), Some(69));
         ids.note_on(64, 8);
         assert_eq!(ids.key(8), Some(64), "an id reused by another key moves to it");
         ids.note_on(64, 9);
