@@ -2,8 +2,8 @@
 //! registers a 50 ms timer; after a patch file is chosen in the editor and saved, the host is told to
 //! rescan parameter titles (and sees the new names); knob gestures from the editor reach the host's
 //! `beginEdit`/`performEdit`/`endEdit`; notes from the on-screen keyboard sound in the next blocks, which
-//! allocate nothing; a patch loaded in the editor (or its "back to the last good patch") marks the host's
-//! project changed through `IComponentHandler2::setDirty`, a knob drag does not. Without a run loop the
+//! allocate nothing; a patch loaded in the editor (or its "back to the last good patch") and a hot reload mark
+//! the host's project changed through `IComponentHandler2::setDirty`, a knob drag and a broken save do not. Without a run loop the
 //! controller still polls when the host reads values.
 //!
 //! The editor's intents are posted directly (`ferrule_plugin::vst3::post_editor_intents`, as the
@@ -102,6 +102,8 @@ fn a_saved_patch_file_renames_the_parameters_through_the_run_loop_timer() {
     assert_ne!(flags[0] & kParamTitlesChanged, 0, "titles changed: {:#x}", flags[0]);
     assert_eq!(flags[0] & kLatencyChanged, 0, "the latency stayed 0");
     assert_eq!(plugin.title(0), "Colour", "the host reads the new name");
+    // The project saves the patch's source: closing it unsaved would reopen the old sound.
+    assert_eq!(dirty(&calls), [Call::Dirty(1)], "the reload marks the project changed once: {calls:?}");
 
     // A save that swaps the sine for a band-limited saw makes the output 12 samples late: the host is told.
     save(&path, &patch("Colour").replace("\"sine\"", "\"saw\""));
@@ -121,7 +123,9 @@ fn a_saved_patch_file_renames_the_parameters_through_the_run_loop_timer() {
     for _ in 0..10 {
         context.fire();
     }
-    assert_eq!(restarts(&plugin.handler.take()), [] as [i32; 0]);
+    let calls = plugin.handler.take();
+    assert_eq!(restarts(&calls), [] as [i32; 0]);
+    assert_eq!(dirty(&calls), [], "a broken save changes neither the sound nor the project");
     assert_eq!(plugin.title(0), "Colour");
 }
 

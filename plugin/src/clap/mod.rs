@@ -23,7 +23,7 @@ use clack_extensions::params::{
     HostParams, ParamDisplayWriter, ParamInfo, ParamInfoFlags, ParamInfoWriter, ParamRescanFlags,
     PluginAudioProcessorParams, PluginMainThreadParams, PluginParams,
 };
-use clack_extensions::state::{PluginState, PluginStateImpl};
+use clack_extensions::state::{HostState, PluginState, PluginStateImpl};
 use clack_extensions::thread_check::HostThreadCheck;
 use clack_extensions::timer::{HostTimer, PluginTimer, PluginTimerImpl, TimerId};
 use clack_plugin::events::event_types::{
@@ -164,7 +164,13 @@ impl ClapMainThread<'_> {
         if reloaded && let Some(params) = self.host.get_extension::<HostParams>() {
             params.rescan(&self.host, ParamRescanFlags::VALUES | ParamRescanFlags::TEXT | ParamRescanFlags::INFO);
         }
+        // Another patch plays (editor or hot reload) and the project saves its source: the host must mark
+        // the project changed, or closing it unsaved reopens the old sound.
+        let changed = core.take_patch_changed();
         drop(core);
+        if changed && let Some(state) = self.host.get_extension::<HostState>() {
+            state.mark_dirty(&self.host);
+        }
         self.announce_latency();
     }
 

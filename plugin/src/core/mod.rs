@@ -56,6 +56,9 @@ pub struct PluginCore {
     unplayable: Option<(String, Option<String>)>,
     /// Called on the reload thread after each reload event (see [`PluginCore::set_reload_notify`]).
     reload_notify: Option<ferrule_reload::OnEvent>,
+    /// Another patch plays because of the editor or a hot reload, and the adapter has not yet told the host
+    /// its project changed (see [`PluginCore::take_patch_changed`]).
+    patch_changed: bool,
 }
 
 impl PluginCore {
@@ -77,6 +80,7 @@ impl PluginCore {
             latency: 0,
             unplayable: None,
             reload_notify: None,
+            patch_changed: false,
         };
         core.adopt(&schedule, true, Some(&[]));
         core.params.set(Param::Master, 0.0);
@@ -276,6 +280,7 @@ impl PluginCore {
             Ok(()) => {
                 self.path = Some(path.to_path_buf());
                 self.start_watching();
+                self.patch_changed = true;
             }
             Err(e) => self.last_error = Some(e.clone()),
         }

@@ -60,6 +60,7 @@ impl PluginCore {
                 }
                 self.latency = r.latency;
                 self.last_error = None;
+                self.patch_changed = true;
             }
             ReloadEvent::Failed(_) | ReloadEvent::Missing { .. } => self.last_error = Some(event.to_string()),
         }
@@ -75,7 +76,18 @@ impl PluginCore {
             .reload_status()
             .and_then(|s| s.last_good)
             .ok_or_else(|| "no earlier patch to return to".to_string())?;
-        self.play(source, false, None)
+        self.play(source, false, None)?;
+        self.patch_changed = true;
+        Ok(())
+    }
+
+    /// Whether another patch has played since the last call because of the editor (a file chosen, a
+    /// rollback) or a hot reload, and clears it. The project saves the patch's source, so the adapter then
+    /// tells the host the project changed (CLAP `state.mark_dirty`, VST3 `setDirty`): closing without saving
+    /// would otherwise reopen the old sound. A state the host loads is no change it needs telling of. Main
+    /// thread.
+    pub fn take_patch_changed(&mut self) -> bool {
+        std::mem::take(&mut self.patch_changed)
     }
 
     /// The watcher's state for the editor: the last good source (to return to), the newest event, counts.
@@ -159,5 +171,32 @@ mod tests {
         assert!((peak(&mut audio) - 0.5).abs() < 0.01, "and plays the last good patch");
         assert!(std::fs::read_to_string(&path).unwrap().contains("sien"), "the user's file is left as written");
         core.deactivate();
+    }
+
+    #[test]
+    fn the_editor_and_hot_reloads_change_the_project_and_the_hosts_state_load_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.ron");
+        std::fs::write(&path, patch(0.25, "Tone")).unwrap();
+        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+        assert!(!core.take_patch_changed(), "the default patch is no change");
+        core.load_patch_file(&path).unwrap();
+        assert!(core.take_patch_changed(), "a file chosen in the editor");
+        assert!(!core.take_patch_changed(), "told once");
+        assert!(core.load_patch_file(&dir.path().join("missing.ron")).is_err());
+        assert!(!core.take_patch_changed(), "a refused file changes nothing");
+
+        std::fs::write(&path, patch(0.5, "Colour")).unwrap();
+        assert!(matches!(poll(&mut core), ReloadEvent::Reloaded(_)));
+        assert!(core.take_patch_changed(), "a hot reload: the project now saves the new source");
+        std::fs::write(&path, patch(0.5, "Colour").replace("\"sine\"", "\"sien\"")).unwrap();
+        assert!(matches!(poll(&mut core), ReloadEvent::Failed(_)));
+        assert!(!core.take_patch_changed(), "a broken save leaves the old patch, and the project, as they were");
+        core.rollback().unwrap();
+        assert!(core.take_patch_changed(), "going back to the last good patch");
+
+        let saved = core.save_state();
+        core.load_state(&saved).unwrap();
+        assert!(!core.take_patch_changed(), "the host's own state load");
     }
 }

@@ -17,7 +17,7 @@
 //! key (a host that does not connect them) still shows parameters and follows `setComponentState`, but
 //! opens no editor and hears of hot reloads only through the state.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use vst3::Steinberg::Vst::RestartFlags_::{kLatencyChanged, kParamTitlesChanged, kParamValuesChanged};
@@ -69,9 +69,6 @@ pub struct Instance {
     pub meters: Meters,
     /// `restartComponent` flags found by a poll that the controller has not passed to the host yet.
     pending_restart: AtomicI32,
-    /// The editor changed what the project saves (another patch plays) and the host has not been told
-    /// yet (`IComponentHandler2::setDirty`).
-    pending_dirty: AtomicBool,
 }
 
 /// Every live instance of this process, by key. Entries are weak: an instance leaves when its component
@@ -90,7 +87,6 @@ impl Instance {
             audio: Mutex::new(None),
             meters: Meters::default(),
             pending_restart: AtomicI32::new(0),
-            pending_dirty: AtomicBool::new(false),
         });
         let mut registry = lock(&REGISTRY);
         registry.retain(|(_, weak)| weak.strong_count() > 0);
@@ -133,8 +129,8 @@ impl Instance {
 
     /// Carries out the editor's intents (a file to load, a rollback, knob moves, notes) and, while a window
     /// is `open`, publishes a fresh snapshot. Returns the parameter gestures and values for the host, in
-    /// order; a patch loaded or rolled back also leaves a restart and a dirty project owed to the host
-    /// ([`Instance::take_restart`], [`Instance::take_dirty`]). Main thread.
+    /// order; a patch loaded or rolled back also leaves a restart owed to the host ([`Instance::take_restart`])
+    /// and a changed project ([`Instance::take_dirty`]). Main thread.
     pub fn tick_editor(&self, open: bool) -> Vec<GuiEvent> {
         let mut main = lock(&self.main);
         let MainState { core, editor, .. } = &mut *main;
@@ -144,11 +140,6 @@ impl Instance {
         // A new patch from the editor resets the macros to its defaults: titles and values change.
         let flags = if tick.patch_changed { kParamTitlesChanged | kParamValuesChanged } else { 0 };
         self.note_restart(core, flags);
-        // The project now saves another patch: the host must mark it changed. Knob moves need not: they
-        // reach the host as parameter edits, which it tracks itself.
-        if tick.patch_changed {
-            self.pending_dirty.store(true, Ordering::Release);
-        }
         tick.params
     }
 
@@ -174,9 +165,11 @@ impl Instance {
         self.pending_restart.swap(0, Ordering::AcqRel)
     }
 
-    /// Whether the host must be told the project changed since the last call. Main thread.
+    /// Whether the host must be told the project changed since the last call: another patch plays because
+    /// of the editor or a hot reload ([`PluginCore::take_patch_changed`]). Knob moves need not be told: they
+    /// reach the host as parameter edits, which it tracks itself. Main thread.
     pub fn take_dirty(&self) -> bool {
-        self.pending_dirty.swap(false, Ordering::AcqRel)
+        lock(&self.main).core.take_patch_changed()
     }
 
     /// The component's state, as `getState` writes it. Main thread.

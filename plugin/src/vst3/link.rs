@@ -12,8 +12,8 @@
 //! the editor's intents are carried out (a file, a rollback, knob gestures, notes); then, with no lock
 //! held, the host hears `restartComponent(kParamTitlesChanged [| kParamValuesChanged] [|
 //! kLatencyChanged])` after the controller's own core caught up with the component's state, then
-//! `IComponentHandler2::setDirty(true)` when the editor loaded a patch or went back to the last good one
-//! (the project now saves another patch; a host whose handler lacks `IComponentHandler2` is not told),
+//! `IComponentHandler2::setDirty(true)` when the editor loaded a patch or went back to the last good one,
+//! or a hot reload swapped in a save (the project now saves another patch; a host whose handler lacks `IComponentHandler2` is not told),
 //! and each knob gesture as `beginEdit`/`performEdit`/`endEdit`. A poll never nests: the host may call
 //! back in while it answers `restartComponent`.
 
