@@ -10,36 +10,20 @@
 //!
 //! The argument is how many times to load (default 6). Prints the peak of each load's output.
 
-use std::path::PathBuf;
-
 use clack_host::events::Match;
 use clack_host::events::event_types::NoteOnEvent;
 use clack_host::prelude::*;
 
-struct Shared;
-struct MainThread;
-struct AudioThread;
-struct Handlers;
+// The CLAP tests' host (answers every request with nothing) and bundle loading.
+#[path = "../tests/clap_common/mod.rs"]
+mod clap_common;
 
-impl SharedHandler<'_> for Shared {
-    fn request_restart(&self) {}
-    fn request_process(&self) {}
-    fn request_callback(&self) {}
-}
-impl AudioProcessorHandler<'_> for AudioThread {}
-impl MainThreadHandler<'_> for MainThread {}
-impl HostHandlers for Handlers {
-    type Shared<'a> = Shared;
-    type MainThread<'a> = MainThread;
-    type AudioProcessor<'a> = AudioThread;
-}
+use clap_common::{AudioThread, Handlers, MainThread, Shared, entry, process_stereo};
 
 fn main() {
     let loads: usize = std::env::args().nth(1).map_or(6, |n| n.parse().expect("a number of loads"));
-    let bundle = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bundled/Ferrule.clap");
     for load in 0..loads {
-        // SAFETY: loading our own plugin, built from this repository.
-        let entry = unsafe { PluginEntry::load(&bundle) }.expect("run `cargo xtask bundle` first");
+        let entry = entry();
         let info = HostInfo::new("ferrule-load-unload", "Ferrule", "", "0").unwrap();
         let mut plugin =
             PluginInstance::<Handlers>::new(|_| Shared, |_| MainThread, &entry, c"org.ferrule.ferrule", &info)
@@ -56,22 +40,7 @@ fn main() {
             if block == 1 {
                 events.clear();
             }
-            let mut ports = AudioPorts::with_capacity(2, 1);
-            let mut outputs = ports.with_output_buffers([AudioPortBuffer {
-                channels: AudioPortBufferType::f32_output_only([&mut left[..], &mut right[..]].into_iter()),
-                latency: 0,
-            }]);
-            output_events.clear();
-            processor
-                .process(
-                    &InputAudioBuffers::empty(),
-                    &mut outputs,
-                    &events.as_input(),
-                    &mut output_events.as_output(),
-                    None,
-                    None,
-                )
-                .expect("processes");
+            process_stereo(&mut processor, &events.as_input(), &mut left, &mut right, &mut output_events);
             peak = left.iter().fold(peak, |p, x| p.max(x.abs()));
         }
         plugin.deactivate(processor.stop_processing());

@@ -93,23 +93,7 @@ impl Instance {
                     )),
                 }
             }
-            let mut output_ports = AudioPorts::with_capacity(2, 1);
-            let input_buffers = InputAudioBuffers::empty();
-            let mut output_buffers = output_ports.with_output_buffers([AudioPortBuffer {
-                channels: AudioPortBufferType::f32_output_only([&mut out_l[..n], &mut out_r[..n]].into_iter()),
-                latency: 0,
-            }]);
-            output_events.clear();
-            processor
-                .process(
-                    &input_buffers,
-                    &mut output_buffers,
-                    &events.as_input(),
-                    &mut output_events.as_output(),
-                    None,
-                    None,
-                )
-                .expect("processes");
+            process_stereo(&mut processor, &events.as_input(), &mut out_l[..n], &mut out_r[..n], &mut output_events);
             result.extend_from_slice(&out_l[..n]);
             at += n;
         }

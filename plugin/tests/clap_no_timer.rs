@@ -125,16 +125,9 @@ fn without_a_host_timer_the_editor_is_served_through_main_thread_callbacks() {
     let empty = EventBuffer::new();
     let (mut left, mut right) = ([0.0f32; 256], [0.0f32; 256]);
     for block in 0..8 {
-        let mut output_ports = AudioPorts::with_capacity(2, 1);
-        let mut output = output_ports.with_output_buffers([AudioPortBuffer {
-            channels: AudioPortBufferType::f32_output_only([&mut left[..], &mut right[..]].into_iter()),
-            latency: 0,
-        }]);
         let mut out_events = EventBuffer::with_capacity(16);
         let input = if block == 0 { events.as_input() } else { empty.as_input() };
-        processor
-            .process(&InputAudioBuffers::empty(), &mut output, &input, &mut out_events.as_output(), None, None)
-            .expect("processes");
+        clap_common::process_stereo(&mut processor, &input, &mut left, &mut right, &mut out_events);
     }
     assert!(left.iter().any(|&x| x != 0.0), "the note sounds");
     // A lit white key is about 24 × 60 visible pixels of the same orange.

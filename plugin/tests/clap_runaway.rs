@@ -36,22 +36,7 @@ fn play(processor: &mut StartedPluginAudioProcessor<Handlers>, key: u16, frames:
     events.push(&NoteOnEvent::new(0, Pckn::new(0u16, 0u16, key, Match::All), 1.0));
     let mut output_events = EventBuffer::with_capacity(64);
     while out.len() < frames {
-        let mut ports = AudioPorts::with_capacity(2, 1);
-        let mut outputs = ports.with_output_buffers([AudioPortBuffer {
-            channels: AudioPortBufferType::f32_output_only([&mut left[..], &mut right[..]].into_iter()),
-            latency: 0,
-        }]);
-        output_events.clear();
-        processor
-            .process(
-                &InputAudioBuffers::empty(),
-                &mut outputs,
-                &events.as_input(),
-                &mut output_events.as_output(),
-                None,
-                None,
-            )
-            .expect("processes");
+        process_stereo(processor, &events.as_input(), &mut left, &mut right, &mut output_events);
         events.clear();
         out.extend_from_slice(&left);
     }

@@ -123,21 +123,7 @@ fn block<H: HostHandlers>(processor: &mut StartedPluginAudioProcessor<H>, frames
         push(&mut events, input);
     }
     let mut output_events = EventBuffer::with_capacity(64);
-    let mut ports = AudioPorts::with_capacity(2, 1);
-    let mut outputs = ports.with_output_buffers([AudioPortBuffer {
-        channels: AudioPortBufferType::f32_output_only([&mut left[..], &mut right[..]].into_iter()),
-        latency: 0,
-    }]);
-    processor
-        .process(
-            &InputAudioBuffers::empty(),
-            &mut outputs,
-            &events.as_input(),
-            &mut output_events.as_output(),
-            None,
-            None,
-        )
-        .expect("processes");
+    clap_common::process_stereo(processor, &events.as_input(), &mut left, &mut right, &mut output_events);
     left
 }
 

@@ -37,3 +37,24 @@ pub fn entry() -> PluginEntry {
     // SAFETY: loading our own plugin, built from this repository.
     unsafe { PluginEntry::load(bundle()) }.expect("the bundle loads")
 }
+
+/// Renders one stereo block into `left` and `right` (the block is their length) with `events`, clearing
+/// `output_events` first and leaving what the plugin sends back in it. Panics if the plugin refuses to
+/// process.
+pub fn process_stereo<H: HostHandlers>(
+    processor: &mut StartedPluginAudioProcessor<H>,
+    events: &InputEvents,
+    left: &mut [f32],
+    right: &mut [f32],
+    output_events: &mut EventBuffer,
+) {
+    let mut ports = AudioPorts::with_capacity(2, 1);
+    let mut outputs = ports.with_output_buffers([AudioPortBuffer {
+        channels: AudioPortBufferType::f32_output_only([left, right].into_iter()),
+        latency: 0,
+    }]);
+    output_events.clear();
+    processor
+        .process(&InputAudioBuffers::empty(), &mut outputs, events, &mut output_events.as_output(), None, None)
+        .expect("processes");
+}
