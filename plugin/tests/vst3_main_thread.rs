@@ -55,11 +55,17 @@ fn save(path: &std::path::Path, text: &str) {
     std::fs::rename(&temporary, path).unwrap();
 }
 
-/// Fires the host's timers (as its run loop does every 50 ms) until `done` holds; a generous wait for the
-/// file watcher, not a timing assertion.
-fn pump(context: &Context, mut done: impl FnMut() -> bool) {
+/// Fires the host's timers (as its run loop does every 50 ms) until the plugin asks for a restart, and
+/// returns every call the handler received meanwhile; a generous wait for the file watcher, not a timing
+/// assertion.
+fn calls_until_restart(context: &Context, plugin: &Plugin) -> Vec<Call> {
     let end = Instant::now() + Duration::from_secs(10);
-    while !done() {
+    let mut calls = Vec::new();
+    loop {
+        calls.extend(plugin.handler.take());
+        if !restarts(&calls).is_empty() {
+            return calls;
+        }
         assert!(Instant::now() < end, "nothing arrived within 10 s");
         context.fire();
         std::thread::sleep(Duration::from_millis(20));
@@ -92,11 +98,7 @@ fn a_saved_patch_file_renames_the_parameters_through_the_run_loop_timer() {
 
     // The user saves the file with a renamed macro: the watcher reloads it, the timer tells the host.
     save(&path, &patch("Colour"));
-    let mut calls = Vec::new();
-    pump(&context, || {
-        calls.extend(plugin.handler.take());
-        !restarts(&calls).is_empty()
-    });
+    let calls = calls_until_restart(&context, &plugin);
     let flags = restarts(&calls);
     assert_eq!(flags.len(), 1, "{flags:?}");
     assert_ne!(flags[0] & kParamTitlesChanged, 0, "titles changed: {:#x}", flags[0]);
@@ -107,11 +109,7 @@ fn a_saved_patch_file_renames_the_parameters_through_the_run_loop_timer() {
 
     // A save that swaps the sine for a band-limited saw makes the output 12 samples late: the host is told.
     save(&path, &patch("Colour").replace("\"sine\"", "\"saw\""));
-    let mut calls = Vec::new();
-    pump(&context, || {
-        calls.extend(plugin.handler.take());
-        !restarts(&calls).is_empty()
-    });
+    let calls = calls_until_restart(&context, &plugin);
     let flags = restarts(&calls);
     assert_eq!(flags.len(), 1, "{flags:?}");
     assert_ne!(flags[0] & kLatencyChanged, 0, "the saw's latency is announced: {:#x}", flags[0]);
