@@ -9,24 +9,8 @@ use ferrule_plugin::core::{AudioCore, NoteTag, Param, PluginCore, ReloadEvent, S
 
 const BLOCK: usize = 512;
 
-/// A saw through an exposed low-pass (file value `CUTOFF` Hz, 200 Hz to 8 kHz) and an exposed level.
-const FILTERED: &str = r#"(
-    version: 1,
-    nodes: {
-        "osc": (kind: "saw"),
-        "filter": (kind: "svf", params: { "cutoff": CUTOFF }),
-        "amp": (kind: "vca", params: { "gain": 0.3 }),
-    },
-    connections: [("osc.out", "filter.in"), ("filter.lp", "amp.in")],
-    output: Mono("amp.out"),
-    params: [
-        (name: "Cutoff", to: "filter.cutoff", min: 200.0, max: 8000.0),
-        (name: "Level", to: "amp.gain", min: 0.0, max: LEVEL_MAX),
-    ],
-)"#;
-
 fn filtered(cutoff: f32, level_max: f32) -> String {
-    FILTERED.replace("CUTOFF", &format!("{cutoff:?}")).replace("LEVEL_MAX", &format!("{level_max:?}"))
+    ferrule_tests::patch::exposed_filter(cutoff, level_max)
 }
 
 fn temp_dir() -> tempfile::TempDir {

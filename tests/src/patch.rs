@@ -57,3 +57,24 @@ pub const SCREAMER: &str = r#"(
     connections: [("a", "mix.in1"), ("b", "mix.in2"), ("mix", "amp.in")],
     output: Mono("amp.out"),
 )"#;
+
+/// A saw through a low-pass whose cutoff is exposed ("Cutoff", 200 Hz to 8 kHz, written in the file as
+/// `cutoff` Hz) and a VCA whose gain is exposed ("Level", 0 to `level_max`, file value 0.3).
+pub fn exposed_filter(cutoff: f32, level_max: f32) -> String {
+    format!(
+        r#"(
+    version: 1,
+    nodes: {{
+        "osc": (kind: "saw"),
+        "filter": (kind: "svf", params: {{ "cutoff": {cutoff:?} }}),
+        "amp": (kind: "vca", params: {{ "gain": 0.3 }}),
+    }},
+    connections: [("osc.out", "filter.in"), ("filter.lp", "amp.in")],
+    output: Mono("amp.out"),
+    params: [
+        (name: "Cutoff", to: "filter.cutoff", min: 200.0, max: 8000.0),
+        (name: "Level", to: "amp.gain", min: 0.0, max: {level_max:?}),
+    ],
+)"#
+    )
+}

@@ -13,24 +13,8 @@ ferrule_tests::install_alloc_trap!();
 
 const RATE: f32 = 48_000.0;
 
-/// A saw through an exposed low-pass (200 Hz to 8 kHz, file value `CUTOFF` Hz) and an exposed level.
-const FILTERED: &str = r#"(
-    version: 1,
-    nodes: {
-        "osc": (kind: "saw"),
-        "filter": (kind: "svf", params: { "cutoff": CUTOFF }),
-        "amp": (kind: "vca", params: { "gain": 0.3 }),
-    },
-    connections: [("osc.out", "filter.in"), ("filter.lp", "amp.in")],
-    output: Mono("amp.out"),
-    params: [
-        (name: "Cutoff", to: "filter.cutoff", min: 200.0, max: 8000.0),
-        (name: "Level", to: "amp.gain", min: 0.0, max: 0.5),
-    ],
-)"#;
-
 fn filtered(cutoff: f32) -> String {
-    FILTERED.replace("CUTOFF", &format!("{cutoff:?}"))
+    ferrule_tests::patch::exposed_filter(cutoff, 0.5)
 }
 
 fn param(seconds: f64, index: u8, position: f32) -> TimedEvent {
