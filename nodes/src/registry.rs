@@ -64,6 +64,13 @@ macro_rules! node_kinds {
                 }
             }
 
+            /// Whether `other`'s state can be carried into this processor across a swap (moved or copied):
+            /// both are the same kind and every buffer `other` owns fits this one's (a delay line sized for a
+            /// shorter time cannot hold a longer one's contents). Any thread.
+            pub fn can_take_state_of(&self, other: &Processor) -> bool {
+                self.kind() == other.kind()
+            }
+
             /// This processor's kind.
             pub fn kind(&self) -> KindId {
                 let mut index = 0u16;
