@@ -2,10 +2,12 @@
 //! the best of 7 runs of 20 000 calls, beside the VCA as the reference measured in the same run (on a shared
 //! machine the ratio holds where the absolute figure drifts; see MEASURING.md).
 //!
-//! `cargo run --release -p ferrule-nodes --example node_cost`
+//! `cargo run --release -p ferrule-nodes --example node_cost`; with `-- --declared`, every kind's most
+//! expensive setting beside the cost it declares in its [`ferrule_nodes::NodeSpec`].
 
 use ferrule_nodes::{
-    LANES, LaneMask, Lanes, MAX_INPUTS, MAX_OUTPUTS, Process, Processor, Transport, VoiceLanes, registry,
+    LANES, LaneMask, Lanes, MAX_INPUTS, MAX_OUTPUTS, NodeRole, Process, Processor, Transport, Unit, VoiceLanes,
+    registry,
 };
 use std::time::Instant;
 
@@ -57,8 +59,42 @@ fn cost(kind: &str, set: &[(&str, f32)]) -> f64 {
     best
 }
 
+/// The most expensive of a kind's settings tried one at a time (defaults; each choice option; each numeric
+/// parameter but pitches and frequencies at its maximum), in ns per voice-sample, or per stereo frame for an effect, and what it was.
+fn worst(kind: &str) -> (f64, String) {
+    let (_, spec) = registry::find(kind).expect("kind exists");
+    let mut settings: Vec<Vec<(&str, f32)>> = vec![vec![]];
+    for p in spec.params {
+        if p.unit == Unit::Choice {
+            settings.extend((0..p.choices.len()).map(|i| vec![(p.name, i as f32)]));
+        } else if !matches!(p.unit, Unit::Hertz | Unit::Semitones | Unit::Cents) {
+            // Pitch is left at its default: an oscillator at 20 kHz costs several times its usual figure
+            // (a band-limiting step nearly every sample), which would make the estimate useless for real patches.
+            settings.push(vec![(p.name, p.max)]);
+        }
+    }
+    let per = if spec.role == NodeRole::Effect { LANES as f64 } else { 1.0 };
+    settings
+        .into_iter()
+        .map(|set| (cost(kind, &set) * per, format!("{set:?}")))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .expect("at least the defaults")
+}
+
 fn main() {
     let reference = cost("vca", &[]);
+    if std::env::args().any(|a| a == "--declared") {
+        // Every kind's worst case beside the cost it declares (ns per voice-sample; per frame for effects).
+        println!("{:<12} {:>9} {:>9} {:>9}  worst settings", "kind", "defaults", "worst", "declared");
+        for spec in registry::all() {
+            let per = if spec.role == NodeRole::Effect { LANES as f64 } else { 1.0 };
+            let (ns, set) = worst(spec.kind);
+            let default = cost(spec.kind, &[]) * per;
+            println!("{:<12} {:>9.2} {:>9.2} {:>9.2}  {set}", spec.kind, default, ns, spec.cost);
+        }
+        println!("vca reference {reference:.2} ns per voice-sample");
+        return;
+    }
     println!("{:<44} {:>8} {:>8}", "kind (settings)", "ns/vs", "× vca");
     let cases: &[(&str, &[(&str, f32)])] = &[
         ("vca", &[]),

@@ -48,12 +48,14 @@ pub mod pitch;
 pub mod reference;
 pub mod registry;
 pub mod shape;
+pub mod sizing;
 pub mod spec;
 pub mod util;
 
 pub use context::{Controls, Process, Transport, VoiceLanes};
 pub use lanes::{LANES, LaneMask, Lanes, MAX_CHUNK};
 pub use registry::{KindId, Processor};
+pub use sizing::Sizing;
 pub use spec::{MAX_INPUTS, MAX_OUTPUTS, MAX_PARAMS, NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Implemented by every node kind's per-group state. The registry wraps each in [`Processor`].
@@ -61,9 +63,30 @@ pub trait NodeKind: Clone + Send + 'static {
     /// The kind's declaration.
     const SPEC: NodeSpec;
 
-    /// Fresh state for one lane group at `sample_rate` Hz, every lane silent. Called off the audio thread;
-    /// may allocate (delay lines), nothing else may.
+    /// Fresh state for one lane group at `sample_rate` Hz, every lane silent, with buffers sized for every
+    /// value the parameters allow. Called off the audio thread; may allocate (delay lines), nothing else may.
     fn new(sample_rate: f32) -> Self;
+
+    /// Fresh state like [`NodeKind::new`], with buffers sized for the values `sizing` says the parameters can
+    /// reach rather than for every value they allow (a delay line as long as the longest time the patch can
+    /// ask for). Off the audio thread. Kinds whose memory does not depend on their settings keep the default.
+    fn sized(sizing: &Sizing<'_>) -> Self {
+        Self::new(sizing.sample_rate)
+    }
+
+    /// Bytes of heap memory [`NodeKind::sized`] allocates for `sizing` beyond the state itself, worked out
+    /// without allocating, so the compiler can refuse a patch before it builds it. Kinds that own no heap
+    /// memory keep the default, 0; a test (`nodes/tests/heap_bytes.rs`) holds every kind to the truth.
+    fn heap_bytes(_sizing: &Sizing<'_>) -> usize {
+        0
+    }
+
+    /// Whether this state can take `other`'s across a swap (moved or copied): every buffer `other` owns is
+    /// the same size as this one's. Kinds whose buffers never depend on their settings keep the default.
+    /// Any thread.
+    fn can_take_state_of(&self, _other: &Self) -> bool {
+        true
+    }
 
     /// Produces `p.len` frames for every lane into `p.outputs`. Lanes in `p.voice.start` reset first.
     /// Audio thread: must not allocate, lock, block or panic, and must keep its state finite.

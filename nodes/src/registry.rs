@@ -7,6 +7,7 @@
 use crate::NodeKind;
 use crate::context::Process;
 use crate::lanes::LaneMask;
+use crate::sizing::Sizing;
 use crate::spec::NodeSpec;
 
 macro_rules! node_kinds {
@@ -33,11 +34,27 @@ macro_rules! node_kinds {
         static LATENCIES: &[fn(&[f32], &[bool]) -> u32] = &[$(<$ty as NodeKind>::latency),*];
 
         impl Processor {
-            /// A fresh processor of kind `kind` for a lane group at `sample_rate` Hz. Allocates only for kinds
-            /// that own buffers (delay lines); call off the audio thread.
+            /// A fresh processor of kind `kind` for a lane group at `sample_rate` Hz, its buffers sized for every
+            /// value its parameters allow. Allocates only for kinds that own buffers (delay lines); call off the
+            /// audio thread.
             pub fn new(kind: KindId, sample_rate: f32) -> Processor {
                 let constructors: &[fn(f32) -> Processor] = &[$(|sr| Processor::$variant(<$ty as NodeKind>::new(sr))),*];
                 constructors[kind.0 as usize](sample_rate)
+            }
+
+            /// A fresh processor of kind `kind` with its buffers sized for `sizing` ([`NodeKind::sized`]).
+            /// Allocates [`Processor::heap_bytes`] of heap memory; call off the audio thread.
+            pub fn sized(kind: KindId, sizing: &Sizing<'_>) -> Processor {
+                let constructors: &[fn(&Sizing<'_>) -> Processor] =
+                    &[$(|s| Processor::$variant(<$ty as NodeKind>::sized(s))),*];
+                constructors[kind.0 as usize](sizing)
+            }
+
+            /// Bytes of heap memory [`Processor::sized`] would allocate for `kind` and `sizing`, without
+            /// allocating ([`NodeKind::heap_bytes`]). Any thread.
+            pub fn heap_bytes(kind: KindId, sizing: &Sizing<'_>) -> usize {
+                let sizes: &[fn(&Sizing<'_>) -> usize] = &[$(<$ty as NodeKind>::heap_bytes),*];
+                sizes[kind.0 as usize](sizing)
             }
 
             /// Runs one call; see [`NodeKind::process`]. Audio thread; never allocates.
@@ -68,7 +85,11 @@ macro_rules! node_kinds {
             /// both are the same kind and every buffer `other` owns fits this one's (a delay line sized for a
             /// shorter time cannot hold a longer one's contents). Any thread.
             pub fn can_take_state_of(&self, other: &Processor) -> bool {
-                self.kind() == other.kind()
+                match (self, other) {
+                    $((Processor::$variant(a), Processor::$variant(b)) => a.can_take_state_of(b),)*
+                    #[allow(unreachable_patterns)]
+                    _ => false,
+                }
             }
 
             /// This processor's kind.

@@ -211,6 +211,12 @@ pub struct NodeSpec {
     pub params: &'static [ParamSpec],
     /// Whether this is an envelope.
     pub role: NodeRole,
+    /// Estimated CPU time in nanoseconds per voice-sample (for an [`NodeRole::Effect`], per stereo frame) at
+    /// the kind's most expensive settings, on the reference machine of `bench/README.md`. The engine's
+    /// compiler adds these up to estimate a patch's load and refuse one no machine could play. Measured by
+    /// `cargo run --release -p ferrule-nodes --example node_cost`, which prints each kind's figure beside
+    /// this declaration.
+    pub cost: f32,
 }
 
 impl NodeSpec {

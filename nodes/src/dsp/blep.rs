@@ -132,6 +132,9 @@ pub(crate) struct BlepRing {
 crate::clone_in_place!(BlepRing { rows, pos });
 
 impl BlepRing {
+    /// Bytes of heap memory [`BlepRing::new`] allocates.
+    pub(crate) const HEAP_BYTES: usize = std::mem::size_of::<[Lanes; RING]>();
+
     /// An empty (silent) ring. Allocates; off the audio thread.
     pub(crate) fn new() -> BlepRing {
         BlepRing { rows: Box::new([[0.0; LANES]; RING]), pos: 0 }

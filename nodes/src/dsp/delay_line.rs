@@ -30,8 +30,23 @@ impl DelayLine {
     /// A silent line that can delay by at least `max_delay` samples with any interpolation below. Allocates;
     /// call off the audio thread.
     pub(crate) fn new(max_delay: usize) -> DelayLine {
-        let capacity = (max_delay + 4).next_power_of_two();
+        let capacity = Self::capacity_for(max_delay);
         DelayLine { buf: crate::memory::resident_vec(0.0, capacity), mask: capacity - 1, write: 0 }
+    }
+
+    /// The samples [`DelayLine::new`] allocates for `max_delay`: a power of two with room for interpolation.
+    fn capacity_for(max_delay: usize) -> usize {
+        max_delay.saturating_add(4).checked_next_power_of_two().unwrap_or(usize::MAX)
+    }
+
+    /// Bytes of heap memory [`DelayLine::new`] allocates for `max_delay`, without allocating. Any thread.
+    pub(crate) fn bytes_for(max_delay: usize) -> usize {
+        Self::capacity_for(max_delay).saturating_mul(std::mem::size_of::<f32>())
+    }
+
+    /// How many samples this line holds (a power of two). Any thread.
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.len()
     }
 
     /// The longest delay in samples that every read method serves exactly; longer requests are clamped to it.

@@ -68,6 +68,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Effect,
+    cost: 75.0,
 };
 
 /// The chorus's state: a line per channel, the modulation phase and the ramped settings.
@@ -85,11 +86,21 @@ pub struct Chorus {
     started: bool,
 }
 
+/// The longest delay in samples the chorus's lines serve at `sample_rate` Hz: the last tap's centre plus the
+/// deepest swing, with room for the interpolator.
+fn line_samples(sample_rate: f32) -> usize {
+    ((CENTRES[TAPS - 1] + MAX_DEPTH) * sample_rate.max(1.0)).ceil() as usize + 4
+}
+
 impl NodeKind for Chorus {
     const SPEC: NodeSpec = SPEC;
 
+    fn heap_bytes(sizing: &crate::Sizing<'_>) -> usize {
+        2 * DelayLine::bytes_for(line_samples(sizing.sample_rate))
+    }
+
     fn new(sample_rate: f32) -> Self {
-        let max = ((CENTRES[TAPS - 1] + MAX_DEPTH) * sample_rate.max(1.0)).ceil() as usize + 4;
+        let max = line_samples(sample_rate);
         Chorus {
             left: DelayLine::new(max),
             right: DelayLine::new(max),

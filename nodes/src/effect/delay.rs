@@ -18,6 +18,7 @@ use crate::dsp::frames;
 use crate::effect::tone::{OnePole, one_pole_gain};
 use crate::effect::{blend, flush, param, smoothing_coefficient, stereo_in, stereo_input, stereo_out};
 use crate::lanes::LaneMask;
+use crate::sizing::Sizing;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
@@ -29,8 +30,9 @@ const LOW_CUT: usize = 4;
 const HIGH_CUT: usize = 5;
 const MIX: usize = 6;
 
-/// The longest delay, in seconds. The lines are sized for it at the sample rate given to `new`
-/// (4 s × 192 kHz × 2 channels × 4 bytes ≈ 8 MiB at most).
+/// The longest delay, in seconds. The lines are sized for the longest time a patch can reach (its `time`
+/// with modulation and host automation, or this whenever `sync` is on): at most 4 s × 192 kHz × 2 channels ×
+/// 4 bytes ≈ 8 MiB.
 pub const MAX_TIME: f32 = 4.0;
 
 /// The shortest delay, in seconds.
@@ -122,6 +124,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ParamSpec::new("mix", "Dry/wet balance, 0..1: 0 dry only, 1 echoes only.", Unit::Linear, 0.0, 1.0, 0.3, 20.0),
     ],
     role: NodeRole::Effect,
+    cost: 55.0,
 };
 
 /// The values that ramp linearly across a call, as reached at the end of the last one.
@@ -167,11 +170,24 @@ fn delay_seconds(time: f32, sync: usize, tempo: f64) -> f32 {
     (quarters * 60.0 / tempo).clamp(MIN_TIME as f64, MAX_TIME as f64) as f32
 }
 
+/// The longest delay in samples a delay sized for `sizing` must serve, with room for the interpolator.
+fn line_samples(sizing: &Sizing<'_>) -> usize {
+    let synced = sizing.max_of(SYNC, 0.0, (SYNC_CHOICES.len() - 1) as f32) >= 0.5;
+    let longest = if synced { MAX_TIME } else { sizing.max_of(TIME, MIN_TIME, MAX_TIME) };
+    (longest * sizing.rate()).ceil() as usize + 4
+}
+
 impl NodeKind for Delay {
     const SPEC: NodeSpec = SPEC;
 
     fn new(sample_rate: f32) -> Self {
-        let max = (MAX_TIME * sample_rate.max(1.0)).ceil() as usize + 4;
+        Self::sized(&Sizing::full(sample_rate))
+    }
+
+    /// Lines as long as the longest delay `sizing` reaches: its `time`, or [`MAX_TIME`] when `sync` follows
+    /// the host's tempo (any note value at a slow enough tempo reaches it).
+    fn sized(sizing: &Sizing<'_>) -> Self {
+        let max = line_samples(sizing);
         Delay {
             left: DelayLine::new(max),
             right: DelayLine::new(max),
@@ -180,6 +196,14 @@ impl NodeKind for Delay {
             ramped: Ramped { feedback: 0.0, cross: 0.0, low_cut: 0.0, high_cut: 1.0, mix: 0.0 },
             started: false,
         }
+    }
+
+    fn heap_bytes(sizing: &Sizing<'_>) -> usize {
+        2 * DelayLine::bytes_for(line_samples(sizing))
+    }
+
+    fn can_take_state_of(&self, other: &Self) -> bool {
+        self.left.capacity() == other.left.capacity()
     }
 
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {

@@ -152,6 +152,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Effect,
+    cost: 220.0,
 };
 
 /// How much faster than `decay` the top of the spectrum dies away.
@@ -262,9 +263,42 @@ impl NodeKind for Reverb {
         Reverb { state: Box::new(State::new(sample_rate)) }
     }
 
+    fn heap_bytes(sizing: &crate::Sizing<'_>) -> usize {
+        let lengths = Lengths::at(sizing.sample_rate);
+        let diffusers: usize = lengths.diffusers.iter().flatten().map(|&d| DelayLine::bytes_for(d.max(1))).sum();
+        std::mem::size_of::<State>()
+            + 2 * DelayLine::bytes_for(lengths.predelay)
+            + diffusers
+            + LINES * DelayLine::bytes_for(lengths.line)
+    }
+
     fn process(&mut self, p: &mut Process<'_>) -> LaneMask {
         self.state.process(p);
         LaneMask::ALL
+    }
+}
+
+/// The longest delay, in samples, each of the reverb's lines serves at one sample rate.
+struct Lengths {
+    /// Each pre-delay line.
+    predelay: usize,
+    /// Each diffuser's length, left and right.
+    diffusers: [[usize; 4]; 2],
+    /// Each line of the feedback network: the longest at the largest `size`, plus the modulation's swing.
+    line: usize,
+}
+
+impl Lengths {
+    /// The lengths at `sample_rate` Hz.
+    fn at(sample_rate: f32) -> Lengths {
+        let sr = sample_rate.max(1.0);
+        let samples = |s: f32| (s * sr).round() as usize;
+        let longest = LINE_SECONDS[LINES - 1] * 2f32.powf(0.5 * SIZE_OCTAVES);
+        Lengths {
+            predelay: samples(MAX_PREDELAY) + 2,
+            diffusers: DIFFUSER_SECONDS.map(|side| side.map(samples)),
+            line: samples(longest + MAX_MODULATION_SECONDS) + 4,
+        }
     }
 }
 
@@ -272,14 +306,13 @@ impl State {
     /// Silent state for `sample_rate` Hz, lines sized for the largest `size`. Allocates.
     fn new(sample_rate: f32) -> State {
         let sr = sample_rate.max(1.0);
-        let longest = LINE_SECONDS[LINES - 1] * 2f32.powf(0.5 * SIZE_OCTAVES);
-        let samples = |s: f32| (s * sr).round() as usize;
-        let diffusers = DIFFUSER_SECONDS.map(|side| side.map(|seconds| Allpass::new(samples(seconds), DIFFUSION)));
+        let lengths = Lengths::at(sr);
+        let diffusers = lengths.diffusers.map(|side| side.map(|length| Allpass::new(length, DIFFUSION)));
         let key = Key { lengths: [1; LINES], decay: 1.0, damping: 1000.0, sample_rate: sr };
         State {
-            predelay: std::array::from_fn(|_| DelayLine::new(samples(MAX_PREDELAY) + 2)),
+            predelay: std::array::from_fn(|_| DelayLine::new(lengths.predelay)),
             diffusers,
-            lines: std::array::from_fn(|_| DelayLine::new(samples(longest + MAX_MODULATION_SECONDS) + 4)),
+            lines: std::array::from_fn(|_| DelayLine::new(lengths.line)),
             damp: [0.0; LINES],
             coefs: Loop::new(&key),
             key,

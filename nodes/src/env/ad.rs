@@ -39,6 +39,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Envelope,
+    cost: 0.7,
 };
 
 /// How the AD drives the stage machine: a one-shot whose decay is the release stage.

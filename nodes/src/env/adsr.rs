@@ -44,6 +44,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Envelope,
+    cost: 0.7,
 };
 
 /// How the ADSR drives the stage machine.

@@ -38,6 +38,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Envelope,
+    cost: 0.7,
 };
 
 /// How the AR drives the stage machine: full sustain, no decay.

@@ -55,6 +55,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Envelope,
+    cost: 0.7,
 };
 
 /// How the DAHDSR drives the stage machine.

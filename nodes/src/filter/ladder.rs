@@ -123,6 +123,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Signal,
+    cost: 14.0,
 };
 
 /// Per-group state: each lane's four stage memories, the one-pole gain `G` and feedback `k` reached at the

@@ -107,6 +107,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Signal,
+    cost: 13.0,
 };
 
 /// The coefficients of one filter setting, per lane.

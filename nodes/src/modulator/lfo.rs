@@ -121,6 +121,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Signal,
+    cost: 9.0,
 };
 
 /// Per-group state. Created off the audio thread ([`NodeKind::new`]), processed on it.

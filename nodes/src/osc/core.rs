@@ -97,6 +97,9 @@ fn direct_walk<S: Shape, const FM: bool>(
 }
 
 impl Core {
+    /// Bytes of heap memory [`Core::new`] allocates (its band-limiting ring).
+    pub(crate) const HEAP_BYTES: usize = crate::dsp::blep::BlepRing::HEAP_BYTES;
+
     /// A silent core whose voices start (and sync resets) at `start_phase`. Off the audio thread.
     pub(crate) fn new(start_phase: u32) -> Core {
         Core {

@@ -25,6 +25,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         super::LEVEL_PARAM,
     ],
     role: NodeRole::Signal,
+    cost: 1.6,
 };
 
 /// Paul Kellet's pink filter ("refined" version): six one-pole low-passes at spread corner frequencies whose

@@ -61,6 +61,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         super::FM_DEPTH_PARAM,
     ],
     role: NodeRole::Signal,
+    cost: 12.0,
 };
 
 /// The naive pulse: +1 below `aux` (the width, in cycles), −1 from there to the end of the cycle.
@@ -104,6 +105,10 @@ impl NodeKind for Pulse {
     /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
     fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
         crate::dsp::blep::LATENCY as u32
+    }
+
+    fn heap_bytes(_sizing: &crate::Sizing<'_>) -> usize {
+        Core::HEAP_BYTES
     }
 
     fn new(_sample_rate: f32) -> Self {

@@ -21,6 +21,7 @@ pub const SPEC: NodeSpec = NodeSpec {
     outputs: &[super::OUT_PORT],
     params: &[super::PITCH_PARAM, super::FINE_PARAM, super::LEVEL_PARAM, super::FREQ_PARAM, super::FM_DEPTH_PARAM],
     role: NodeRole::Signal,
+    cost: 10.0,
 };
 
 /// The naive rising ramp, −1 at phase 0 to +1 at the end of the cycle.
@@ -61,6 +62,10 @@ impl NodeKind for Saw {
     /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
     fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
         crate::dsp::blep::LATENCY as u32
+    }
+
+    fn heap_bytes(_sizing: &crate::Sizing<'_>) -> usize {
+        Core::HEAP_BYTES
     }
 
     fn new(_sample_rate: f32) -> Self {

@@ -37,6 +37,7 @@ pub const SPEC: NodeSpec = NodeSpec {
     outputs: &[super::OUT_PORT],
     params: &[super::PITCH_PARAM, super::FINE_PARAM, super::LEVEL_PARAM, super::FREQ_PARAM, super::FM_DEPTH_PARAM],
     role: NodeRole::Signal,
+    cost: 12.0,
 };
 
 /// `sin(2π(phase + aux))`: a sine whose phase is offset by `aux` cycles (the `pm` input's fractional part,
@@ -112,6 +113,10 @@ impl NodeKind for Sine {
     /// connected, because a synced sine has steps.
     fn latency(_params: &[f32], connected: &[bool]) -> u32 {
         if connected.get(SYNC).copied().unwrap_or(false) { crate::dsp::blep::LATENCY as u32 } else { 0 }
+    }
+
+    fn heap_bytes(_sizing: &crate::Sizing<'_>) -> usize {
+        Core::HEAP_BYTES
     }
 
     fn new(_sample_rate: f32) -> Self {

@@ -33,6 +33,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         super::LEVEL_PARAM,
     ],
     role: NodeRole::Signal,
+    cost: 2.0,
 };
 
 /// Per-group state: the shared oscillator core and the level reached at the end of the last call.
@@ -50,6 +51,10 @@ impl NodeKind for Sub {
     /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
     fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
         crate::dsp::blep::LATENCY as u32
+    }
+
+    fn heap_bytes(_sizing: &crate::Sizing<'_>) -> usize {
+        Core::HEAP_BYTES
     }
 
     fn new(_sample_rate: f32) -> Self {

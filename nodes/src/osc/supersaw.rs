@@ -82,6 +82,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Signal,
+    cost: 14.0,
 };
 
 /// Per-group state, boxed (about 1.5 KB) so the engine's arena of processors stays small; allocated in
@@ -167,6 +168,10 @@ impl NodeKind for Supersaw {
     /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
     fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
         crate::dsp::blep::LATENCY as u32
+    }
+
+    fn heap_bytes(_sizing: &crate::Sizing<'_>) -> usize {
+        std::mem::size_of::<State>() + 2 * BlepRing::HEAP_BYTES
     }
 
     fn new(_sample_rate: f32) -> Self {

@@ -44,6 +44,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ParamSpec::new("mix", "Wet share, 0..1 (0 = dry only).", Unit::Linear, 0.0, 1.0, 1.0, 20.0),
     ],
     role: NodeRole::Signal,
+    cost: 5.0,
 };
 
 /// Per-group state.

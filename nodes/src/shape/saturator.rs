@@ -45,6 +45,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Signal,
+    cost: 24.0,
 };
 
 /// Per-group state.
@@ -93,6 +94,10 @@ impl NodeKind for Saturator {
     /// ADAA's half sample rounds to none.
     fn latency(params: &[f32], _connected: &[bool]) -> u32 {
         if params.get(ANTIALIAS).is_some_and(|&aa| aa >= 1.5) { (LATENCY + 0.25).round() as u32 } else { 0 }
+    }
+
+    fn heap_bytes(_sizing: &crate::Sizing<'_>) -> usize {
+        std::mem::size_of::<Twice>()
     }
 
     fn new(_sample_rate: f32) -> Self {

@@ -21,6 +21,7 @@ pub const SPEC: NodeSpec = NodeSpec {
     ],
     params: &[],
     role: NodeRole::Signal,
+    cost: 0.6,
 };
 
 /// How many outputs there are.

@@ -29,6 +29,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ParamSpec::choice("curve", "Gain law: `linear` or `equal_power`.", &["linear", "equal_power"], 1),
     ],
     role: NodeRole::Signal,
+    cost: 4.0,
 };
 
 /// Per-group state: the mix reached at the end of the last call, for ramping.

@@ -34,6 +34,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ParamSpec::new("offset", "Constant added last, −100..100.", Unit::Linear, -100.0, 100.0, 0.0, 5.0),
     ],
     role: NodeRole::Signal,
+    cost: 3.0,
 };
 
 /// Per-group state: scale and offset reached at the end of the last call, for ramping.

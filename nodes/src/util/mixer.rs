@@ -39,6 +39,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ParamSpec::new("gain8", "Gain of in8, 0..2 (1 = unity).", Unit::Linear, 0.0, 2.0, 1.0, 5.0),
     ],
     role: NodeRole::Signal,
+    cost: 3.5,
 };
 
 /// Per-group state: each input's gain reached at the end of the last call, for ramping.

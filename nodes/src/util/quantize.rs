@@ -73,6 +73,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Signal,
+    cost: 11.0,
 };
 
 /// The quantiser keeps no state. Created off the audio thread ([`NodeKind::new`]), processed on it.

@@ -33,6 +33,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         0.0,
     )],
     role: NodeRole::Signal,
+    cost: 1.5,
 };
 
 /// Per-group state.

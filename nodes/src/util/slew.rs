@@ -52,6 +52,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Signal,
+    cost: 6.0,
 };
 
 /// Per-group state: each lane's output value.

@@ -20,6 +20,7 @@ pub const SPEC: NodeSpec = NodeSpec {
     outputs: &[PortSpec { name: "out", doc: "audio" }],
     params: &[ParamSpec::new("gain", "Gain factor, 0..4 (1 = unity).", Unit::Linear, 0.0, 4.0, 1.0, 5.0)],
     role: NodeRole::Signal,
+    cost: 0.5,
 };
 
 /// Per-group state: the gain reached at the end of the last call, for ramping.

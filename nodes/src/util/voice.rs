@@ -41,6 +41,7 @@ pub const SPEC: NodeSpec = NodeSpec {
         ),
     ],
     role: NodeRole::Signal,
+    cost: 0.9,
 };
 
 /// How many outputs there are.
