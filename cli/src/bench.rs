@@ -38,8 +38,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         return Err(format!("--seconds {} must be more than 0 and at most 600", args.seconds));
     }
     let source = crate::read_patch(&args.patch)?;
-    let settings =
-        CompileSettings { sample_rate: args.rate as f32, max_block: args.block, polyphony: Some(args.voices) };
+    let settings = CompileSettings {
+        sample_rate: args.rate as f32,
+        max_block: args.block,
+        polyphony: Some(args.voices),
+        budget: crate::budget(),
+    };
     let schedule = match compile(&source, &settings) {
         Ok(s) => s,
         Err(diagnostics) => {

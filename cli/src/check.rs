@@ -15,14 +15,17 @@ pub fn run(patches: &[PathBuf]) -> Result<ExitCode, String> {
                 eprintln!("{}: error: {}", path.display(), e.split_once(": ").map_or(e.as_str(), |(_, r)| r));
                 failed = true;
             }
-            Ok(source) => match compile(&source, &CompileSettings::default()) {
+            Ok(source) => match compile(&source, &CompileSettings { budget: crate::budget(), ..Default::default() }) {
                 Ok(schedule) => {
                     println!(
-                        "{}: ok ({} nodes, polyphony {}, latency {} samples)",
+                        "{}: ok ({} nodes, polyphony {}, latency {} samples, {} of memory, CPU about {} of one \
+                         core with every voice playing)",
                         path.display(),
                         schedule.node_count(),
                         schedule.polyphony(),
-                        schedule.latency()
+                        schedule.latency(),
+                        ferrule_engine::compile::budget::size(schedule.memory_bytes()),
+                        ferrule_engine::compile::budget::percent(schedule.estimated_load()),
                     );
                     if let Ok(warnings) = ferrule_engine::warnings(&source) {
                         eprint!("{}", warnings.render_as("warning", crate::color()));

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ferrule_engine::compile::Budget;
 
 /// Ferrule: a modular synthesizer whose patches are RON text files.
 #[derive(Parser)]
@@ -20,7 +21,47 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The most memory a compiled patch may hold, in MiB (default 256): a patch that needs more is refused.
+    #[arg(long, global = true, value_name = "MIB")]
+    memory_limit: Option<u64>,
+    /// The most CPU a patch may be estimated to take with every voice playing, in percent of one core
+    /// (default 200): a patch estimated above it is refused.
+    #[arg(long, global = true, value_name = "PERCENT")]
+    cpu_limit: Option<f64>,
 }
+
+/// The resource budget every compile in this process uses: the engine's defaults unless `--memory-limit`
+/// or `--cpu-limit` changed them.
+static BUDGET: std::sync::OnceLock<Budget> = std::sync::OnceLock::new();
+
+/// The resource budget for this run's compiles.
+fn budget() -> Budget {
+    BUDGET.get().copied().unwrap_or_default()
+}
+
+/// The budget `--memory-limit` and `--cpu-limit` ask for, or why they are out of range.
+fn budget_from(memory_limit: Option<u64>, cpu_limit: Option<f64>) -> Result<Budget, String> {
+    let mut budget = Budget::default();
+    if let Some(mib) = memory_limit {
+        if !(1..=MAX_MEMORY_LIMIT_MIB).contains(&mib) {
+            return Err(format!("--memory-limit {mib} must be 1 to {MAX_MEMORY_LIMIT_MIB} MiB"));
+        }
+        budget.memory = usize::try_from(mib << 20)
+            .map_err(|_| format!("--memory-limit {mib} MiB is more than this machine can address"))?;
+    }
+    if let Some(percent) = cpu_limit {
+        if !(percent.is_finite() && (1.0..=MAX_CPU_LIMIT_PERCENT).contains(&percent)) {
+            return Err(format!("--cpu-limit {percent} must be 1 to {MAX_CPU_LIMIT_PERCENT} percent"));
+        }
+        budget.load = (percent / 100.0) as f32;
+    }
+    Ok(budget)
+}
+
+/// The largest `--memory-limit`: 1 TiB.
+const MAX_MEMORY_LIMIT_MIB: u64 = 1 << 20;
+/// The largest `--cpu-limit`: a thousand cores' worth.
+const MAX_CPU_LIMIT_PERCENT: f64 = 100_000.0;
 
 #[derive(Subcommand)]
 enum Command {
@@ -51,6 +92,15 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match budget_from(cli.memory_limit, cli.cpu_limit) {
+        Ok(budget) => {
+            let _ = BUDGET.set(budget);
+        }
+        Err(message) => {
+            eprintln!("ferrule: error: {message}");
+            return ExitCode::FAILURE;
+        }
+    }
     let result = match cli.command {
         Command::Check { patches } => check::run(&patches),
         Command::Render(args) => render::run(&args),

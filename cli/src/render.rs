@@ -81,7 +81,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let mut swaps = args.swap_at.iter().map(|s| parse_swap(s)).collect::<Result<Vec<_>, _>>()?;
     swaps.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
 
-    let settings = CompileSettings { sample_rate: args.rate as f32, max_block: args.block, polyphony: None };
+    let settings = CompileSettings {
+        sample_rate: args.rate as f32,
+        max_block: args.block,
+        polyphony: None,
+        budget: crate::budget(),
+    };
     // Every patch is compiled before rendering starts, so a broken one stops the render with its errors.
     let mut failed = false;
     let mut compile_file = |path: &std::path::Path| -> Result<Option<Schedule>, String> {

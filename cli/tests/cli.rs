@@ -87,7 +87,7 @@ fn check_accepts_the_factory_patches_and_rejects_a_broken_one_with_its_position(
     assert!(good.status.success(), "{}", stderr(&good));
     let said = String::from_utf8_lossy(&good.stdout);
     assert!(
-        said.contains("patches/ref-voice.ron: ok (8 nodes, polyphony 64, latency 12 samples)"),
+        said.contains("patches/ref-voice.ron: ok (8 nodes, polyphony 64, latency 12 samples, "),
         "check names what it compiled: {said}"
     );
     let broken = scratch("broken.ron");

@@ -72,6 +72,10 @@ pub struct Schedule {
     /// Set by [`Schedule::start_exposed_at`]: the host positions (NaN: the file's value) this schedule
     /// starts with when swapped in, replacing the ones the engine kept.
     pub(crate) exposed_start: Option<[f32; MAX_EXPOSED]>,
+    /// Bytes this schedule holds, as the compiler's budget counted them.
+    pub(crate) memory: usize,
+    /// The compiler's estimate of the fraction of one core this patch takes with every voice slot playing.
+    pub(crate) load: f32,
 }
 
 /// One effect of the global bus.
@@ -324,6 +328,18 @@ impl Schedule {
                 *position = f32::NAN;
             }
         }
+    }
+
+    /// Bytes of memory this schedule holds (node state, delay lines, buffers, tables), as the compiler's
+    /// budget counted them before building it. Any thread.
+    pub fn memory_bytes(&self) -> usize {
+        self.memory
+    }
+
+    /// The compiler's estimate of the CPU this patch takes with every voice slot playing, as a fraction of
+    /// one core of the reference machine (1.0 = 100 %). Any thread.
+    pub fn estimated_load(&self) -> f32 {
+        self.load
     }
 
     /// The output's delay relative to its input events, in samples. Reported to the host.

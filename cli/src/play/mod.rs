@@ -42,8 +42,12 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<ExitCode, String> {
     let source = crate::read_patch(&args.patch)?;
     let output = audio::find(args.device.as_deref())?;
-    let settings =
-        CompileSettings { sample_rate: output.sample_rate() as f32, max_block: audio::MAX_BLOCK, polyphony: None };
+    let settings = CompileSettings {
+        sample_rate: output.sample_rate() as f32,
+        max_block: audio::MAX_BLOCK,
+        polyphony: None,
+        budget: crate::budget(),
+    };
     let schedule = match compile(&source, &settings) {
         Ok(s) => s,
         Err(diagnostics) => {

@@ -36,10 +36,11 @@ pub(crate) fn of(patch: &ResolvedPatch, order: &[usize]) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use crate::compile::{CompileSettings, compile};
+    use crate::compile::{Budget, CompileSettings, compile};
     use crate::patch::PatchSource;
 
-    const SETTINGS: CompileSettings = CompileSettings { sample_rate: 48_000.0, max_block: 512, polyphony: None };
+    const SETTINGS: CompileSettings =
+        CompileSettings { sample_rate: 48_000.0, max_block: 512, polyphony: None, budget: Budget::DEFAULT };
 
     fn latency(nodes: &str, connections: &str, output: &str) -> u32 {
         let text = format!(

@@ -3,20 +3,27 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use ferrule_nodes::memory::resident_vec;
-use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, Processor, registry};
+use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, Processor, Sizing, registry};
 
 use crate::compile::CompileSettings;
+use crate::compile::budget::{self, Estimate, Tables};
 use crate::compile::buffers::{Step, colour};
 use crate::compile::graph::{Incoming, voice_envelopes};
 use crate::compile::resolved::{ModSource, PortRef, ResolvedPatch};
+use crate::diagnostics::Diagnostic;
 use crate::patch::model::VoiceMode;
 use crate::play::globals;
 use crate::schedule::{
     BufferId, CHUNK, EffectEntry, Input, MacroInfo, NodeEntry, Op, ParamSlot, Route, RouteSource, Schedule, VoiceConfig,
 };
 
-/// Builds the schedule for `patch`, running the nodes in `order` (live nodes, sources first).
-pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSettings) -> Schedule {
+/// Builds the schedule for `patch`, running the nodes in `order` (live nodes, sources first), or refuses it
+/// when it would hold more memory or take more CPU than `settings.budget` allows (before allocating either).
+pub(crate) fn lower(
+    patch: &ResolvedPatch,
+    order: &[usize],
+    settings: &CompileSettings,
+) -> Result<Schedule, Vec<Diagnostic>> {
     let sample_rate = settings.sample_rate;
     // Schedule node index of each patch node (only live nodes are kept, in patch order).
     let mut index_of = vec![u32::MAX; patch.nodes.len()];
@@ -174,8 +181,6 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
             nodes.push(NodeEntry { id: node.id.clone(), kind: node.kind, params, routed, fresh, ends_voice });
         }
     }
-    let effect_processors = effects.iter().map(|e| Processor::new(e.kind, sample_rate)).collect();
-
     let mut node_keys: Vec<(u64, u32)> = nodes.iter().enumerate().map(|(i, n)| (node_key(&n.id), i as u32)).collect();
     node_keys.sort_unstable();
 
@@ -189,13 +194,29 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     let spare = if polyphony > 1 { LANES } else { 0 };
     let groups = (polyphony + spare).div_ceil(LANES);
 
+    let feedback_slots = feedback_slot.len();
+
+    // The budget, before anything large is allocated: every node's buffers sized for what its parameters
+    // can reach.
+    let reach: Vec<Vec<f32>> = (0..patch.nodes.len()).map(|n| budget::reach(patch, &incoming, n)).collect();
+    let tables = Tables {
+        buffers: buffer_count,
+        feedback: feedback_slots,
+        params: params.len(),
+        routes: routes.len(),
+        ops: ops.len(),
+    };
+    let estimate = Estimate::new(patch, &kept, &effect_nodes, groups, polyphony, sample_rate, tables, &reach);
+    let over = estimate.check(patch, &settings.budget);
+    if !over.is_empty() {
+        return Err(over);
+    }
+    let sized = |n: usize| Processor::sized(patch.nodes[n].kind, &Sizing { sample_rate, max: &reach[n] });
     let mut processors = Vec::with_capacity(groups * nodes.len());
     for _ in 0..groups {
-        for n in &nodes {
-            processors.push(Processor::new(n.kind, sample_rate));
-        }
+        processors.extend(kept.iter().map(|&n| sized(n)));
     }
-    let feedback_slots = feedback_slot.len();
+    let effect_processors = effect_nodes.iter().map(|&n| sized(n)).collect();
     let voice_envelopes: Vec<u32> = voice_envelopes(patch, order).into_iter().map(|n| index_of[n]).collect();
     for &n in &voice_envelopes {
         nodes[n as usize].ends_voice = true;
@@ -204,7 +225,7 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
     let param_count = params.len();
     let shape = shape_of(&nodes, &ops, &routes, &voice_envelopes, groups, &patch.output);
     Schedule::count_new();
-    Schedule {
+    Ok(Schedule {
         sample_rate,
         max_block: settings.max_block,
         voice: VoiceConfig {
@@ -246,7 +267,9 @@ pub(crate) fn lower(patch: &ResolvedPatch, order: &[usize], settings: &CompileSe
             .map(|e| if first_param[e.node] == u32::MAX { u32::MAX } else { first_param[e.node] + e.index as u32 })
             .collect(),
         exposed_start: None,
-    }
+        memory: estimate.bytes(),
+        load: estimate.load(),
+    })
 }
 
 /// The digest [`Schedule`]'s `shape` field documents: everything a swap cannot glide through.

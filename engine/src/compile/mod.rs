@@ -1,6 +1,7 @@
 //! The patch compiler: text → parse → validate → graph → flat [`Schedule`]. Pure; any thread but the
 //! audio thread. Every allocation the audio thread will need happens here.
 
+pub mod budget;
 pub(crate) mod buffers;
 mod dot;
 pub(crate) mod graph;
@@ -13,6 +14,7 @@ pub mod view;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::patch::PatchSource;
 use crate::schedule::Schedule;
+pub use budget::Budget;
 use resolved::ResolvedPatch;
 
 /// What the host (or the CLI) fixes before a patch is compiled.
@@ -26,11 +28,14 @@ pub struct CompileSettings {
     pub max_block: usize,
     /// Overrides the patch's polyphony (benchmarks); `None` keeps the patch's own.
     pub polyphony: Option<usize>,
+    /// The most memory and CPU the compiled patch may take; a patch over it is refused with an error naming
+    /// its largest consumers.
+    pub budget: Budget,
 }
 
 impl Default for CompileSettings {
     fn default() -> Self {
-        CompileSettings { sample_rate: 48_000.0, max_block: 4096, polyphony: None }
+        CompileSettings { sample_rate: 48_000.0, max_block: 4096, polyphony: None, budget: Budget::default() }
     }
 }
 
@@ -60,7 +65,7 @@ pub(crate) fn resolve(source: &PatchSource) -> Result<ResolvedPatch, Diagnostics
 /// Orders and lowers a validated patch.
 pub(crate) fn compile_resolved(patch: &ResolvedPatch, settings: &CompileSettings) -> Result<Schedule, Vec<Diagnostic>> {
     let order = graph::execution_order(patch)?;
-    Ok(lower::lower(patch, &order, settings))
+    lower::lower(patch, &order, settings)
 }
 
 /// Things in a patch that compiles but probably does not do what its author meant, as `PATH:LINE:COL`

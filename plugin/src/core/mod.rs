@@ -5,6 +5,7 @@
 //! thread. They share [`SharedParams`] (atomics) and the engine's schedule rings, nothing else.
 
 pub mod audio;
+pub mod budget;
 pub mod expression;
 pub mod library;
 pub mod meters;
@@ -32,7 +33,9 @@ pub const DEFAULT_PATCH: &str = include_str!("../../../patches/default.ron");
 pub const DEFAULT_PATCH_LABEL: &str = "<default patch>";
 
 /// Settings used to check a patch while no host settings are known.
-const CHECK_SETTINGS: CompileSettings = CompileSettings { sample_rate: 48_000.0, max_block: 512, polyphony: None };
+fn check_settings() -> CompileSettings {
+    CompileSettings { sample_rate: 48_000.0, max_block: 512, polyphony: None, budget: budget::budget() }
+}
 
 /// The main-thread half of one plugin instance.
 pub struct PluginCore {
@@ -66,7 +69,7 @@ impl PluginCore {
     /// patch folder if it does not exist yet (a failure there is kept as the last error, never fatal).
     pub fn new(params: Arc<SharedParams>) -> PluginCore {
         let source = PatchSource { path: DEFAULT_PATCH_LABEL.into(), text: DEFAULT_PATCH.into() };
-        let schedule = compile(&source, &CHECK_SETTINGS).expect("the embedded default patch compiles (tested)");
+        let schedule = compile(&source, &check_settings()).expect("the embedded default patch compiles (tested)");
         let mut core = PluginCore {
             params,
             path: None,
@@ -248,8 +251,12 @@ impl PluginCore {
 
     /// Compiles the current patch for the host's settings and makes the audio-thread core. Main thread.
     pub fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<AudioCore, String> {
-        let settings =
-            CompileSettings { sample_rate: sample_rate as f32, max_block: max_block.max(1) as usize, polyphony: None };
+        let settings = CompileSettings {
+            sample_rate: sample_rate as f32,
+            max_block: max_block.max(1) as usize,
+            polyphony: None,
+            budget: budget::budget(),
+        };
         let mut schedule = compile(&self.source, &settings).map_err(|d| d.to_string())?;
         self.latency = schedule.latency();
         // The engine starts where the host's exposed controls are (a restored project), without a glide.
@@ -291,7 +298,7 @@ impl PluginCore {
     /// parameters start at those positions (empty: the patch's defaults) instead of keeping the host's
     /// (see [`PluginCore::take_exposed`]). Main thread.
     fn play(&mut self, source: PatchSource, reset_macros: bool, exposed_start: Option<&[f32]>) -> Result<(), String> {
-        let settings = self.slot.settings().unwrap_or(CHECK_SETTINGS);
+        let settings = self.slot.settings().unwrap_or_else(check_settings);
         let mut schedule = compile(&source, &settings).map_err(|d| d.to_string())?;
         if let Some(start) = exposed_start {
             schedule.start_exposed_at(start);

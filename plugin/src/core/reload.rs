@@ -9,7 +9,7 @@ use ferrule_reload::{ReloadOptions, Reloader};
 
 pub use ferrule_reload::{ReloadEvent, Status as ReloadStatus};
 
-use super::{CHECK_SETTINGS, PluginCore};
+use super::{PluginCore, check_settings};
 
 impl PluginCore {
     /// Starts watching the chosen patch file, replacing any earlier watch. A watch that cannot start
@@ -19,7 +19,7 @@ impl PluginCore {
         self.watch = None; // Stop the old watch first: only one reload thread submits at a time.
         let Some(path) = self.path.clone() else { return };
         let options = ReloadOptions {
-            detached_settings: CHECK_SETTINGS,
+            detached_settings: check_settings(),
             on_event: self.reload_notify.clone(),
             ..ReloadOptions::default()
         };
