@@ -103,6 +103,12 @@ pub fn markdown() -> String {
                     "An envelope: name it as the voice's `amp_envelope` to free the voice when it ends.\n"
                 );
             }
+            let per = if spec.role == NodeRole::Effect { "stereo frame" } else { "voice-sample" };
+            let _ = writeln!(
+                out,
+                "Counted in a patch's CPU estimate at {} ns per {per} (its most expensive settings).\n",
+                number(spec.cost)
+            );
             if !spec.inputs.is_empty() || !spec.outputs.is_empty() {
                 let _ = writeln!(out, "| port | direction | carries |\n|---|---|---|");
                 for (dir, ports) in [("in", spec.inputs), ("out", spec.outputs)] {
