@@ -25,7 +25,7 @@ struct Cli {
     #[arg(long, global = true, value_name = "MIB")]
     memory_limit: Option<u64>,
     /// The most CPU a patch may be estimated to take with every voice playing, in percent of one core
-    /// (default 200): a patch estimated above it is refused.
+    /// (default 400): a patch estimated above it is refused.
     #[arg(long, global = true, value_name = "PERCENT")]
     cpu_limit: Option<f64>,
 }

@@ -11,6 +11,7 @@
 pub mod compile;
 pub mod diagnostics;
 pub mod events;
+mod invariants;
 pub mod patch;
 mod play;
 pub mod render;

@@ -118,7 +118,7 @@ fn four_thousand_reverbs_are_refused_for_their_cpu_and_memory() {
     let cpu = errors.iter().find(|e| e.0.contains("of one core")).expect("a CPU error");
     assert!(
         cpu.0.starts_with("p.ron:11:9: error: this patch would take about ")
-            && cpu.0.ends_with(" of one core at 48000 Hz with all 8 voices playing; the limit is 200 %"),
+            && cpu.0.ends_with(" of one core at 48000 Hz with all 8 voices playing; the limit is 400 %"),
         "{}",
         cpu.0
     );

@@ -22,9 +22,11 @@ use crate::schedule::{CHUNK, Op, ParamSlot, Route};
 pub const DEFAULT_MEMORY: usize = 256 << 20;
 
 /// The most CPU a patch may be estimated to take by default, as a fraction of one core with every voice
-/// playing: 2.0 (200 %). The estimate errs high (each kind's cost is measured with every input connected),
-/// so a patch near the limit still plays on one core; one above it could not play on any machine.
-pub const DEFAULT_LOAD: f32 = 2.0;
+/// playing: 4.0 (400 %). The estimate errs high, about 5× for the reference voice (each kind's cost is
+/// measured at its most expensive settings with every input connected), so a patch near the limit still
+/// plays on one core of the reference machine; one far above it could not play on any machine. The
+/// reference voice at 64 voices estimates 17 % at 48 kHz and 272 % at 768 kHz.
+pub const DEFAULT_LOAD: f32 = 4.0;
 
 /// The engine's cost per node and voice-sample beyond the node's own work (calling it, evaluating its
 /// parameters, reading and writing its wires), in ns on the reference machine (`bench/README.md`: about

@@ -65,7 +65,18 @@ pub(crate) fn resolve(source: &PatchSource) -> Result<ResolvedPatch, Diagnostics
 /// Orders and lowers a validated patch.
 pub(crate) fn compile_resolved(patch: &ResolvedPatch, settings: &CompileSettings) -> Result<Schedule, Vec<Diagnostic>> {
     let order = graph::execution_order(patch)?;
-    lower::lower(patch, &order, settings)
+    let schedule = lower::lower(patch, &order, settings)?;
+    // A schedule that breaks the audio thread's assumptions is the compiler's fault, never played.
+    schedule.check().map_err(|broken| {
+        vec![Diagnostic {
+            message: format!(
+                "internal error: the compiled patch breaks the engine's rules ({broken}); please report it"
+            ),
+            span: None,
+            help: None,
+        }]
+    })?;
+    Ok(schedule)
 }
 
 /// Things in a patch that compiles but probably does not do what its author meant, as `PATH:LINE:COL`

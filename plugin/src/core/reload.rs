@@ -174,6 +174,33 @@ mod tests {
     }
 
     #[test]
+    fn a_save_over_the_resource_budget_keeps_the_old_patch_playing_and_says_what_is_too_big() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.ron");
+        std::fs::write(&path, patch(0.25, "Tone")).unwrap();
+        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
+        core.load_patch_file(&path).unwrap();
+        let mut audio = core.activate(48_000.0, 512).unwrap();
+        audio.begin();
+        audio.note_on(0, 69, 1.0, NoteTag::UNKNOWN);
+        audio.render(&mut [0.0; 512], &mut [0.0; 512]);
+        assert!((peak(&mut audio) - 0.25).abs() < 0.01);
+
+        // A save with 4,000 echoes: a gigabyte of delay lines if it were built.
+        let echoes: String = (0..4000).map(|i| format!("\"e{i}\": (kind: \"delay\"), ")).collect();
+        let huge = patch(0.5, "Tone").replace("    output:", &format!("    effects: {{ {echoes} }},\n    output:"));
+        std::fs::write(&path, huge).unwrap();
+        assert!(matches!(poll(&mut core), ReloadEvent::Failed(_)));
+        let error = core.last_error().unwrap().to_string();
+        assert!(
+            error.contains("error: `e0` needs 256.5 KiB of memory; this patch needs 1003.8 MiB in all, the limit is"),
+            "{error}"
+        );
+        assert!((peak(&mut audio) - 0.25).abs() < 0.01, "the last good patch plays on");
+        core.deactivate();
+    }
+
+    #[test]
     fn the_editor_and_hot_reloads_change_the_project_and_the_hosts_state_load_does_not() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("live.ron");
