@@ -26,7 +26,7 @@ pub fn parse_spec(spec: &str) -> Result<Vec<Note>, String> {
     Ok(notes)
 }
 
-/// Parses one `NOTE@START+DURATION[*VELOCITY]`.
+/// Parses one `NOTE@START+DURATION[*VELOCITY]`; the note must end by [`crate::render::MAX_SECONDS`].
 pub fn parse_note(item: &str) -> Result<Note, String> {
     let bad =
         |why: &str| format!("bad note \"{item}\": {why} (write NOTE@START+DURATION[*VELOCITY], e.g. C4@0.5+1*90)");
@@ -46,6 +46,13 @@ pub fn parse_note(item: &str) -> Result<Note, String> {
     };
     let start = seconds(start, "start")?;
     let duration = seconds(duration, "duration")?;
+    let max = crate::render::MAX_SECONDS;
+    if start + duration > max {
+        return Err(bad(&format!(
+            "it ends at {} s, after the {max} s a render may last",
+            crate::render::shown(start + duration)
+        )));
+    }
     let velocity = match velocity {
         None => 100,
         Some(v) => match v.trim().parse::<u8>() {
@@ -160,5 +167,12 @@ mod tests {
         assert!(parse_spec("C3@-1+1").unwrap_err().contains("start `-1` is not a number of seconds"));
         assert!(parse_spec("C3@0+1*0").unwrap_err().contains("velocity `0` is not 1-127"));
         assert!(parse_spec(",").is_err());
+        assert_eq!(
+            parse_spec("C3@0+1e9").unwrap_err(),
+            "bad note \"C3@0+1e9\": it ends at 1e9 s, after the 3600 s a render may last (write \
+             NOTE@START+DURATION[*VELOCITY], e.g. C4@0.5+1*90)"
+        );
+        assert!(parse_spec("C3@3599+1").is_ok(), "a note may end at the cap");
+        assert!(parse_spec("C3@3599+1.5").unwrap_err().contains("it ends at 3600.5 s"));
     }
 }

@@ -1,41 +1,10 @@
 //! The `ferrule` command as a user runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn ferrule(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferrule")).args(args).current_dir(repo()).output().expect("ferrule runs")
-}
+mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrule-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-const SINE: &str = r#"(
-    version: 1,
-    nodes: {
-        "osc": (kind: "sine"),
-        "amp": (kind: "vca", params: { "gain": 0.5 }),
-    },
-    connections: [("osc.out", "amp.in")],
-    output: Mono("amp.out"),
-)"#;
-
-fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f32>) {
-    let mut reader = hound::WavReader::open(path).unwrap();
-    let spec = reader.spec();
-    (spec, reader.samples::<f32>().map(Result::unwrap).collect())
-}
+use common::{SINE, ferrule, read_wav, repo, scratch, stderr};
 
 #[test]
 fn render_writes_a_stereo_float_wav_of_the_asked_length() {
@@ -108,7 +77,7 @@ fn input_mistakes_are_one_line_and_a_failing_exit() {
         ),
         (
             &["render", "patches/default.ron", "-o", "/tmp/x.wav", "--rate", "0"],
-            "ferrule: error: --rate 0 must be 8000 to 768000 Hz\n",
+            "ferrule: error: --rate 0 must be a whole number from 8000 to 768000 Hz\n",
         ),
         (
             &["render", "patches/default.ron", "-o", "/tmp/x.wav", "--midi", "nothere.mid"],
@@ -174,15 +143,56 @@ fn render_swap_at_changes_the_patch_mid_note_without_restarting_it() {
     assert!(step(&left[23_900..24_200]) <= step(&left[..23_900]) * 1.01);
 }
 
+/// Frequency of a steady sine from its upward zero crossings, in Hz.
+fn zero_crossing_hz(x: &[f32], rate: f64) -> f64 {
+    let ups: Vec<usize> = (1..x.len()).filter(|&i| x[i - 1] <= 0.0 && x[i] > 0.0).collect();
+    (ups.len() - 1) as f64 * rate / (ups[ups.len() - 1] - ups[0]) as f64
+}
+
 #[test]
-fn render_swap_at_reports_a_broken_patch_and_a_bad_spec() {
+fn render_swap_at_a_broken_patch_reports_it_and_the_old_patch_plays_on() {
+    let good = scratch("swap-keep.ron");
+    std::fs::write(&good, SINE).unwrap();
     let broken = scratch("swap-broken.ron");
     std::fs::write(&broken, SINE.replace("\"vca\"", "\"vcaa\"")).unwrap();
+    let out = scratch("swap-broken.wav");
     let swap = format!("0.5:{}", broken.display());
-    let run = ferrule(&["render", "patches/default.ron", "-o", "/tmp/x.wav", "--swap-at", &swap]);
-    assert_eq!(run.status.code(), Some(1));
-    let first = stderr(&run).lines().next().unwrap_or_default().to_string();
-    assert_eq!(first, format!("{}:5:23: error: unknown node kind `vcaa`", broken.display()));
+    let run = ferrule(&[
+        "render",
+        good.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--notes",
+        "A4@0+1",
+        "--seconds",
+        "1",
+        "--swap-at",
+        &swap,
+    ]);
+    let said = stderr(&run);
+    assert!(run.status.success(), "a broken swap does not stop the render: {said}");
+    let mut lines = said.lines();
+    assert_eq!(lines.next().unwrap_or_default(), format!("{}:5:23: error: unknown node kind `vcaa`", broken.display()));
+    assert!(
+        said.contains(&format!("ferrule: {} not swapped in at 0.5 s: the patch before it plays on", broken.display())),
+        "{said}"
+    );
+    let (_, samples) = read_wav(&out);
+    let left: Vec<f32> = samples.iter().step_by(2).copied().collect();
+    assert_eq!(left.len(), 48_000);
+    // After the swap time the first patch still plays its note: same level, same pitch, not silence.
+    let after = &left[24_000..48_000];
+    let peak = after.iter().fold(0.0f32, |a, s| a.max(s.abs()));
+    assert!((peak - 0.5).abs() < 0.01, "peak {peak} after the broken swap");
+    let hz = zero_crossing_hz(after, 48_000.0);
+    assert!((1200.0 * (hz / 440.0).log2()).abs() < 1.0, "{hz} Hz after the broken swap");
+}
+
+#[test]
+fn render_swap_at_an_unreadable_patch_or_a_bad_spec_is_a_one_line_error() {
+    let missing = ferrule(&["render", "patches/default.ron", "-o", "/tmp/x.wav", "--swap-at", "0.5:nothere.ron"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(stderr(&missing), "ferrule: error: nothere.ron: No such file or directory (os error 2)\n");
     let bad = ferrule(&["render", "patches/default.ron", "-o", "/tmp/x.wav", "--swap-at", "soon:x.ron"]);
     assert_eq!(
         stderr(&bad),

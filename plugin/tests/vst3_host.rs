@@ -509,6 +509,36 @@ fn plays_a4_in_tune_at_every_rate_and_block_size() {
     }
 }
 
+/// `setupProcessing` at `rate` Hz (blocks up to 512); returns its result.
+fn setup_at(processor: &ComPtr<IAudioProcessor>, rate: f64) -> tresult {
+    let mut setup = ProcessSetup {
+        processMode: ProcessModes_::kRealtime as int32,
+        symbolicSampleSize: SymbolicSampleSizes_::kSample32 as int32,
+        maxSamplesPerBlock: 512,
+        sampleRate: rate,
+    };
+    unsafe { processor.setupProcessing(&mut setup) }
+}
+
+#[test]
+fn a_sample_rate_ferrule_cannot_run_at_is_refused_at_setup_and_the_next_valid_one_plays_a4_in_tune() {
+    let module = load();
+    let plugin = Instance::new(&module);
+    plugin.load_state(&sine_state(0.0)).expect("the sine patch loads");
+    // A validator's rate, and others past either end: refused where the host can still choose another.
+    for rate in [1_234_567.8, 768_000.5, 999.0, 0.0, -48_000.0, f64::NAN, f64::INFINITY] {
+        assert_eq!(setup_at(&plugin.processor, rate), kResultFalse, "setupProcessing at {rate} Hz");
+        // Nothing of it was kept: activation still succeeds, at the setup before it.
+        assert_eq!(unsafe { plugin.component.setActive(1) }, kResultOk, "setActive after {rate} Hz");
+        assert_eq!(unsafe { plugin.component.setActive(0) }, kResultOk);
+    }
+    // The next valid setup is the one played, in tune.
+    let out = plugin.render(96_000.0, &[512], 57_600, &[Input::On(0, 69)]);
+    let hz = pitch_hz(&out[9_600..], 96_000.0).expect("a tone");
+    assert!(cents(hz, 440.0).abs() < 0.5, "A4 at 96 kHz after the refused setups: {hz:.3} Hz");
+    assert!((peak(&out) - 0.5).abs() < 0.02, "level {}", peak(&out));
+}
+
 #[test]
 fn automating_a_macro_changes_the_sound_at_its_sample() {
     let module = load();

@@ -11,6 +11,7 @@ pub mod library;
 pub mod meters;
 pub mod params;
 pub mod reload;
+pub mod setup;
 pub mod state;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ pub use library::{FolderError, PatchFolder};
 pub use meters::{MeterReading, Meters};
 pub use params::{EXPOSED_COUNT, MACRO_COUNT, Param, SharedParams};
 pub use reload::{ReloadEvent, ReloadStatus};
+pub use setup::{SAMPLE_RATES, SetupError, check_sample_rate};
 pub use state::{SavedState, StateError};
 
 /// The patch played when none is chosen.
@@ -249,8 +251,10 @@ impl PluginCore {
         self.latency
     }
 
-    /// Compiles the current patch for the host's settings and makes the audio-thread core. Main thread.
+    /// Compiles the current patch for the host's settings and makes the audio-thread core; a sample rate
+    /// outside [`SAMPLE_RATES`] is refused first ([`check_sample_rate`]). Main thread.
     pub fn activate(&mut self, sample_rate: f64, max_block: u32) -> Result<AudioCore, String> {
+        check_sample_rate(sample_rate).map_err(|e| e.to_string())?;
         let settings = CompileSettings {
             sample_rate: sample_rate as f32,
             max_block: max_block.max(1) as usize,

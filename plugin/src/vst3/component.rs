@@ -23,7 +23,7 @@ use super::instance::{AudioState, Instance};
 use super::note_ids::NoteIds;
 use super::params::Vst3Param;
 use super::{guarded, lock, message, note_expression, stream, text};
-use crate::core::{AudioCore, NoteTag};
+use crate::core::{AudioCore, NoteTag, check_sample_rate};
 use crate::editor_host::play_editor_events;
 
 /// Most parameter queues one block's changes are merged from; the instrument has far fewer parameters,
@@ -475,9 +475,10 @@ impl IAudioProcessorTrait for Component {
         guarded(|| {
             // SAFETY: the host passes a valid setup or null.
             let Some(setup) = (unsafe { setup.as_ref() }) else { return kInvalidArgument };
+            // Refused before anything is kept, so the setup before it stays and the next valid one recovers
+            // (keeping a rate the engine cannot run at failed every later activation).
             if setup.symbolicSampleSize != kSample32 as i32
-                || !setup.sampleRate.is_finite()
-                || setup.sampleRate <= 0.0
+                || check_sample_rate(setup.sampleRate).is_err()
                 || setup.maxSamplesPerBlock < 1
             {
                 return kResultFalse;
