@@ -59,7 +59,8 @@ fn thread_cpu_ns() -> f64 {
 
 /// Compiles `source` `runs` times (after one untimed compile) and prints its row of the compile-time table.
 fn compile_row(label: &str, source: &ferrule_engine::PatchSource, nodes: usize, runs: usize, goal: &str) {
-    let settings = CompileSettings { sample_rate: RATE as f32, max_block: BLOCK, polyphony: None };
+    let settings =
+        CompileSettings { sample_rate: RATE as f32, max_block: BLOCK, polyphony: None, ..Default::default() };
     let _ = compile(source, &settings).expect("benchmark patch compiles");
     let (mut wall, mut cpu) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     for _ in 0..runs {

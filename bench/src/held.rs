@@ -7,7 +7,7 @@ use crate::{BLOCK, RATE};
 /// Compiles `source` at [`RATE`] and [`BLOCK`] with `polyphony` voices (`None` keeps the patch's own).
 /// Panics with the rendered diagnostics if it does not compile: a benchmark of a broken patch is a bug.
 pub fn schedule(source: &PatchSource, polyphony: Option<usize>) -> Schedule {
-    let settings = CompileSettings { sample_rate: RATE as f32, max_block: BLOCK, polyphony };
+    let settings = CompileSettings { sample_rate: RATE as f32, max_block: BLOCK, polyphony, ..Default::default() };
     compile(source, &settings).unwrap_or_else(|d| panic!("{} does not compile:\n{}", source.path, d.render(false)))
 }
 

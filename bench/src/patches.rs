@@ -49,7 +49,7 @@ mod tests {
 
     #[test]
     fn reference_and_generated_patches_compile() {
-        let settings = CompileSettings { sample_rate: 48_000.0, max_block: 128, polyphony: None };
+        let settings = CompileSettings { sample_rate: 48_000.0, max_block: 128, polyphony: None, ..Default::default() };
         compile(&reference(), &settings).expect("reference patch");
         for n in [3, 4, 10, 100, 1000] {
             let p = chain(n);

@@ -46,7 +46,12 @@ impl Default for ReloadOptions {
     fn default() -> Self {
         ReloadOptions {
             debounce: Duration::from_millis(20),
-            detached_settings: CompileSettings { sample_rate: 48_000.0, max_block: 512, polyphony: None },
+            detached_settings: CompileSettings {
+                sample_rate: 48_000.0,
+                max_block: 512,
+                polyphony: None,
+                ..Default::default()
+            },
             on_event: None,
         }
     }

@@ -15,8 +15,8 @@ pub fn compile_patch_bytes(bytes: &[u8]) {
     let Ok(text) = std::str::from_utf8(bytes) else { return };
     let source = PatchSource { path: "fuzz.ron".into(), text: text.into() };
     for settings in [
-        CompileSettings { sample_rate: 44_100.0, max_block: 1, polyphony: None },
-        CompileSettings { sample_rate: 192_000.0, max_block: 4096, polyphony: None },
+        CompileSettings { sample_rate: 44_100.0, max_block: 1, polyphony: None, ..Default::default() },
+        CompileSettings { sample_rate: 192_000.0, max_block: 4096, polyphony: None, ..Default::default() },
     ] {
         match compile(&source, &settings) {
             Ok(_) => {}
@@ -107,6 +107,6 @@ pub fn play_event_bytes(engine: &mut Engine, bytes: &[u8]) {
 /// A fresh engine playing [`EVENT_PATCH`] at 48 kHz with blocks up to 4096 frames.
 pub fn event_engine() -> Engine {
     let source = PatchSource { path: "default.ron".into(), text: EVENT_PATCH.into() };
-    let settings = CompileSettings { sample_rate: 48_000.0, max_block: 4096, polyphony: None };
+    let settings = CompileSettings { sample_rate: 48_000.0, max_block: 4096, polyphony: None, ..Default::default() };
     Engine::new(compile(&source, &settings).expect("the default patch compiles")).0
 }

@@ -6,7 +6,7 @@ use ferrule_engine::{CompileSettings, EventKind, PatchSource, Schedule, compile}
 /// Compiles patch text at `sample_rate`, panicking with the diagnostics if it does not compile.
 pub fn schedule(text: &str, sample_rate: f32) -> Schedule {
     let source = PatchSource { path: "test.ron".into(), text: text.into() };
-    match compile(&source, &CompileSettings { sample_rate, max_block: 4096, polyphony: None }) {
+    match compile(&source, &CompileSettings { sample_rate, max_block: 4096, polyphony: None, ..Default::default() }) {
         Ok(s) => s,
         Err(d) => panic!("test patch does not compile:\n{d}"),
     }

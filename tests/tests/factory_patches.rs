@@ -148,7 +148,7 @@ fn check(name: &str, text: &str) -> Result<Figures, String> {
     let source = PatchSource { path: name.into(), text: text.into() };
     let (patch, _) = parse(&source).map_err(|d| format!("{name} does not parse:\n{d}"))?;
     let bound = tail_bound(&patch);
-    let settings = CompileSettings { sample_rate: RATE, max_block: BLOCK, polyphony: None };
+    let settings = CompileSettings { sample_rate: RATE, max_block: BLOCK, polyphony: None, ..Default::default() };
     let schedule = compile(&source, &settings).map_err(|d| format!("{name} does not compile:\n{d}"))?;
     let audio = render(schedule, &chord(), &RenderSettings { block: BLOCK, seconds: HOLD + bound + 0.5 });
     let off_frame = (HOLD * RATE as f64) as usize;
@@ -246,7 +246,7 @@ fn the_bars_catch_a_loud_a_quiet_and_a_lingering_patch() {
 /// The chord held for one second with macro `index` set to `position` (0..1) before it starts.
 fn macro_render(text: &str, index: Option<u8>, position: f32) -> Result<Rendered, String> {
     let source = PatchSource { path: "macro.ron".into(), text: text.into() };
-    let settings = CompileSettings { sample_rate: RATE, max_block: BLOCK, polyphony: None };
+    let settings = CompileSettings { sample_rate: RATE, max_block: BLOCK, polyphony: None, ..Default::default() };
     let schedule = compile(&source, &settings).map_err(|d| d.to_string())?;
     let mut events: Vec<TimedEvent> = index
         .map(|index| TimedEvent { seconds: 0.0, kind: EventKind::Macro { index, value: position } })

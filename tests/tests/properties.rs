@@ -166,7 +166,7 @@ proptest! {
         let effects: Vec<(usize, Vec<f64>)> = effects.into_iter().filter(|(k, _)| *k != usize::MAX).collect();
         let text = patch_text(&nodes, &routes, SOURCES, &effects, polyphony);
         let source = PatchSource { path: "generated.ron".into(), text: text.clone() };
-        let settings = CompileSettings { sample_rate: rate, max_block: block, polyphony: None };
+        let settings = CompileSettings { sample_rate: rate, max_block: block, polyphony: None, ..Default::default() };
         let schedule = match compile(&source, &settings) {
             Ok(s) => s,
             Err(d) => return Err(TestCaseError::fail(format!("a valid patch did not compile:\n{d}\n{text}"))),

@@ -114,7 +114,10 @@ impl Version {
 
     fn compile(self) -> Result<Schedule, ferrule_engine::Diagnostics> {
         let source = PatchSource { path: "storm.ron".into(), text: self.text() };
-        compile(&source, &CompileSettings { sample_rate: RATE, max_block: BLOCK, polyphony: None })
+        compile(
+            &source,
+            &CompileSettings { sample_rate: RATE, max_block: BLOCK, polyphony: None, ..Default::default() },
+        )
     }
 }
 

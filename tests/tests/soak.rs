@@ -44,8 +44,11 @@ impl Rng {
 
 fn compile_text(text: &str) -> Schedule {
     let source = PatchSource { path: "soak.ron".into(), text: text.into() };
-    compile(&source, &CompileSettings { sample_rate: RATE, max_block: MAX_BLOCK, polyphony: None })
-        .unwrap_or_else(|d| panic!("{d}"))
+    compile(
+        &source,
+        &CompileSettings { sample_rate: RATE, max_block: MAX_BLOCK, polyphony: None, ..Default::default() },
+    )
+    .unwrap_or_else(|d| panic!("{d}"))
 }
 
 /// Resident set size in KiB, where the platform says (Linux); printed, not asserted.

@@ -224,7 +224,7 @@ fn chain(n: usize, gain: f32) -> String {
 #[test]
 fn save_to_new_sound_latency_for_a_100_node_patch() {
     const BLOCK: usize = 64;
-    let settings = CompileSettings { sample_rate: 48_000.0, max_block: BLOCK, polyphony: None };
+    let settings = CompileSettings { sample_rate: 48_000.0, max_block: BLOCK, polyphony: None, ..Default::default() };
     let mut figures = Vec::new();
     for _ in 0..7 {
         let dir = tempfile::tempdir().unwrap();
