@@ -138,12 +138,9 @@ fn crossfading_to_a_new_shape_does_not_allocate() {
 #[test]
 fn every_node_kind_copies_its_state_without_allocating() {
     // A shape-changing swap copies matched voice nodes' state into the new schedule on the audio thread, so
-    // the old and new voices crossfade from the same point. Every voice kind, whatever it owns, must copy
-    // in place. (Effects are never copied: their state moves to the new schedule.)
+    // the old and new voices crossfade from the same point; a changed effects chain copies its matched
+    // effects' delay lines and tails the same way. Every kind, whatever it owns, must copy in place.
     for (i, spec) in ferrule_nodes::registry::all().iter().enumerate() {
-        if spec.role == ferrule_nodes::NodeRole::Effect {
-            continue;
-        }
         let kind = ferrule_nodes::KindId(i as u16);
         let from = ferrule_nodes::Processor::new(kind, 48_000.0);
         let mut to = ferrule_nodes::Processor::new(kind, 48_000.0);

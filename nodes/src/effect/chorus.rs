@@ -71,7 +71,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 };
 
 /// The chorus's state: a line per channel, the modulation phase and the ramped settings.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Chorus {
     left: DelayLine,
     right: DelayLine,
@@ -84,6 +84,8 @@ pub struct Chorus {
     /// Whether a call has run: the first takes its settings at once.
     started: bool,
 }
+
+crate::clone_in_place!(Chorus { left, right, phase, delays, mix, started });
 
 impl NodeKind for Chorus {
     const SPEC: NodeSpec = SPEC;
