@@ -910,7 +910,33 @@ fn run_group(
 
 #[cfg(test)]
 mod tests {
-    use super::{FadeLaw, fade_gains};
+    use super::{Engine, FadeLaw, fade_gains};
+    use crate::{CompileSettings, Event, EventKind, PatchSource, compile};
+
+    /// A held sine voice with `effects` on the bus and a macro that may target them.
+    fn patch(effects: &str, macro_targets: &str) -> crate::Schedule {
+        let text = format!(
+            r#"(version: 1, nodes: {{ "osc": (kind: "sine"), "amp": (kind: "vca", params: {{ "gain": 0.3 }}) }},
+                connections: [("osc", "amp.in")], output: Mono("amp.out"), effects: {{ {effects} }},
+                macros: [(name: "Space", min: 0.0, max: 1.0, default: 0.5, targets: [{macro_targets}])])"#
+        );
+        let source = PatchSource { path: "test.ron".into(), text };
+        compile(&source, &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None })
+            .unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    #[test]
+    fn an_effects_only_edit_crossfades_the_chains_and_moves_the_voices() {
+        // The new effect comes with a macro route into it: still an edit of the chain alone.
+        let (mut engine, mut control) = Engine::new(patch("", ""));
+        let (mut l, mut r) = (vec![0.0; 64], vec![0.0; 64]);
+        engine.process(&[Event { time: 0, kind: EventKind::NoteOn { note: 60, velocity: 1.0 } }], &mut l, &mut r);
+        let room = r#""room": (kind: "reverb"),"#;
+        control.submit(patch(room, r#"(to: "room.mix", depth: 0.2)"#)).map_err(|_| "queue full").unwrap();
+        engine.process(&[], &mut l, &mut r);
+        let fade = engine.crossfade.as_ref().expect("the chains crossfade");
+        assert!(fade.effects && !fade.voices, "chains crossfade: {}, voices too: {}", fade.effects, fade.voices);
+    }
 
     /// A repeatable noise in −1..1 (a 32-bit LCG), so the test needs no crate.
     fn noise(seed: u32, n: usize) -> Vec<f32> {
