@@ -55,8 +55,9 @@ pub struct Schedule {
     /// Whether nodes that did not exist before the last swap still need their first (reset) call.
     pub(crate) fresh_nodes: bool,
     pub(crate) latency: u32,
-    /// A digest of everything but parameter values: nodes (ids and kinds), ops and wiring, routes and their
-    /// depths, output, envelopes and voice groups. Two schedules with the same shape differ only in base
+    /// A digest of the voice graph, everything but parameter values: nodes (ids and kinds), ops and wiring,
+    /// routes into nodes and their depths, output, envelopes and voice groups (the effects chain is compared
+    /// on its own, by `play::migrate::same_effects`). Two schedules with the same shape differ only in base
     /// parameter values, which a swap glides through; a different shape makes the engine crossfade.
     pub(crate) shape: u64,
     /// The global bus's effects, in chain order. Their parameters are in `params` after the nodes'.

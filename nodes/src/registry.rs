@@ -66,10 +66,11 @@ macro_rules! node_kinds {
             }
 
             /// Copies `other`'s state into this processor when both are of the same kind (made at the same
-            /// sample rate); returns whether it did. Audio thread: for voice kinds it never allocates, because
-            /// their `Clone::clone_from` copies into the memory they already have (kinds that own heap
-            /// memory implement it field by field; a test holds every voice kind to it under an allocation
-            /// trap). Effects are moved between schedules, never copied.
+            /// sample rate); returns whether it did. Audio thread: it never allocates when both own buffers of
+            /// the same sizes (same kind, same rate; ask [`Processor::can_take_state_of`] first), because every
+            /// kind's `Clone::clone_from` copies into the memory it already has (kinds that own heap memory
+            /// implement it field by field; a test holds every kind, effects included, to it under an
+            /// allocation trap).
             pub fn copy_from(&mut self, other: &Processor) -> bool {
                 match (self, other) {
                     $((Processor::$variant(a), Processor::$variant(b)) => {

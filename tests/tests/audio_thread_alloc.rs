@@ -138,12 +138,9 @@ fn crossfading_to_a_new_shape_does_not_allocate() {
 #[test]
 fn every_node_kind_copies_its_state_without_allocating() {
     // A shape-changing swap copies matched voice nodes' state into the new schedule on the audio thread, so
-    // the old and new voices crossfade from the same point. Every voice kind, whatever it owns, must copy
-    // in place. (Effects are never copied: their state moves to the new schedule.)
+    // the old and new voices crossfade from the same point; a changed effects chain copies its matched
+    // effects' delay lines and tails the same way. Every kind, whatever it owns, must copy in place.
     for (i, spec) in ferrule_nodes::registry::all().iter().enumerate() {
-        if spec.role == ferrule_nodes::NodeRole::Effect {
-            continue;
-        }
         let kind = ferrule_nodes::KindId(i as u16);
         let from = ferrule_nodes::Processor::new(kind, 48_000.0);
         let mut to = ferrule_nodes::Processor::new(kind, 48_000.0);
@@ -151,6 +148,39 @@ fn every_node_kind_copies_its_state_without_allocating() {
         assert!(copied, "{}: same kinds copy", spec.kind);
         assert_eq!(caught, 0, "`{}` allocated {caught} times copying its state", spec.kind);
     }
+}
+
+#[test]
+fn crossfading_effects_chains_does_not_allocate() {
+    // A chain of delay, chorus and reverb, and the same three reordered with the delay's kind changed:
+    // every swap crossfades the two chains, copying the effects that carry their state (delay lines,
+    // reverb tails) into the new chain on the audio thread. And a value-only edit moves them.
+    let voice = |effects: &str| {
+        FOUR_VOICES
+            .replace("output: Mono(\"amp.out\"),", &format!("output: Mono(\"amp.out\"), effects: {{ {effects} }},"))
+    };
+    let a = voice(r#""echo": (kind: "delay"), "wide": (kind: "chorus"), "room": (kind: "reverb"),"#);
+    let b = voice(r#""room": (kind: "reverb"), "wide": (kind: "chorus"), "echo": (kind: "chorus"),"#);
+    let c = voice(
+        r#""room": (kind: "reverb", params: { "mix": 0.5 }), "wide": (kind: "chorus"), "echo": (kind: "chorus"),"#,
+    );
+    let (mut engine, mut control) = Engine::new(schedule(&a, 48_000.0));
+    let (mut left, mut right) = (vec![0.0f32; 128], vec![0.0f32; 128]);
+    let notes = [ev(0, EventKind::NoteOn { note: 60, velocity: 1.0 })];
+    let ((), caught) = count_allocations(|| engine.process(&notes, &mut left, &mut right));
+    assert_eq!(caught, 0);
+    for round in 0..30 {
+        let text = [&a, &b, &c][round % 3];
+        control.submit(schedule(text, 48_000.0)).map_err(|_| "queue full").unwrap();
+        let ((), caught) = count_allocations(|| {
+            for _ in 0..8 {
+                engine.process(&[], &mut left, &mut right);
+            }
+        });
+        assert_eq!(caught, 0, "round {round}: the effects crossfade allocated {caught} times");
+        assert_eq!(control.collect_retired(), 1, "round {round}: the old schedule came back after 15 ms");
+    }
+    assert!(left.iter().any(|&x| x != 0.0));
 }
 
 #[test]

@@ -289,7 +289,7 @@ fn a_thousand_reloads_under_sixteen_held_voices() {
     }
 }
 
-/// The engine's equal-power voice crossfade on shape change: each kind of shape change, repeated 70 times
+/// The engine's voice crossfade on shape change: each kind of shape change, repeated 70 times
 /// 32 ms apart (longer than the 15 ms crossfade), stays within [`CLICK_BOUND`] × the larger
 /// 99.9th-percentile step of the patch versions before and after, and keeps all sixteen held notes. (A
 /// hard switch measured 6.2× for a rewire.)

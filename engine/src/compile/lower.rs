@@ -223,7 +223,12 @@ pub(crate) fn lower(
     }
 
     let param_count = params.len();
-    let shape = shape_of(&nodes, &ops, &routes, &voice_envelopes, groups, &patch.output);
+    // Routes into effects (they come last) are the chain's business, not the voices' shape.
+    let voice_routes = effects
+        .first()
+        .and_then(|e| params.get(e.params.start as usize))
+        .map_or(routes.len(), |p| p.routes.start as usize);
+    let shape = shape_of(&nodes, &ops, &routes[..voice_routes], &voice_envelopes, groups, &patch.output);
     Schedule::count_new();
     Ok(Schedule {
         sample_rate,

@@ -113,8 +113,9 @@ const EXPRESSION_GLIDE_SECONDS: f32 = 0.005;
 /// The level below which an effect tail counts as silence: −100 dBFS.
 const TAIL_THRESHOLD: f32 = 1e-5;
 
-/// How long old and new voices crossfade (equal power) when a swap changes the patch's shape while notes
-/// sound, in seconds.
+/// How long old and new sound crossfade (by [`fade_gains`], level-flat for alike and unrelated sounds)
+/// when a swap changes the voice graph's shape or the effects chain's make-up while anything sounds, in
+/// seconds.
 pub(crate) const CROSSFADE_SECONDS: f32 = 0.015;
 
 impl Engine {
@@ -289,8 +290,10 @@ impl Engine {
     }
 
     /// Takes the newest submitted schedule, carries state over, and retires the old one, or starts a
-    /// crossfade from it when the patch changed shape while voices sound. A schedule submitted during a
-    /// crossfade waits for it to end (at most [`CROSSFADE_SECONDS`]).
+    /// crossfade from it: of the voices when the patch's voice graph changed shape while voices sound, of the
+    /// effects chains when the chain changed make-up (an effect added, removed, reordered or of another
+    /// kind) while anything sounds. A schedule submitted during a crossfade waits for it to end (at most
+    /// [`CROSSFADE_SECONDS`]).
     fn take_new_schedule(&mut self) {
         if self.crossfade.is_some() {
             return;
@@ -298,6 +301,8 @@ impl Engine {
         let Some(mut new) = self.swap.take_newest() else { return };
         let sounding = self.voices.active_count() > 0;
         let loses_voices = (new.slots()..MAX_SLOTS).any(|i| self.voices.get(i).is_active());
+        let voices_fade = sounding && (new.shape != self.schedule.shape || loses_voices);
+        let effects_fade = (sounding || self.tail) && !super::migrate::same_effects(&self.schedule, &new);
         if self.guard.muted.is_some() {
             // The muted patch's state is what ran away: the new one starts fresh and without a crossfade,
             // which would play the runaway unmuted for its length (the output is silent, so nothing clicks).
@@ -305,24 +310,36 @@ impl Engine {
             let old = std::mem::replace(&mut self.schedule, new);
             self.voices.truncate(self.schedule.slots());
             self.swap.retire(old);
-        } else if !sounding || (new.shape == self.schedule.shape && !loses_voices) {
-            // Same graph, new values (or nobody listening): state moves across and parameters glide.
-            super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Move);
+        } else if !voices_fade && !effects_fade {
+            // Same graph and chain, new values (or nobody listening): state moves across and parameters glide.
+            super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Move, Carry::Move);
             new.rebase_exposed(Some(&self.schedule), &mut self.exposed);
             let old = std::mem::replace(&mut self.schedule, new);
             self.voices.truncate(self.schedule.slots());
             self.swap.retire(old);
         } else {
-            // A different graph: both play the same voices for a moment, the old fading out. Notes in slots
-            // the new schedule lacks move to free ones it has, as far as there are any.
-            if loses_voices {
+            // A different graph or chain: both play for a moment, the old fading out. What did not change
+            // moves across and plays once, in the new schedule; what changed plays in both, from copied
+            // state. Notes in slots the new schedule lacks move to free ones it has, as far as there are any.
+            if voices_fade && loses_voices {
                 self.voices.relocate_beyond(new.slots());
             }
-            super::migrate::carry_over(&mut self.schedule, &mut new, Carry::Copy);
+            let carry = |fade: bool| if fade { Carry::Copy } else { Carry::Move };
+            super::migrate::carry_over(&mut self.schedule, &mut new, carry(voices_fade), carry(effects_fade));
             new.rebase_exposed(Some(&self.schedule), &mut self.exposed);
             let old = std::mem::replace(&mut self.schedule, new);
+            if !voices_fade {
+                self.voices.truncate(self.schedule.slots());
+            }
             let len = (CROSSFADE_SECONDS * self.schedule.sample_rate).max(1.0) as u32;
-            self.crossfade = Some(Crossfade { old, pos: 0, len });
+            self.crossfade = Some(Crossfade {
+                old,
+                pos: 0,
+                len,
+                voices: voices_fade,
+                effects: effects_fade,
+                law: FadeLaw::default(),
+            });
         }
         self.globals.set_sample_rate(self.schedule.sample_rate);
         self.globals.rebase_macros(&self.schedule.macros);
@@ -346,28 +363,21 @@ impl Engine {
         if len == 0 {
             return;
         }
-        let old_groups = self.crossfade.as_ref().map_or(0, |x| x.old.groups);
+        // The old schedule's voices play only while the voices crossfade; its effects only while the chains do.
+        let old_groups = self.crossfade.as_ref().map_or(0, |x| if x.voices { x.old.groups } else { 0 });
         let slots = self.schedule.slots().max(old_groups * LANES);
         self.voices.advance_glides(slots, len);
         self.globals.advance(len);
         let transport = self.transport;
         self.transport = transport.advanced(len, self.schedule.sample_rate);
         advance_params(&mut self.schedule, len);
-
-        // Equal-power crossfade gains for this control period, when one is running.
-        let mut fade_in = [1.0f32; CHUNK];
-        let mut fade_out = [0.0f32; CHUNK];
         if let Some(x) = &mut self.crossfade {
             advance_params(&mut x.old, len);
-            for i in 0..len {
-                let t = ((x.pos as usize + i + 1) as f32 / x.len as f32).min(1.0) * std::f32::consts::FRAC_PI_2;
-                fade_in[i] = t.sin();
-                fade_out[i] = t.cos();
-            }
-            x.pos += len as u32;
         }
-        let crossfading = self.crossfade.is_some();
 
+        // The new schedule's voices mix into `dry`, the old one's (while they crossfade) into `old_dry`.
+        let mut dry = [[0.0f32; CHUNK]; 2];
+        let mut old_dry = [[0.0f32; CHUNK]; 2];
         let s = &mut *self.schedule;
         let fade_step = 1.0 / (FADE_SECONDS * s.sample_rate);
         let expression_glide = (len as f32 / (EXPRESSION_GLIDE_SECONDS * s.sample_rate)).min(1.0);
@@ -406,17 +416,16 @@ impl Engine {
             let mut gain_end = gain;
             if group < s.groups {
                 alive = run_group(s, &self.globals, &voice, &self.voices, &transport, group, len);
-                let curve = crossfading.then_some(&fade_in[..len]);
-                (finite, gain_end) =
-                    mix_group(s, len, &gain, &step, &pan, curve, &mut left[start..end], &mut right[start..end]);
+                let [l, r] = &mut dry;
+                (finite, gain_end) = mix_group(s, len, &gain, &step, &pan, &mut l[..len], &mut r[..len]);
             }
             if let Some(x) = &mut self.crossfade
-                && group < x.old.groups
+                && group < old_groups
             {
                 let old_alive = run_group(&mut x.old, &self.globals, &voice, &self.voices, &transport, group, len);
-                let curve = Some(&fade_out[..len]);
+                let [l, r] = &mut old_dry;
                 let (old_finite, old_gain_end) =
-                    mix_group(&x.old, len, &gain, &step, &pan, curve, &mut left[start..end], &mut right[start..end]);
+                    mix_group(&x.old, len, &gain, &step, &pan, &mut l[..len], &mut r[..len]);
                 finite = LaneMask(finite.0 & old_finite.0);
                 if group >= s.groups {
                     // Only the old schedule has this group: its envelopes decide, its fade is the voice's.
@@ -449,9 +458,42 @@ impl Engine {
                 }
             }
         }
-        if !s.effects.is_empty() {
-            run_effects(s, &self.globals, &transport, &mut left[start..end], &mut right[start..end]);
+        let (left, right) = (&mut left[start..end], &mut right[start..end]);
+        let [dry_l, dry_r] = &mut dry;
+        let (dry_l, dry_r) = (&mut dry_l[..len], &mut dry_r[..len]);
+        match &mut self.crossfade {
+            None => {
+                if !s.effects.is_empty() {
+                    run_effects(s, &self.globals, &transport, dry_l, dry_r);
+                }
+            }
+            Some(x) => {
+                let [old_l, old_r] = &mut old_dry;
+                let (old_l, old_r) = (&mut old_l[..len], &mut old_r[..len]);
+                if !x.voices {
+                    // Only the chains differ: both hear the same voices.
+                    old_l.copy_from_slice(dry_l);
+                    old_r.copy_from_slice(dry_r);
+                }
+                if x.effects {
+                    if !x.old.effects.is_empty() {
+                        run_effects(&mut x.old, &self.globals, &transport, old_l, old_r);
+                    }
+                    if !s.effects.is_empty() {
+                        run_effects(s, &self.globals, &transport, dry_l, dry_r);
+                    }
+                    x.mix(old_l, old_r, dry_l, dry_r);
+                } else {
+                    // Only the voices differ: they crossfade into the one chain, which moved across.
+                    x.mix(old_l, old_r, dry_l, dry_r);
+                    if !s.effects.is_empty() {
+                        run_effects(s, &self.globals, &transport, dry_l, dry_r);
+                    }
+                }
+            }
         }
+        left.copy_from_slice(dry_l);
+        right.copy_from_slice(dry_r);
         if s.fresh_nodes {
             s.fresh_nodes = false;
             for node in s.nodes.iter_mut() {
@@ -542,13 +584,75 @@ fn run_effects(s: &mut Schedule, globals: &Globals, transport: &Transport, left:
     }
 }
 
-/// The old schedule kept playing while its voices fade out and the new schedule's fade in.
+/// The old schedule kept playing while its sound fades out and the new schedule's fades in.
 struct Crossfade {
     old: Box<Schedule>,
     /// Frames of the crossfade done.
     pos: u32,
     /// Frames the crossfade lasts.
     len: u32,
+    /// The voice graphs differ: the old schedule's voices play too (from copied state).
+    voices: bool,
+    /// The effects chains differ: the old chain plays too (from its own state), on the old voices when
+    /// `voices`, else on the same voices as the new chain.
+    effects: bool,
+    law: FadeLaw,
+}
+
+impl Crossfade {
+    /// Mixes one control period of the old sound (`old_l`, `old_r`) into the new (`new_l`, `new_r`, in
+    /// place) with [`FadeLaw`]'s gains, and advances the fade. Audio thread; no allocation.
+    fn mix(&mut self, old_l: &[f32], old_r: &[f32], new_l: &mut [f32], new_r: &mut [f32]) {
+        self.law.measure(old_l, new_l);
+        self.law.measure(old_r, new_r);
+        let rho = self.law.correlation();
+        for i in 0..new_l.len() {
+            let t = ((self.pos as usize + i + 1) as f32 / self.len as f32).min(1.0);
+            let (a, b) = fade_gains(t, rho);
+            new_l[i] = a * old_l[i] + b * new_l[i];
+            new_r[i] = a * old_r[i] + b * new_r[i];
+        }
+        self.pos += new_l.len() as u32;
+    }
+}
+
+/// How alike the old and new sound are, from running sums since the crossfade began (both channels): their
+/// energies and their cross product. Their correlation ρ chooses the crossfade law ([`fade_gains`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct FadeLaw {
+    old: f64,
+    new: f64,
+    cross: f64,
+}
+
+impl FadeLaw {
+    /// Adds one channel of one control period.
+    fn measure(&mut self, old: &[f32], new: &[f32]) {
+        for (&o, &n) in old.iter().zip(new) {
+            let (o, n) = (o as f64, n as f64);
+            self.old += o * o;
+            self.new += n * n;
+            self.cross += o * n;
+        }
+    }
+
+    /// The correlation so far, clamped to 0..=1 (0 while either side has been silent, or is not finite).
+    fn correlation(&self) -> f32 {
+        let rho = self.cross / (self.old * self.new).sqrt();
+        if rho.is_finite() { rho.clamp(0.0, 1.0) as f32 } else { 0.0 }
+    }
+}
+
+/// The old and new sound's gains at `t` (0..=1) through a crossfade, for sounds of correlation `rho` (0..=1):
+/// `a = (1 − t)·k`, `b = t·k` with `k = 1/√((1 − t)² + t² + 2ρ·t(1 − t))`. Two sounds of equal level then sum
+/// to that level all through: ρ = 1 (the same signal, phase-aligned) gives the equal-gain law, ρ = 0
+/// (unrelated) an equal-power one, and anything between stays flat too. Sounds of different levels move
+/// from one to the other without passing outside the two.
+#[inline]
+fn fade_gains(t: f32, rho: f32) -> (f32, f32) {
+    let u = 1.0 - t;
+    let k = 1.0 / (u * u + t * t + 2.0 * rho * t * u).sqrt();
+    (u * k, t * k)
 }
 
 /// Moves every parameter's smoothed base value `len` frames towards its target, and writes the values of
@@ -595,17 +699,14 @@ fn pan_gains(volume: f32, pan: f32) -> [f32; 2] {
 }
 
 /// Mixes the voice output of the group `run_group` just ran into `left`/`right` (`len` frames), each
-/// voice at `gain` moving by `step` per frame (never below 0), placed by `pan`, times `curve` per frame
-/// when given. Lanes whose output is not finite are left out. Returns the lanes that were finite and each
-/// lane's gain after the last frame.
-#[allow(clippy::too_many_arguments)]
+/// voice at `gain` moving by `step` per frame (never below 0), placed by `pan`. Lanes whose output is not
+/// finite are left out. Returns the lanes that were finite and each lane's gain after the last frame.
 fn mix_group(
     s: &Schedule,
     len: usize,
     gain: &Lanes,
     step: &Lanes,
     pan: &PanRamp,
-    curve: Option<&[f32]>,
     left: &mut [f32],
     right: &mut [f32],
 ) -> (LaneMask, Lanes) {
@@ -639,9 +740,8 @@ fn mix_group(
         for i in 0..len {
             let sum_l = sum_lanes(&std::array::from_fn(|l| w_l[l] * out_l[i][l]));
             let sum_r = if once { sum_l } else { sum_lanes(&std::array::from_fn(|l| w_r[l] * out_r[i][l])) };
-            let c = curve.map_or(1.0, |c| c[i]);
-            left[i] += sum_l * c;
-            right[i] += sum_r * c;
+            left[i] += sum_l;
+            right[i] += sum_r;
         }
         return (finite, g.map(|g| g.max(0.0)));
     }
@@ -669,17 +769,8 @@ fn mix_group(
         }
     }
     for i in 0..len {
-        let (sum_l, sum_r) = (sum_lanes(&wet_l[i]), sum_lanes(&wet_r[i]));
-        match curve {
-            Some(c) => {
-                left[i] += sum_l * c[i];
-                right[i] += sum_r * c[i];
-            }
-            None => {
-                left[i] += sum_l;
-                right[i] += sum_r;
-            }
-        }
+        left[i] += sum_lanes(&wet_l[i]);
+        right[i] += sum_lanes(&wet_r[i]);
     }
     (finite, g)
 }
@@ -815,4 +906,99 @@ fn run_group(
         }
     }
     alive
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Engine, FadeLaw, fade_gains};
+    use crate::{CompileSettings, Event, EventKind, PatchSource, compile};
+
+    /// A held sine voice with `effects` on the bus and a macro that may target them.
+    fn patch(effects: &str, macro_targets: &str) -> crate::Schedule {
+        let text = format!(
+            r#"(version: 1, nodes: {{ "osc": (kind: "sine"), "amp": (kind: "vca", params: {{ "gain": 0.3 }}) }},
+                connections: [("osc", "amp.in")], output: Mono("amp.out"), effects: {{ {effects} }},
+                macros: [(name: "Space", min: 0.0, max: 1.0, default: 0.5, targets: [{macro_targets}])])"#
+        );
+        let source = PatchSource { path: "test.ron".into(), text };
+        compile(&source, &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None })
+            .unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    #[test]
+    fn an_effects_only_edit_crossfades_the_chains_and_moves_the_voices() {
+        // The new effect comes with a macro route into it: still an edit of the chain alone.
+        let (mut engine, mut control) = Engine::new(patch("", ""));
+        let (mut l, mut r) = (vec![0.0; 64], vec![0.0; 64]);
+        engine.process(&[Event { time: 0, kind: EventKind::NoteOn { note: 60, velocity: 1.0 } }], &mut l, &mut r);
+        let room = r#""room": (kind: "reverb"),"#;
+        control.submit(patch(room, r#"(to: "room.mix", depth: 0.2)"#)).map_err(|_| "queue full").unwrap();
+        engine.process(&[], &mut l, &mut r);
+        let fade = engine.crossfade.as_ref().expect("the chains crossfade");
+        assert!(fade.effects && !fade.voices, "chains crossfade: {}, voices too: {}", fade.effects, fade.voices);
+    }
+
+    /// A repeatable noise in −1..1 (a 32-bit LCG), so the test needs no crate.
+    fn noise(seed: u32, n: usize) -> Vec<f32> {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (x >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    /// Crossfades `old` into `new` over their length in 16-frame periods as the engine does (one channel)
+    /// and returns the energy of the result and of `old` in each 80-frame stretch.
+    fn fade(old: &[f32], new: &[f32]) -> (Vec<f64>, Vec<f64>) {
+        let len = old.len();
+        let mut law = FadeLaw::default();
+        let mut out = vec![0.0f32; len];
+        for start in (0..len).step_by(16) {
+            let end = (start + 16).min(len);
+            law.measure(&old[start..end], &new[start..end]);
+            let rho = law.correlation();
+            for i in start..end {
+                let (a, b) = fade_gains((i + 1) as f32 / len as f32, rho);
+                out[i] = a * old[i] + b * new[i];
+            }
+        }
+        let energy = |x: &[f32]| x.chunks(80).map(|c| c.iter().map(|&v| v as f64 * v as f64).sum()).collect();
+        (energy(&out), energy(old))
+    }
+
+    #[test]
+    fn the_fade_law_is_level_flat_for_the_same_unrelated_and_partly_related_sounds() {
+        // 15 ms at 48 kHz; pairs of independent noises of equal level mixed to each correlation, the energy
+        // of each 80-frame stretch summed over 64 pairs so that the noise's own spread averages out.
+        for rho in [1.0f32, 0.75, 0.5, 0.25, 0.0] {
+            let (mut faded, mut old) = (vec![0.0f64; 9], vec![0.0f64; 9]);
+            for pair in 0..64 {
+                let (x, z) = (noise(2 * pair + 1, 720), noise(2 * pair + 2, 720));
+                let y: Vec<f32> = x.iter().zip(&z).map(|(a, b)| rho * a + (1.0 - rho * rho).sqrt() * b).collect();
+                let (f, o) = fade(&x, &y);
+                for i in 0..9 {
+                    faded[i] += f[i];
+                    old[i] += o[i];
+                }
+            }
+            let levels: Vec<f64> = faded.iter().zip(&old).map(|(f, o)| 10.0 * (f / o).log10()).collect();
+            let (lo, hi) = levels.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &l| (lo.min(l), hi.max(l)));
+            assert!(lo > -0.5 && hi < 0.5, "ρ = {rho}: the level moves {lo:+.2} .. {hi:+.2} dB");
+        }
+    }
+
+    #[test]
+    fn the_fade_law_is_equal_gain_for_one_signal_and_equal_power_for_unrelated_ones() {
+        assert_eq!(fade_gains(0.5, 1.0), (0.5, 0.5));
+        let (a, b) = fade_gains(0.5, 0.0);
+        assert!((a - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-6 && (a - b).abs() < 1e-7);
+        assert_eq!(fade_gains(0.0, 0.3), (1.0, 0.0));
+        assert_eq!(fade_gains(1.0, 0.3), (0.0, 1.0));
+        // Silence on one side reads as unrelated, not as NaN.
+        let mut law = FadeLaw::default();
+        law.measure(&[0.0; 16], &[0.5; 16]);
+        assert_eq!(law.correlation(), 0.0);
+    }
 }

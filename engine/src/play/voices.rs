@@ -246,7 +246,13 @@ impl Voices {
                     release(v, has_envelopes);
                 }
             }
-            VoiceMode::Mono | VoiceMode::Legato => self.mono_note_off(note, cfg, has_envelopes),
+            VoiceMode::Mono | VoiceMode::Legato => {
+                // Notes a polyphonic patch left sounding in other slots before a swap release as they did.
+                for v in self.slots[1..].iter_mut().filter(|v| v.phase == Phase::Held && v.note == note) {
+                    release(v, has_envelopes);
+                }
+                self.mono_note_off(note, cfg, has_envelopes)
+            }
         }
     }
 
@@ -330,10 +336,13 @@ impl Voices {
             self.last_pitch = pitch;
             return;
         }
-        let sounding = self.slots[..slots].iter().filter(|v| v.sounding()).count();
-        if sounding >= cfg.polyphony {
+        // Steal until the new note fits: one voice normally, more after a swap to a smaller polyphony left
+        // more notes sounding than it allows (bounded by the slots).
+        let mut sounding = self.slots[..slots].iter().filter(|v| v.sounding()).count();
+        while sounding >= cfg.polyphony {
             let Some(victim) = self.steal_candidate(cfg.steal, slots) else { return };
             self.slots[victim].phase = Phase::Fading;
+            sounding -= 1;
         }
         let slot = match self.slots[..slots].iter().position(|v| v.phase == Phase::Free) {
             Some(slot) => slot,
@@ -383,6 +392,11 @@ impl Voices {
 
     fn mono_note_on(&mut self, note: u8, velocity: f32, cfg: &VoiceConfig) {
         let age = self.next_age();
+        // One voice, as a fresh load has: notes a polyphonic patch left sounding in other slots before a swap
+        // fade out as a steal would.
+        for v in self.slots[1..].iter_mut().filter(|v| v.sounding()) {
+            v.phase = Phase::Fading;
+        }
         let overlapping = self.stack_len > 0;
         self.stack_remove(note);
         if self.stack_len == NOTE_STACK {
@@ -494,6 +508,41 @@ mod tests {
         assert_eq!(v.active_count(), 1);
         assert!(v.slots[0].trigger && !v.slots[0].start, "retriggered, not restarted");
         assert_eq!(v.slots[0].phase, Phase::Held);
+    }
+
+    #[test]
+    fn after_a_swap_to_a_smaller_polyphony_new_notes_steal_until_they_fit() {
+        // Three notes held at polyphony 8; the patch now says 2 (same 16 slots).
+        let mut v = Voices::new();
+        for n in [60, 64, 67] {
+            v.note_on(n, 1.0, &poly(8, StealPolicy::ReleasedThenOldest), 16);
+        }
+        let two = poly(2, StealPolicy::ReleasedThenOldest);
+        v.note_on(72, 1.0, &two, 16);
+        assert_eq!(notes(&v, Phase::Held), vec![67, 72], "the newest held note and the new one");
+        assert_eq!(notes(&v, Phase::Fading), vec![60, 64], "the two oldest fade out as steals");
+        v.note_on(74, 1.0, &two, 16);
+        assert_eq!(notes(&v, Phase::Held), vec![72, 74]);
+    }
+
+    #[test]
+    fn after_a_swap_to_mono_the_next_note_fades_the_others_and_old_keys_still_release() {
+        let mut v = Voices::new();
+        for n in [60, 64] {
+            v.note_on(n, 1.0, &poly(8, StealPolicy::ReleasedThenOldest), 16);
+        }
+        let mono = VoiceConfig {
+            polyphony: 1,
+            mode: VoiceMode::Mono,
+            glide_samples: 0.0,
+            steal: StealPolicy::Oldest,
+            bend_range: 2.0,
+        };
+        v.note_off(64, &mono, true);
+        assert_eq!(notes(&v, Phase::Released), vec![64], "a key the poly patch held releases its voice");
+        v.note_on(67, 1.0, &mono, 8);
+        assert_eq!(notes(&v, Phase::Held), vec![67]);
+        assert_eq!(notes(&v, Phase::Fading), vec![64], "the other voice fades as a steal would");
     }
 
     #[test]

@@ -6,12 +6,14 @@ use crate::dsp::delay_line::DelayLine;
 
 /// One all-pass section of fixed length, `y[n] = −g·w[n] + w[n−D]` with `w[n] = x[n] + g·w[n−D]`. The length
 /// is fixed at construction (off the audio thread); [`Allpass::process`] is audio-thread safe.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Allpass {
     line: DelayLine,
     length: usize,
     gain: f32,
 }
+
+crate::clone_in_place!(Allpass { line, length, gain });
 
 impl Allpass {
     /// A section delaying by `length` samples (at least 1) with feedback gain `gain` (`|gain| < 1`).

@@ -11,13 +11,16 @@
 /// Reads follow "read, then push": within one sample period a node first reads the delayed signal (which may
 /// feed back into what it writes) and then pushes the new sample, so a read at delay `d` returns the sample
 /// pushed `d` periods before the one about to be pushed (`d ≥ 1`).
-#[derive(Clone)]
 pub(crate) struct DelayLine {
     buf: Vec<f32>,
     mask: usize,
     /// Index the next push writes to.
     write: usize,
 }
+
+// `Vec::clone_from` copies into the buffer it has when the lengths match (lines made for the same
+// delay at the same rate), which is when the engine copies one line into another.
+crate::clone_in_place!(DelayLine { buf, mask, write });
 
 impl std::fmt::Debug for DelayLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -72,7 +72,7 @@ pub const SPEC: NodeSpec = NodeSpec {
 };
 
 /// The chorus's state: a line per channel, the modulation phase and the ramped settings.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Chorus {
     left: DelayLine,
     right: DelayLine,
@@ -85,6 +85,8 @@ pub struct Chorus {
     /// Whether a call has run: the first takes its settings at once.
     started: bool,
 }
+
+crate::clone_in_place!(Chorus { left, right, phase, delays, mix, started });
 
 /// The longest delay in samples the chorus's lines serve at `sample_rate` Hz: the last tap's centre plus the
 /// deepest swing, with room for the interpolator.

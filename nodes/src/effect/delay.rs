@@ -145,7 +145,7 @@ impl Ramped {
 }
 
 /// The delay's state: two lines, the gliding delay in samples, the loop filters and the ramped settings.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Delay {
     left: DelayLine,
     right: DelayLine,
@@ -156,6 +156,8 @@ pub struct Delay {
     /// Whether a call has run: the first takes its settings at once instead of gliding from the defaults.
     started: bool,
 }
+
+crate::clone_in_place!(Delay { left, right, delay, filters, ramped, started });
 
 /// The delay in seconds for `time` and `sync` (a choice index) at `tempo` BPM, within `MIN_TIME..=MAX_TIME`.
 fn delay_seconds(time: f32, sync: usize, tempo: f64) -> f32 {

@@ -186,13 +186,15 @@ struct Loop {
 
 /// The reverb's state, boxed: it is about 1.2 KB, and the registry's `Processor` enum is as large as its
 /// largest variant, so an inline reverb would triple the size of every voice node in the engine's arena.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Reverb {
     state: Box<State>,
 }
 
+crate::clone_in_place!(Reverb { state });
+
 /// Everything the reverb remembers between calls.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct State {
     predelay: [DelayLine; 2],
     diffusers: [[Allpass; 4]; 2],
@@ -214,6 +216,21 @@ struct State {
     /// Whether a call has run: the first takes its settings at once.
     started: bool,
 }
+
+crate::clone_in_place!(State {
+    predelay,
+    diffusers,
+    lines,
+    damp,
+    coefs,
+    key,
+    lengths,
+    phases,
+    offsets,
+    predelay_samples,
+    ramped,
+    started
+});
 
 /// In-place orthonormal 8-point Walsh–Hadamard transform. Audio thread.
 #[inline(always)]
