@@ -80,10 +80,11 @@ pub struct SourceMap<'t> {
 
 impl<'t> SourceMap<'t> {
     /// Walks `text` and records every key and value. Never fails or panics; text it cannot follow yields
-    /// fewer spans.
+    /// fewer spans. A leading byte-order mark is skipped (spans stay offsets into `text`).
     pub fn build(text: &'t str) -> SourceMap<'t> {
         let map = SourceMap { text, ..SourceMap::default() };
-        let mut scanner = Scanner { text: text.as_bytes(), pos: 0, map, depth: 0 };
+        let (_, bom) = crate::diagnostics::strip_bom(text);
+        let mut scanner = Scanner { text: text.as_bytes(), pos: bom, map, depth: 0 };
         scanner.value(None, None);
         scanner.map
     }
@@ -115,6 +116,35 @@ impl<'t> SourceMap<'t> {
     /// The span of the key or field name of the entry at `path` (for a list element, its value).
     pub fn key(&self, path: &[PathSeg<'_>]) -> Option<Range<usize>> {
         self.entry(path).map(|e| e.key.clone().unwrap_or_else(|| e.value.clone()))
+    }
+
+    /// Every key written more than once in any map of the patch, in source order of the repeats.
+    pub fn all_duplicate_keys(&self) -> impl Iterator<Item = &DuplicateKey> {
+        self.duplicates.iter().map(|(_, d)| d)
+    }
+
+    /// The name of the innermost struct field whose value holds byte `offset` (`mode` for an offset
+    /// inside `mode: "Mono"`'s value), if any.
+    pub fn field_at(&self, offset: usize) -> Option<&'t str> {
+        let text: &'t str = self.text;
+        self.entries
+            .iter()
+            .rev()
+            .filter(|e| e.value.start <= offset && offset < e.value.end.max(e.value.start + 1))
+            .find_map(|e| e.key.clone())
+            .map(|key| &text[key])
+            .filter(|name| name.bytes().next().is_some_and(is_ident_start))
+    }
+
+    /// The span of the innermost scalar value (a number, name or string, not a bracketed one) holding byte
+    /// `offset`, if any.
+    pub fn value_at(&self, offset: usize) -> Option<Range<usize>> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.value.start <= offset && offset < e.value.end)
+            .map(|e| e.value.clone())
+            .filter(|v| !matches!(self.text.as_bytes().get(v.start), Some(b'(' | b'[' | b'{')))
     }
 
     /// Keys written more than once in the map at `path`.
