@@ -212,19 +212,21 @@ fn shown(c: char) -> char {
 /// The snippet of one source line: the text shown (clipped to [`SNIPPET_WIDTH`] characters around the
 /// column when longer) and the caret line under it, `width` characters from 0-based character `col`.
 fn snippet(line: &str, col: usize, width: usize) -> (String, String) {
-    let chars: Vec<char> = line.chars().map(shown).collect();
-    let col = col.min(chars.len());
-    let (start, end) = if chars.len() <= SNIPPET_WIDTH {
-        (0, chars.len())
+    // Only the shown window is collected: a 4 MiB line costs one count, not a copy per diagnostic.
+    let total = line.chars().count();
+    let col = col.min(total);
+    let (start, end) = if total <= SNIPPET_WIDTH {
+        (0, total)
     } else {
-        let start = col.saturating_sub(SNIPPET_BEFORE).min(chars.len() - SNIPPET_WIDTH);
+        let start = col.saturating_sub(SNIPPET_BEFORE).min(total - SNIPPET_WIDTH);
         (start, start + SNIPPET_WIDTH)
     };
-    let width = width.min(end.saturating_sub(col)).max(1);
-    let (lead, tail) = (if start > 0 { "..." } else { "" }, if end < chars.len() { "..." } else { "" });
-    let text: String = chars[start..end].iter().collect();
-    let pad = lead.len() + chars[start..col].iter().map(|&c| display_width(c)).sum::<usize>();
-    let carets = chars[col..(col + width).min(end)].iter().map(|&c| display_width(c)).sum::<usize>().max(1);
+    let chars: Vec<char> = line.chars().skip(start).take(end - start).map(shown).collect();
+    let (col, width) = (col - start, width.min(end.saturating_sub(col)).max(1));
+    let (lead, tail) = (if start > 0 { "..." } else { "" }, if end < total { "..." } else { "" });
+    let text: String = chars.iter().collect();
+    let pad = lead.len() + chars[..col].iter().map(|&c| display_width(c)).sum::<usize>();
+    let carets = chars[col..(col + width).min(chars.len())].iter().map(|&c| display_width(c)).sum::<usize>().max(1);
     (format!("{lead}{text}{tail}"), format!("{:pad$}{}", "", "^".repeat(carets)))
 }
 

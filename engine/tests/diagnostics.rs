@@ -384,3 +384,19 @@ fn an_amp_envelope_that_is_not_heard_is_an_error_at_its_name() {
         text.replace("voice: (", "modulations: [(from: \"env\", to: \"filter.cutoff\", depth: 2.0)],\n    voice: (");
     assert_eq!(check(&routed), vec![]);
 }
+
+#[test]
+fn a_file_with_thousands_of_mistakes_reports_the_first_hundred_and_counts_the_rest() {
+    let repeats = "\"q\": 1.0, ".repeat(5_001);
+    let text =
+        BASE.replace("{ \"cutoff\": 1200.0 }", &format!("{{ {repeats}}}")).replace("NODES", "").replace("REST", "");
+    let found = check(&text);
+    assert_eq!(found.len(), 101, "the first hundred and a count");
+    assert_eq!(found[0].0, "p.ron:5:53: error: `filter.q` is set twice");
+    assert_eq!(found[99].0, format!("p.ron:5:{}: error: `filter.q` is set twice", 43 + 100 * 10));
+    assert!(
+        found[100].0.ends_with("error: 4900 more problems not shown (the first 100 are above)"),
+        "{}",
+        found[100].0
+    );
+}

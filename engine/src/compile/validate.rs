@@ -59,6 +59,11 @@ pub fn parse_and_validate(source: &PatchSource) -> Result<ResolvedPatch, Diagnos
     })
 }
 
+/// Most problems one file reports. A generated or mangled file can hold hundreds of thousands (a 4 MiB
+/// line of repeated keys), and locating, rendering or listing every one in the editor would take minutes;
+/// nobody reads past the first screenful. Past this, the last diagnostic says how many more were found.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
 /// The first size limit `patch` exceeds, as one diagnostic pointing at the oversized section. Checked
 /// before anything else so that validating, ordering and lowering a patch stay bounded in time and memory.
 fn size_limit(patch: &Patch, map: &SourceMap<'_>) -> Option<Diagnostic> {
@@ -87,16 +92,44 @@ fn size_limit(patch: &Patch, map: &SourceMap<'_>) -> Option<Diagnostic> {
 
 /// Validates `patch` (whose text `map` describes). Returns the resolved patch, or every problem found.
 pub fn validate(patch: &Patch, map: &SourceMap<'_>) -> Result<ResolvedPatch, Vec<Diagnostic>> {
-    let mut v = Validator { map, errors: Vec::new(), broken: Vec::new() };
+    let mut v =
+        Validator { map, errors: Vec::new(), more: 0, reported_repeats: Default::default(), broken: Vec::new() };
     let resolved = v.patch(patch);
-    if v.errors.is_empty() { resolved.ok_or_else(Vec::new) } else { Err(v.errors) }
+    if v.errors.is_empty() && v.more == 0 {
+        return resolved.ok_or_else(Vec::new);
+    }
+    // The first problems in the file, then how many more there are (without a position of its own, it
+    // is shown last).
+    v.errors.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+    let more = v.more + v.errors.len().saturating_sub(MAX_DIAGNOSTICS);
+    v.errors.truncate(MAX_DIAGNOSTICS);
+    if more > 0 {
+        let last = v.errors.last().and_then(|d| d.span.clone()).unwrap_or(0..0);
+        v.errors.push(Diagnostic::new(
+            format!(
+                "{more} more problem{} not shown (the first {MAX_DIAGNOSTICS} are above)",
+                if more == 1 { "" } else { "s" }
+            ),
+            last.end..last.end,
+        ));
+    }
+    Err(v.errors)
 }
 
 struct Validator<'m> {
     map: &'m SourceMap<'m>,
+    /// Problems found, at most [`COLLECTED`].
     errors: Vec<Diagnostic>,
+    /// Problems found past [`COLLECTED`], counted but not kept.
+    more: usize,
+    /// Where the repeated map keys already reported in their own words start.
+    reported_repeats: rustc_hash::FxHashSet<usize>,
     broken: Vec<String>,
 }
+
+/// Most problems the validator keeps while it works (the first [`MAX_DIAGNOSTICS`] by position are
+/// reported); more are only counted, so a file with a million mistakes costs no more memory than this.
+const COLLECTED: usize = 10 * MAX_DIAGNOSTICS;
 
 /// A node as validation sees it: its index, kind declaration and id.
 struct NodeInfo<'p> {
@@ -115,11 +148,15 @@ impl<'m> Validator<'m> {
     }
 
     fn error(&mut self, message: impl Into<String>, span: Range<usize>) {
-        self.errors.push(Diagnostic::new(message, span));
+        self.error_help(message, span, None);
     }
 
     fn error_help(&mut self, message: impl Into<String>, span: Range<usize>, help: Option<String>) {
-        self.errors.push(Diagnostic::new(message, span).with_optional_help(help));
+        if self.errors.len() < COLLECTED {
+            self.errors.push(Diagnostic::new(message, span).with_optional_help(help));
+        } else {
+            self.more += 1;
+        }
     }
 
     fn patch(&mut self, patch: &Patch) -> Option<ResolvedPatch> {
@@ -252,6 +289,7 @@ impl<'m> Validator<'m> {
     ) {
         let effect = field == "effects";
         for dup in self.map.duplicate_keys(&[Field(field)]) {
+            self.reported_repeats.insert(dup.repeat.start);
             let line = self.line_of(dup.first.start);
             self.error_help(
                 format!("duplicate node id `{}`", dup.key),
@@ -311,6 +349,7 @@ impl<'m> Validator<'m> {
                 continue;
             }
             for dup in self.map.duplicate_keys(&[Field(field), Key(id), Field("params")]) {
+                self.reported_repeats.insert(dup.repeat.start);
                 let line = self.line_of(dup.first.start);
                 self.error_help(
                     format!("`{id}.{}` is set twice", dup.key),
@@ -385,9 +424,12 @@ impl<'m> Validator<'m> {
     /// Reports every repeated map key not reported yet (node ids and parameter names are reported by
     /// [`Validator::node_list`] in their own words): a repeat would silently replace the first value.
     fn other_duplicate_keys(&mut self) {
-        let reported: Vec<Range<usize>> = self.errors.iter().filter_map(|d| d.span.clone()).collect();
-        let repeats: Vec<_> =
-            self.map.all_duplicate_keys().filter(|d| !reported.contains(&d.repeat)).cloned().collect();
+        let repeats: Vec<_> = self
+            .map
+            .all_duplicate_keys()
+            .filter(|d| !self.reported_repeats.contains(&d.repeat.start))
+            .cloned()
+            .collect();
         for dup in repeats {
             let line = self.line_of(dup.first.start);
             self.error_help(

@@ -235,13 +235,15 @@ fn explain(
             // The value's whole span, from the source map (RON points near where it stopped reading).
             return (message, None, map.value_at(span.start).unwrap_or(span));
         }
-        _ if let Some(field) = quoted_name_field(text, map, span.start) => quoted_name(field, text, span.start),
-        other => {
-            let message = other.to_string();
-            let mut chars = message.chars();
-            let message = chars.next().map_or(String::new(), |c| c.to_lowercase().chain(chars).collect());
-            (message, None)
-        }
+        other => match quoted_name_field(text, map, span.start) {
+            Some(field) => quoted_name(field, text, span.start),
+            None => {
+                let message = other.to_string();
+                let mut chars = message.chars();
+                let message = chars.next().map_or(String::new(), |c| c.to_lowercase().chain(chars).collect());
+                (message, None)
+            }
+        },
     };
     (message, help, span)
 }
@@ -258,11 +260,9 @@ fn quoted_name_field<'t>(text: &str, map: &SourceMap<'t>, at: usize) -> Option<&
 /// The message for a quoted string where a name without quotes belongs (`mode: "Mono"`): which names
 /// the field takes, and how to write the one that was meant.
 fn quoted_name(field: &str, text: &str, at: usize) -> (String, Option<String>) {
-    let inner: String = text[at + 1..].chars().take_while(|&c| c != '"' && c != '\n').collect();
-    let choices: &[&str] = match field {
-        "mode" => &["Poly", "Mono", "Legato"],
-        _ => &["ReleasedThenOldest", "Oldest", "Lowest", "Highest", "Never"],
-    };
+    // At most a line's worth of what was written, so a huge string is not echoed whole.
+    let inner: String = text[at + 1..].chars().take_while(|&c| c != '"' && c != '\n').take(64).collect();
+    let choices = if field == "mode" { MODES } else { STEAL_POLICIES };
     if field == "output" {
         return (
             "`output` is written `Mono(\"node.port\")` or `Stereo(\"left.port\", \"right.port\")`".into(),
@@ -282,6 +282,11 @@ fn quoted_name(field: &str, text: &str, at: usize) -> (String, Option<String>) {
     )
 }
 
+/// The names `mode` takes ([`model::VoiceMode`]'s variants).
+const MODES: &[&str] = &["Poly", "Mono", "Legato"];
+/// The names `steal` takes ([`model::StealPolicy`]'s variants).
+const STEAL_POLICIES: &[&str] = &["ReleasedThenOldest", "Oldest", "Lowest", "Highest", "Never"];
+
 /// The patch-file section a serde struct name stands for.
 fn section_name(name: &str) -> &str {
     match name {
@@ -296,5 +301,24 @@ fn section_name(name: &str) -> &str {
         "VoiceMode" => "`mode`",
         "StealPolicy" => "`steal`",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The variants serde knows for `T`, from the error an unknown one gets.
+    fn variants<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<&'static str> {
+        match ron::from_str::<T>("NotAVariant").map_err(|e| e.code) {
+            Err(ron::Error::NoSuchEnumVariant { expected, .. }) => expected.to_vec(),
+            other => panic!("expected an unknown-variant error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_names_a_quoted_mode_is_told_about_are_the_models_own() {
+        assert_eq!(MODES, variants::<model::VoiceMode>());
+        assert_eq!(STEAL_POLICIES, variants::<model::StealPolicy>());
     }
 }

@@ -72,8 +72,9 @@ pub struct SourceMap<'t> {
     entries: Vec<Entry>,
     /// `(parent entry, edge)` → child entry. A repeated map key points at its last value, as RON keeps it.
     children: FxHashMap<(u32, Seg<'t>), u32>,
-    /// Repeated map keys, by the entry of the map holding them.
-    duplicates: Vec<(u32, DuplicateKey)>,
+    /// Repeated map keys, by the entry of the map holding them (a hostile file can hold hundreds of
+    /// thousands; looking up one map's must not scan them all).
+    duplicates: FxHashMap<u32, Vec<DuplicateKey>>,
     /// Byte offset where each line after the first starts, built on the first [`SourceMap::line_of`].
     line_starts: OnceCell<Vec<usize>>,
 }
@@ -118,9 +119,9 @@ impl<'t> SourceMap<'t> {
         self.entry(path).map(|e| e.key.clone().unwrap_or_else(|| e.value.clone()))
     }
 
-    /// Every key written more than once in any map of the patch, in source order of the repeats.
+    /// Every key written more than once in any map of the patch (grouped by map, in no particular order).
     pub fn all_duplicate_keys(&self) -> impl Iterator<Item = &DuplicateKey> {
-        self.duplicates.iter().map(|(_, d)| d)
+        self.duplicates.values().flatten()
     }
 
     /// The name of the innermost struct field whose value holds byte `offset` (`mode` for an offset
@@ -153,7 +154,7 @@ impl<'t> SourceMap<'t> {
             return Vec::new();
         }
         let Some(map) = self.find(path) else { return Vec::new() };
-        self.duplicates.iter().filter(|(p, _)| *p == map).map(|(_, d)| d.clone()).collect()
+        self.duplicates.get(&map).cloned().unwrap_or_default()
     }
 }
 
@@ -382,7 +383,7 @@ impl<'t> Scanner<'t> {
             self.value(Some(edge), Some(key_here));
             if let Some(Some(first)) = first {
                 let key = String::from_utf8_lossy(key).into_owned();
-                self.map.duplicates.push((parent, DuplicateKey { key, first, repeat: key_span }));
+                self.map.duplicates.entry(parent).or_default().push(DuplicateKey { key, first, repeat: key_span });
             }
             if self.pos == before {
                 self.pos += 1;
