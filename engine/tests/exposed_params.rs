@@ -135,3 +135,60 @@ fn the_language_references_example_compiles_with_its_params_section() {
     assert_eq!(exposed[0].name, "Cutoff");
     assert_eq!(exposed[0].default, 1200.0);
 }
+
+/// An exposed parameter of `unit` over `min..=max` (the default in the middle; it does not affect text).
+fn control(unit: ferrule_nodes::Unit, min: f32, max: f32) -> ExposedParam {
+    ExposedParam { name: "P".into(), target: "x.p".into(), unit, min, max, default: (min + max) / 2.0 }
+}
+
+#[test]
+fn the_text_a_host_shows_reads_back_as_the_same_text_for_every_unit() {
+    use ferrule_nodes::Unit;
+    // The ranges the node library uses, per unit (and the issue's cutoff edge at 100 Hz, the seconds edge
+    // at 0.1 s).
+    let controls = [
+        control(Unit::Hertz, 20.0, 20_000.0),
+        control(Unit::Hertz, 0.01, 100.0),
+        control(Unit::Hertz, 0.0, 20_000.0),
+        control(Unit::Seconds, 0.001, 4.0),
+        control(Unit::Seconds, 0.0, 30.0),
+        control(Unit::Seconds, 0.1, 30.0),
+        control(Unit::Decibels, -48.0, 12.0),
+        control(Unit::Semitones, -48.0, 48.0),
+        control(Unit::Cents, -100.0, 100.0),
+        control(Unit::Linear, 0.0, 1.0),
+        control(Unit::Linear, 0.5, 25.0),
+        control(Unit::Linear, -1.0, 1.0),
+    ];
+    let mut unstable = Vec::new();
+    for c in &controls {
+        for step in 0..=20_000 {
+            let position = step as f32 / 20_000.0;
+            let shown = c.format(c.value(position));
+            let parsed = c.parse(&shown).unwrap_or_else(|| panic!("{shown} does not parse"));
+            let again = c.format(parsed);
+            if again != shown {
+                unstable.push(format!("{:?} {}..{} at {position}: {shown} → {parsed} → {again}", c.unit, c.min, c.max));
+            }
+        }
+    }
+    assert!(
+        unstable.is_empty(),
+        "{} texts change on the way back, e.g.:\n{}",
+        unstable.len(),
+        unstable[..unstable.len().min(10)].join("\n")
+    );
+}
+
+#[test]
+fn the_issues_cutoff_edge_shows_as_the_value_it_reads_back_as() {
+    let cutoff = control(ferrule_nodes::Unit::Hertz, 20.0, 20_000.0);
+    let shown = cutoff.format(99.96);
+    assert_eq!(shown, "100 Hz", "not `100.0 Hz`, which reads back as 100 and then shows as `100 Hz`");
+    assert_eq!(cutoff.format(cutoff.parse(&shown).unwrap()), "100 Hz");
+    let time = control(ferrule_nodes::Unit::Seconds, 0.001, 4.0);
+    assert_eq!(time.format(0.099_96), "0.10 s");
+    assert_eq!(time.format(0.099_4), "0.099 s");
+    let gain = control(ferrule_nodes::Unit::Decibels, -48.0, 12.0);
+    assert_eq!(gain.format(-0.01), "0.0 dB", "no negative zero");
+}

@@ -48,7 +48,7 @@ fn bad_patch_text_gets_a_one_line_reason_with_its_position() {
         (
             "unknown version",
             "(version: 7, nodes: { \"o\": (kind: \"sine\") }, output: Mono(\"o\"))".into(),
-            "p.ron:1:11: error: unsupported patch version 7 (this build reads version 1)",
+            "p.ron:1:11: error: this file is written for patch version 7; this build reads version 1",
         ),
         (
             "deeply nested",

@@ -97,13 +97,19 @@ fn loop_path(graph: &DiGraph<(), ()>, scc: &[NodeIndex]) -> Vec<usize> {
     path.into_iter().map(|n| n.index()).collect()
 }
 
-/// Which nodes matter: those the output or the named amplitude envelope depend on, through connections and
-/// routes of any kind (feedback included). An envelope that shapes nothing audible is not kept just to hold
-/// voices open.
+/// Which nodes matter: those the output depends on, through connections and routes of any kind (feedback
+/// included). An envelope that shapes nothing audible is not kept just to hold voices open (validation
+/// refuses a named `amp_envelope` that is not heard; see [`heard_nodes`]).
 pub(crate) fn live_nodes(patch: &ResolvedPatch) -> Vec<bool> {
+    heard_nodes(patch)
+}
+
+/// The nodes the output depends on, through connections and routes of any kind (feedback included): what
+/// is heard.
+pub(crate) fn heard_nodes(patch: &ResolvedPatch) -> Vec<bool> {
     let incoming = Incoming::new(patch);
     let mut live = vec![false; patch.nodes.len()];
-    let mut stack: Vec<usize> = patch.output.iter().map(|p| p.node).chain(patch.voice.amp_envelope).collect();
+    let mut stack: Vec<usize> = patch.output.iter().map(|p| p.node).collect();
     while let Some(n) = stack.pop() {
         if live[n] {
             continue;
@@ -195,12 +201,13 @@ impl<'p> Incoming<'p> {
     }
 }
 
-/// The envelopes that decide when a voice ends: the named amplitude envelope, else every envelope that is
-/// heard.
+/// The envelopes that decide when a voice ends: the named amplitude envelope when it is heard (in `order`,
+/// the nodes that run), else every envelope that is heard. An envelope nobody hears never holds a voice
+/// open; validation reports a named one as an error, and this keeps that true for any caller.
 pub(crate) fn voice_envelopes(patch: &ResolvedPatch, order: &[usize]) -> Vec<usize> {
     match patch.voice.amp_envelope {
-        Some(env) => vec![env],
-        None => {
+        Some(env) if order.contains(&env) => vec![env],
+        _ => {
             order.iter().copied().filter(|&n| registry::spec(patch.nodes[n].kind).role == NodeRole::Envelope).collect()
         }
     }

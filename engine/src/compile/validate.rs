@@ -8,13 +8,13 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
-use ferrule_nodes::{NodeRole, NodeSpec, Unit, registry};
+use ferrule_nodes::{NodeRole, NodeSpec, ParamSpec, Unit, registry};
 
 use crate::compile::resolved::{
     ModSource, PortRef, ResolvedConnection, ResolvedExposed, ResolvedMacro, ResolvedNode, ResolvedPatch, ResolvedRoute,
     ResolvedVoice,
 };
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Diagnostic, Diagnostics, number, number32};
 use crate::patch::model::{MAX_POLYPHONY, OutputDecl, PATCH_VERSION, ParamValue, VoiceMode};
 use crate::patch::source_map::PathSeg::{self, Field, Index, Key};
 use crate::patch::{ExposedParam, MAX_EXPOSED, Patch, PatchSource, SourceMap, parse};
@@ -59,6 +59,11 @@ pub fn parse_and_validate(source: &PatchSource) -> Result<ResolvedPatch, Diagnos
     })
 }
 
+/// Most problems one file reports. A generated or mangled file can hold hundreds of thousands (a 4 MiB
+/// line of repeated keys), and locating, rendering or listing every one in the editor would take minutes;
+/// nobody reads past the first screenful. Past this, the last diagnostic says how many more were found.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
 /// The first size limit `patch` exceeds, as one diagnostic pointing at the oversized section. Checked
 /// before anything else so that validating, ordering and lowering a patch stay bounded in time and memory.
 fn size_limit(patch: &Patch, map: &SourceMap<'_>) -> Option<Diagnostic> {
@@ -87,16 +92,44 @@ fn size_limit(patch: &Patch, map: &SourceMap<'_>) -> Option<Diagnostic> {
 
 /// Validates `patch` (whose text `map` describes). Returns the resolved patch, or every problem found.
 pub fn validate(patch: &Patch, map: &SourceMap<'_>) -> Result<ResolvedPatch, Vec<Diagnostic>> {
-    let mut v = Validator { map, errors: Vec::new(), broken: Vec::new() };
+    let mut v =
+        Validator { map, errors: Vec::new(), more: 0, reported_repeats: Default::default(), broken: Vec::new() };
     let resolved = v.patch(patch);
-    if v.errors.is_empty() { resolved.ok_or_else(Vec::new) } else { Err(v.errors) }
+    if v.errors.is_empty() && v.more == 0 {
+        return resolved.ok_or_else(Vec::new);
+    }
+    // The first problems in the file, then how many more there are (without a position of its own, it
+    // is shown last).
+    v.errors.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+    let more = v.more + v.errors.len().saturating_sub(MAX_DIAGNOSTICS);
+    v.errors.truncate(MAX_DIAGNOSTICS);
+    if more > 0 {
+        let last = v.errors.last().and_then(|d| d.span.clone()).unwrap_or(0..0);
+        v.errors.push(Diagnostic::new(
+            format!(
+                "{more} more problem{} not shown (the first {MAX_DIAGNOSTICS} are above)",
+                if more == 1 { "" } else { "s" }
+            ),
+            last.end..last.end,
+        ));
+    }
+    Err(v.errors)
 }
 
 struct Validator<'m> {
     map: &'m SourceMap<'m>,
+    /// Problems found, at most [`COLLECTED`].
     errors: Vec<Diagnostic>,
+    /// Problems found past [`COLLECTED`], counted but not kept.
+    more: usize,
+    /// Where the repeated map keys already reported in their own words start.
+    reported_repeats: rustc_hash::FxHashSet<usize>,
     broken: Vec<String>,
 }
+
+/// Most problems the validator keeps while it works (the first [`MAX_DIAGNOSTICS`] by position are
+/// reported); more are only counted, so a file with a million mistakes costs no more memory than this.
+const COLLECTED: usize = 10 * MAX_DIAGNOSTICS;
 
 /// A node as validation sees it: its index, kind declaration and id.
 struct NodeInfo<'p> {
@@ -115,23 +148,27 @@ impl<'m> Validator<'m> {
     }
 
     fn error(&mut self, message: impl Into<String>, span: Range<usize>) {
-        self.errors.push(Diagnostic::new(message, span));
+        self.error_help(message, span, None);
     }
 
     fn error_help(&mut self, message: impl Into<String>, span: Range<usize>, help: Option<String>) {
-        self.errors.push(Diagnostic { message: message.into(), span: Some(span), help });
+        if self.errors.len() < COLLECTED {
+            self.errors.push(Diagnostic::new(message, span).with_optional_help(help));
+        } else {
+            self.more += 1;
+        }
     }
 
     fn patch(&mut self, patch: &Patch) -> Option<ResolvedPatch> {
         if patch.version != PATCH_VERSION {
+            // `parse` checks the version first; this catches a `Patch` built some other way.
             let span = self.at(&[Field("version")]);
-            self.error(
-                format!("unsupported patch version {} (this build reads version {PATCH_VERSION})", patch.version),
-                span,
-            );
+            let (message, help) = crate::patch::version_message(patch.version);
+            self.error_help(message, span, help);
         }
 
         let (nodes, infos) = self.nodes(patch);
+        self.other_duplicate_keys();
         let by_id: HashMap<&str, &NodeInfo> = infos.iter().map(|n| (n.id, n)).collect();
         // Nodes already reported (unknown kind) are not reported again wherever they are used.
         self.broken = patch
@@ -174,8 +211,9 @@ impl<'m> Validator<'m> {
             let to_span = self.at(&[Field("modulations"), Index(i), Field("to")]);
             let source = self.source(&by_id, &m.from, from_span);
             let target = self.param_target(&by_id, &m.to, to_span);
-            let depth = self.depth(m.depth, &[Field("modulations"), Index(i), Field("depth")]);
-            if let (Some(source), Some((node, param)), Some(depth)) = (source, target, depth) {
+            let depth_path = [Field("modulations"), Index(i), Field("depth")];
+            let depth = target.and_then(|(_, _, spec)| self.depth(m.depth, None, spec, &m.to, &depth_path));
+            if let (Some(source), Some((node, param, _)), Some(depth)) = (source, target, depth) {
                 let shared = matches!(
                     source,
                     ModSource::ModWheel | ModSource::PitchBend | ModSource::ChannelPressure | ModSource::Cc(_)
@@ -204,7 +242,31 @@ impl<'m> Validator<'m> {
         if !self.errors.is_empty() {
             return None;
         }
-        Some(ResolvedPatch { nodes, connections, modulations, macros, output: output?, voice: voice?, exposed })
+        let resolved =
+            ResolvedPatch { nodes, connections, modulations, macros, output: output?, voice: voice?, exposed };
+        self.amp_envelope_is_heard(&resolved);
+        self.errors.is_empty().then_some(resolved)
+    }
+
+    /// A named `amp_envelope` decides how long every voice lives, so one that shapes nothing heard would
+    /// hold each voice open (and running) for its whole length while it sounds like a plain gate: the
+    /// author almost certainly meant to route it and forgot, or named the wrong envelope. An error, with
+    /// its position, rather than a voice length nobody can hear.
+    fn amp_envelope_is_heard(&mut self, patch: &ResolvedPatch) {
+        let Some(env) = patch.voice.amp_envelope else { return };
+        if crate::compile::graph::heard_nodes(patch)[env] {
+            return;
+        }
+        let id = &patch.nodes[env].id;
+        let span = self.at(&[Field("voice"), Field("amp_envelope")]);
+        self.error_help(
+            format!("`{id}` is the voice's `amp_envelope` but is never heard: nothing connects it to the output"),
+            span,
+            Some(format!(
+                "connect it to what you hear (e.g. `(\"{id}\", \"amp.cv\")`), or leave `amp_envelope` out and \
+                 each voice ends when every envelope that is heard has ended"
+            )),
+        );
     }
 
     /// Resolves the voice's nodes and then the global bus's effects (one id space for both).
@@ -227,6 +289,7 @@ impl<'m> Validator<'m> {
     ) {
         let effect = field == "effects";
         for dup in self.map.duplicate_keys(&[Field(field)]) {
+            self.reported_repeats.insert(dup.repeat.start);
             let line = self.line_of(dup.first.start);
             self.error_help(
                 format!("duplicate node id `{}`", dup.key),
@@ -285,6 +348,15 @@ impl<'m> Validator<'m> {
                 self.error_help(message, kind_span, Some(help));
                 continue;
             }
+            for dup in self.map.duplicate_keys(&[Field(field), Key(id), Field("params")]) {
+                self.reported_repeats.insert(dup.repeat.start);
+                let line = self.line_of(dup.first.start);
+                self.error_help(
+                    format!("`{id}.{}` is set twice", dup.key),
+                    dup.repeat.clone(),
+                    Some(format!("it is first set on line {line}; a parameter takes one value")),
+                );
+            }
             let mut params: Vec<f32> = spec.params.iter().map(|p| p.default).collect();
             for (name, value) in &decl.params {
                 let path = [Field(field), Key(id), Field("params"), Key(name)];
@@ -324,22 +396,20 @@ impl<'m> Validator<'m> {
                         format!("`{id}.{name}` takes a number{}, not `{text}`", unit_suffix(p.unit, " in ")),
                         span,
                     ),
-                    (ParamValue::Number(x), unit) => {
-                        if !x.is_finite() || *x < p.min as f64 || *x > p.max as f64 {
-                            self.error(
-                                format!(
-                                    "`{id}.{name}` = {x}{} is out of range ({} to {}{})",
-                                    unit_suffix(unit, " "),
-                                    p.min,
-                                    p.max,
-                                    unit_suffix(unit, " ")
-                                ),
-                                span,
-                            );
-                        } else {
-                            params[index] = *x as f32;
-                        }
-                    }
+                    (ParamValue::Number(x), unit) => match in_range(*x, p.min, p.max) {
+                        Some(value) => params[index] = value,
+                        None => self.error(
+                            format!(
+                                "`{id}.{name}` = {}{} is out of range ({} to {}{})",
+                                number(*x),
+                                unit_suffix(unit, " "),
+                                number32(p.min),
+                                number32(p.max),
+                                unit_suffix(unit, " ")
+                            ),
+                            span,
+                        ),
+                    },
                 }
             }
             infos.push(NodeInfo { index: nodes.len(), spec, id });
@@ -349,6 +419,25 @@ impl<'m> Validator<'m> {
 
     fn line_of(&self, offset: usize) -> usize {
         self.map.line_of(offset)
+    }
+
+    /// Reports every repeated map key not reported yet (node ids and parameter names are reported by
+    /// [`Validator::node_list`] in their own words): a repeat would silently replace the first value.
+    fn other_duplicate_keys(&mut self) {
+        let repeats: Vec<_> = self
+            .map
+            .all_duplicate_keys()
+            .filter(|d| !self.reported_repeats.contains(&d.repeat.start))
+            .cloned()
+            .collect();
+        for dup in repeats {
+            let line = self.line_of(dup.first.start);
+            self.error_help(
+                format!("`{}` is written twice", dup.key),
+                dup.repeat,
+                Some(format!("it is first written on line {line}; each key in `{{ … }}` is written once")),
+            );
+        }
     }
 
     /// Resolves `"node.port"` (or a bare `"node"`: its first output or input).
@@ -459,19 +548,19 @@ impl<'m> Validator<'m> {
         self.port(by_id, text, span, Direction::Output).map(ModSource::Node)
     }
 
-    /// Resolves `"node.param"` to a modulatable parameter.
+    /// Resolves `"node.param"` to a modulatable parameter: (node index, parameter index, its declaration).
     fn param_target(
         &mut self,
         by_id: &HashMap<&str, &NodeInfo>,
         text: &str,
         span: Range<usize>,
-    ) -> Option<(usize, usize)> {
+    ) -> Option<(usize, usize, &'static ParamSpec)> {
         let (node, index, spec) = self.param_ref(by_id, text, span.clone())?;
         if spec.params[index].unit == Unit::Choice {
             self.error(format!("cannot modulate choice parameter `{text}`"), span);
             return None;
         }
-        Some((node, index))
+        Some((node, index, &spec.params[index]))
     }
 
     /// Resolves `"node.param"` to (node index, parameter index, the node's kind declaration).
@@ -496,14 +585,51 @@ impl<'m> Validator<'m> {
         Some((node.index, index, node.spec))
     }
 
-    fn depth(&mut self, depth: f64, path: &[PathSeg<'_>]) -> Option<f32> {
-        if depth.is_finite() && depth.abs() <= 1e6 {
-            Some(depth as f32)
-        } else {
-            let span = self.at(path);
-            self.error(format!("depth {depth} is not a usable number"), span);
-            None
+    /// Checks a modulation depth aimed at `param` (written `target`) against [`depth_limit`]: a route's
+    /// own depth, or with `by_macro` (the macro's name and its value farthest from 0) what a macro moves
+    /// it by at that value. Returns the depth as the engine holds it.
+    fn depth(
+        &mut self,
+        depth: f64,
+        by_macro: Option<(&str, f64)>,
+        param: &ParamSpec,
+        target: &str,
+        path: &[PathSeg<'_>],
+    ) -> Option<f32> {
+        let span = self.at(path);
+        let held = depth as f32;
+        if !held.is_finite() {
+            self.error(format!("depth {} is not a usable number", number(depth)), span);
+            return None;
         }
+        let limit = depth_limit(param);
+        let unit = param.unit.modulation_unit();
+        let unit = if unit == "linear" { String::new() } else { format!(" {unit}") };
+        let reach = by_macro.map_or(depth, |(_, extreme)| depth * extreme);
+        if reach.abs() <= limit {
+            return Some(held);
+        }
+        let why = depth_limit_reason(param);
+        let limit = number(limit);
+        match by_macro {
+            None => self.error_help(
+                format!("depth {}{unit} on `{target}` is beyond any use (at most ±{limit}{unit})", number(depth)),
+                span,
+                Some(why),
+            ),
+            Some((name, extreme)) => self.error_help(
+                format!(
+                    "macro `{name}` moves `{target}` by {}{unit} at {} (depth {} × {}); at most ±{limit}{unit}",
+                    number(reach),
+                    number(extreme),
+                    number(depth),
+                    number(extreme)
+                ),
+                span,
+                Some(why),
+            ),
+        }
+        None
     }
 
     fn macros(&mut self, patch: &Patch, by_id: &HashMap<&str, &NodeInfo>) -> Vec<ResolvedMacro> {
@@ -527,34 +653,58 @@ impl<'m> Validator<'m> {
                     name_span,
                 );
             }
-            let valid_range = m.min.is_finite() && m.max.is_finite() && m.min < m.max;
-            if !valid_range {
+            // Compared as the engine holds them (single precision), so what passes is what plays.
+            let (min, max, default) = (m.min as f32, m.max as f32, m.default as f32);
+            let mut usable = true;
+            for (field, written) in [("min", m.min), ("max", m.max), ("default", m.default)] {
+                if !written.is_finite() || written.abs() > MAX_MACRO_VALUE {
+                    let span = self.at(&here(field));
+                    self.error_help(
+                        format!("macro `{}`: {field} {} is beyond any use", m.name, number(written)),
+                        span,
+                        Some(format!(
+                            "macro values lie within ±{}; a target's depth scales what the macro moves",
+                            number(MAX_MACRO_VALUE)
+                        )),
+                    );
+                    usable = false;
+                }
+            }
+            let valid_range = usable && min < max;
+            if usable && !valid_range {
                 let span = self.at(&here("max"));
-                self.error(format!("macro `{}`: min ({}) must be below max ({})", m.name, m.min, m.max), span);
-            } else if !(m.min..=m.max).contains(&m.default) {
+                self.error(
+                    format!("macro `{}`: min ({}) must be below max ({})", m.name, number(m.min), number(m.max)),
+                    span,
+                );
+            } else if valid_range && !(min..=max).contains(&default) {
                 let span = self.at(&here("default"));
                 self.error(
-                    format!("macro `{}`: default {} is outside {} to {}", m.name, m.default, m.min, m.max),
+                    format!(
+                        "macro `{}`: default {} is outside {} to {}",
+                        m.name,
+                        number(m.default),
+                        number(m.min),
+                        number(m.max)
+                    ),
                     span,
                 );
             }
+            // How far the macro reaches from 0, which a target's depth multiplies.
+            let extreme = if valid_range { f64::from(min.abs().max(max.abs())) } else { 1.0 };
             let mut targets = Vec::new();
             for (j, t) in m.targets.iter().enumerate() {
                 let path = [Field("macros"), Index(i), Field("targets"), Index(j)];
                 let to_span = self.at(&[path[0], path[1], path[2], path[3], Field("to")]);
                 let target = self.param_target(by_id, &t.to, to_span);
-                let depth = self.depth(t.depth, &[path[0], path[1], path[2], path[3], Field("depth")]);
-                if let (Some((node, param)), Some(depth)) = (target, depth) {
+                let depth_path = [path[0], path[1], path[2], path[3], Field("depth")];
+                let depth = target
+                    .and_then(|(_, _, spec)| self.depth(t.depth, Some((&m.name, extreme)), spec, &t.to, &depth_path));
+                if let (Some((node, param, _)), Some(depth)) = (target, depth) {
                     targets.push((node, param, depth));
                 }
             }
-            out.push(ResolvedMacro {
-                name: m.name.clone(),
-                min: m.min as f32,
-                max: m.max as f32,
-                default: m.default as f32,
-                targets,
-            });
+            out.push(ResolvedMacro { name: m.name.clone(), min, max, default, targets });
         }
         out
     }
@@ -611,28 +761,38 @@ impl<'m> Validator<'m> {
             }
             let unit = unit_suffix(p.unit, " ");
             let mut ok = true;
-            for (field, value) in [("min", e.min), ("max", e.max)] {
-                if let Some(v) = value
-                    && (!v.is_finite() || v < p.min as f64 || v > p.max as f64)
-                {
-                    let span = self.at(&here(field));
-                    self.error(
-                        format!(
-                            "exposed `{}`: {field} {v}{unit} is outside `{}`'s range ({} to {}{unit})",
-                            e.name, e.to, p.min, p.max
-                        ),
-                        span,
-                    );
-                    ok = false;
+            let mut bounds = [p.min, p.max];
+            for (i, (field, value)) in [("min", e.min), ("max", e.max)].into_iter().enumerate() {
+                let Some(v) = value else { continue };
+                match in_range(v, p.min, p.max) {
+                    Some(v) => bounds[i] = v,
+                    None => {
+                        let span = self.at(&here(field));
+                        self.error(
+                            format!(
+                                "exposed `{}`: {field} {}{unit} is outside `{}`'s range ({} to {}{unit})",
+                                e.name,
+                                number(v),
+                                e.to,
+                                number32(p.min),
+                                number32(p.max)
+                            ),
+                            span,
+                        );
+                        ok = false;
+                    }
                 }
             }
             if !ok {
                 continue;
             }
-            let (min, max) = (e.min.map_or(p.min, |v| v as f32), e.max.map_or(p.max, |v| v as f32));
+            let [min, max] = bounds;
             if min >= max {
                 let span = self.at(&here("max"));
-                self.error(format!("exposed `{}`: min ({min}) must be below max ({max})", e.name), span);
+                self.error(
+                    format!("exposed `{}`: min ({}) must be below max ({})", e.name, number32(min), number32(max)),
+                    span,
+                );
                 continue;
             }
             let default = nodes[node].params[index];
@@ -641,8 +801,12 @@ impl<'m> Validator<'m> {
                 let span = self.at(&here(field));
                 self.error_help(
                     format!(
-                        "exposed `{}`: the file's value of `{}` ({default}{unit}) is outside {min} to {max}{unit}",
-                        e.name, e.to
+                        "exposed `{}`: the file's value of `{}` ({}{unit}) is outside {} to {}{unit}",
+                        e.name,
+                        e.to,
+                        number32(default),
+                        number32(min),
+                        number32(max)
                     ),
                     span,
                     Some(format!("the file's value is the default: set `{}` within the range, or widen it", e.to)),
@@ -685,17 +849,23 @@ impl<'m> Validator<'m> {
         let mut ok = true;
         if v.polyphony == 0 || v.polyphony > MAX_POLYPHONY {
             let span = self.at(&[Field("voice"), Field("polyphony")]);
-            self.error(format!("polyphony must be 1 to {MAX_POLYPHONY} (got {})", v.polyphony), span);
+            self.error(
+                format!("polyphony must be a whole number of voices, 1 to {MAX_POLYPHONY} (got {})", v.polyphony),
+                span,
+            );
             ok = false;
         }
         if !(0.0..=MAX_GLIDE).contains(&v.glide) {
             let span = self.at(&[Field("voice"), Field("glide")]);
-            self.error(format!("glide must be 0 to {MAX_GLIDE} seconds (got {})", v.glide), span);
+            self.error(format!("glide must be 0 to {MAX_GLIDE} seconds (got {})", number(v.glide)), span);
             ok = false;
         }
         if !(0.0..=MAX_BEND_RANGE).contains(&v.bend_range) {
             let span = self.at(&[Field("voice"), Field("bend_range")]);
-            self.error(format!("bend_range must be 0 to {MAX_BEND_RANGE} semitones (got {})", v.bend_range), span);
+            self.error(
+                format!("bend_range must be 0 to {MAX_BEND_RANGE} semitones (got {})", number(v.bend_range)),
+                span,
+            );
             ok = false;
         }
         let amp_envelope = match &v.amp_envelope {
@@ -754,6 +924,69 @@ fn port_name(infos: &[NodeInfo], port: PortRef, dir: Direction) -> String {
 fn is_reserved(id: &str) -> bool {
     SOURCE_NAMES.contains(&id)
         || id.strip_prefix("cc").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `x` as the engine holds it (single precision) when it lies within `min..=max`. One comparison at one
+/// precision: the value is rounded to `f32` first and compared with the bounds as declared, so every
+/// documented bound is accepted (`0.001` is `0.001f32`, the very bound, not the `f64` just below it) and
+/// what passes is exactly what plays.
+pub fn in_range(x: f64, min: f32, max: f32) -> Option<f32> {
+    let value = x as f32;
+    (value.is_finite() && (min..=max).contains(&value)).then_some(value)
+}
+
+/// Largest magnitude of a macro's `min`, `max` and `default`. A macro's value only scales its targets'
+/// depths (which have their own limits), so a range wider than a million is past any use, and this keeps
+/// every value finite and exact enough in the engine's single precision.
+pub const MAX_MACRO_VALUE: f64 = 1e6;
+
+/// Deepest modulation, in octaves, aimed at a parameter in hertz, semitones or seconds: four times the
+/// ten octaves of the audible range (20 Hz to 20 kHz), the widest sweep a cutoff or pitch can use.
+pub const MAX_DEPTH_OCTAVES: f64 = 40.0;
+/// Deepest modulation, in cents, aimed at a parameter in cents: eight octaves, four times the widest
+/// pitch bend (±48 semitones is one such span), and far past any `fine` or `detune` range (±100 cents).
+pub const MAX_DEPTH_CENTS: f64 = 9600.0;
+/// Deepest modulation, in dB, aimed at a parameter in decibels: 240 dB, past the whole dynamic range of
+/// 24-bit audio (144 dB) and four times the widest decibel parameter's span (60 dB).
+pub const MAX_DEPTH_DB: f64 = 240.0;
+/// Deepest modulation aimed at a plain-number parameter, in multiples of the parameter's own span (max −
+/// min): a plain parameter's widest useful sweep is its whole range (modulation past it is clamped), and
+/// the span differs from 0..1 levels to 0..20000 FM depths, so one fixed number cannot serve them all.
+pub const MAX_DEPTH_SPANS: f64 = 16.0;
+
+/// The largest modulation depth (in its modulation unit) a route or a macro at its extreme may aim at
+/// `param`: [`MAX_DEPTH_OCTAVES`], [`MAX_DEPTH_CENTS`], [`MAX_DEPTH_DB`], or [`MAX_DEPTH_SPANS`] times a
+/// plain parameter's span. A depth past it would be clamped to the parameter's range anyway; it is an
+/// error because it is almost certainly a typo (4,000 octaves for 4 octaves).
+pub fn depth_limit(param: &ParamSpec) -> f64 {
+    match param.unit {
+        Unit::Hertz | Unit::Semitones | Unit::Seconds => MAX_DEPTH_OCTAVES,
+        Unit::Cents => MAX_DEPTH_CENTS,
+        Unit::Decibels => MAX_DEPTH_DB,
+        Unit::Linear | Unit::Choice => {
+            let span = f64::from(param.max) - f64::from(param.min);
+            // Rounded to a millionth so the limit prints as it is compared (16 × 0.96 = 15.36, not the
+            // 15.359999656677246 single-precision bounds would give).
+            (MAX_DEPTH_SPANS * span * 1e6).round() / 1e6
+        }
+    }
+}
+
+/// Why [`depth_limit`] is what it is for `param`, for a diagnostic's hint.
+fn depth_limit_reason(param: &ParamSpec) -> String {
+    match param.unit {
+        Unit::Hertz | Unit::Semitones | Unit::Seconds => {
+            "the audible range is about 10 octaves; a full sweep never needs more than 40".into()
+        }
+        Unit::Cents => "9600 cents is eight octaves; use a semitone `pitch` parameter for wider moves".into(),
+        Unit::Decibels => "240 dB is far past silence; no level sweep needs more".into(),
+        Unit::Linear | Unit::Choice => format!(
+            "the parameter's whole range is {} to {}; a depth of {} times that is past any use",
+            number32(param.min),
+            number32(param.max),
+            number(MAX_DEPTH_SPANS)
+        ),
+    }
 }
 
 /// `unit`'s symbol after `sep` (" Hz", " in Hz"), or nothing for plain numbers.

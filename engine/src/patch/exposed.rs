@@ -76,17 +76,26 @@ impl ExposedParam {
     }
 
     /// `value` (in `unit`) as a host shows it: `1200 Hz`, `45.5 Hz`, `0.35 s`, `-6.0 dB`, `7.0 st`, `0.60`.
+    ///
+    /// The number of decimals depends on the magnitude (hertz below 100 and seconds below 0.1 get more),
+    /// judged on the value as rounded for display, so text and value agree: 99.96 Hz shows as `100 Hz`,
+    /// never `100.0 Hz`, and [`ExposedParam::parse`] of a shown text shows the same text again.
     pub fn format(&self, value: f32) -> String {
-        match self.unit {
-            Unit::Hertz if value.abs() < 100.0 => format!("{value:.1} Hz"),
-            Unit::Hertz => format!("{value:.0} Hz"),
-            Unit::Seconds if value.abs() < 0.1 => format!("{value:.3} s"),
-            Unit::Seconds => format!("{value:.2} s"),
-            Unit::Decibels => format!("{value:.1} dB"),
-            Unit::Semitones => format!("{value:.1} st"),
-            Unit::Cents => format!("{value:.0} ct"),
-            Unit::Linear | Unit::Choice => format!("{value:.2}"),
-        }
+        let (symbol, decimals) = match self.unit {
+            Unit::Hertz => (" Hz", fixed(value, &[(100.0, 1)], 0)),
+            Unit::Seconds => (" s", fixed(value, &[(0.1, 3)], 2)),
+            Unit::Decibels => (" dB", 1),
+            Unit::Semitones => (" st", 1),
+            Unit::Cents => (" ct", 0),
+            Unit::Linear | Unit::Choice => ("", 2),
+        };
+        let text = format!("{value:.decimals$}");
+        // `-0.0` reads back as 0 and shows as `0.0`: show it as that in the first place.
+        let text = match text.strip_prefix('-') {
+            Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+            _ => text,
+        };
+        format!("{text}{symbol}")
     }
 
     /// Parses text typed into the host: a number, optionally followed by the unit (`1200`, `1200 Hz`,
@@ -115,6 +124,20 @@ impl ExposedParam {
     pub fn same_control(&self, other: &ExposedParam) -> bool {
         self.name == other.name && self.default == other.default && self.min == other.min && self.max == other.max
     }
+}
+
+/// How many decimals to show `value` with: the decimals of the first `(below, decimals)` whose threshold
+/// the value, rounded to those decimals, stays below in magnitude; `otherwise` past them all.
+fn fixed(value: f32, thresholds: &[(f64, usize)], otherwise: usize) -> usize {
+    for &(below, decimals) in thresholds {
+        let scale = 10f64.powi(decimals as i32);
+        let rounded = (f64::from(value.abs()) * scale).round() / scale;
+        // Compared in decimal (`0.1`, not `0.1f32` widened, which is a little above 0.1).
+        if rounded < below {
+            return decimals;
+        }
+    }
+    otherwise
 }
 
 /// The exposed parameters `source` declares, in order, or its diagnostics when it does not validate. For

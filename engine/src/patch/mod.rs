@@ -4,6 +4,8 @@ pub mod exposed;
 pub mod model;
 pub mod source_map;
 
+use std::ops::Range;
+
 use crate::diagnostics::{Diagnostic, Diagnostics};
 pub use exposed::{ExposedParam, MAX_EXPOSED, exposed_params};
 pub use model::Patch;
@@ -115,25 +117,63 @@ pub const MAX_NESTING: usize = 128;
 
 /// Parses a patch's text into the data model, with a map of where each value is written.
 /// RON syntax errors and type mismatches come back as one diagnostic with its position.
+///
+/// A leading UTF-8 byte-order mark is skipped (positions are still offsets into `source.text`, and
+/// columns on the first line are counted from the first visible character). The `version` is checked
+/// before anything else, so a file from a newer Ferrule is reported as such rather than by the first
+/// field this build does not know.
 pub fn parse(source: &PatchSource) -> Result<(Patch, SourceMap<'_>), Diagnostics> {
+    let fail =
+        |item: Diagnostic| Diagnostics { path: source.path.clone(), source: source.text.clone(), items: vec![item] };
+    let (body, bom) = crate::diagnostics::strip_bom(&source.text);
+    let map = SourceMap::build(&source.text);
+    if let Some(wrong) = version_mismatch(&source.text, &map) {
+        return Err(fail(wrong));
+    }
     // The nesting limit keeps the recursive RON parser (and serde's buffering of untagged values) off the
     // end of the stack: 100,000 `[` get an error, not a crash.
     let options = ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .with_recursion_limit(MAX_NESTING);
-    match options.from_str::<Patch>(&source.text) {
-        Ok(patch) => Ok((patch, SourceMap::build(&source.text))),
+    match options.from_str::<Patch>(body) {
+        Ok(patch) => Ok((patch, map)),
         Err(e) => {
-            let start = offset_of(&source.text, e.span.start.line, e.span.start.col);
-            let end = offset_of(&source.text, e.span.end.line, e.span.end.col).max(start);
-            let (message, help) = explain(&e.code, &source.text);
-            Err(Diagnostics {
-                path: source.path.clone(),
-                source: source.text.clone(),
-                items: vec![Diagnostic { message, span: Some(start..end), help }],
-            })
+            let start = bom + offset_of(body, e.span.start.line, e.span.start.col);
+            let end = (bom + offset_of(body, e.span.end.line, e.span.end.col)).max(start);
+            let (message, help, span) = explain(&e.code, &source.text, &map, start..end);
+            Err(fail(Diagnostic::new(message, span).with_optional_help(help)))
         }
     }
+}
+
+/// The diagnostic for a `version` other than [`model::PATCH_VERSION`], found by the source map before
+/// the parser reads anything else. `None` when the version is right, missing or not a number (the parser
+/// reports those).
+fn version_mismatch(text: &str, map: &SourceMap<'_>) -> Option<Diagnostic> {
+    let span = map.value(&[source_map::PathSeg::Field("version")])?;
+    let written = text.get(span.clone())?.trim();
+    let value: f64 = written.parse().ok()?;
+    if value == f64::from(model::PATCH_VERSION) {
+        return None;
+    }
+    Some(if value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX) {
+        let (message, help) = version_message(value as u32);
+        Diagnostic::new(message, span).with_optional_help(help)
+    } else {
+        Diagnostic::new(
+            format!("`{written}` is not a patch version; this build reads version {}", model::PATCH_VERSION),
+            span,
+        )
+        .with_help(format!("write `version: {}`", model::PATCH_VERSION))
+    })
+}
+
+/// What a file of patch-language `version` (not this build's) is told, and a hint.
+pub(crate) fn version_message(version: u32) -> (String, Option<String>) {
+    let message =
+        format!("this file is written for patch version {version}; this build reads version {}", model::PATCH_VERSION);
+    let help = (version > model::PATCH_VERSION).then(|| "a newer Ferrule wrote it: update Ferrule to play it".into());
+    (message, help)
 }
 
 /// Byte offset of a 1-based line and column (column in characters).
@@ -148,14 +188,21 @@ fn offset_of(text: &str, line: usize, col: usize) -> usize {
     text.len()
 }
 
-/// A RON error in a sound designer's words, with a hint where one helps.
-fn explain(code: &ron::Error, text: &str) -> (String, Option<String>) {
+/// A RON error in a sound designer's words, with a hint where one helps, and the span to point at
+/// (`span`, where RON stopped, unless the message is about a whole value the source map knows).
+fn explain(
+    code: &ron::Error,
+    text: &str,
+    map: &SourceMap<'_>,
+    span: Range<usize>,
+) -> (String, Option<String>, Range<usize>) {
     use ron::Error as E;
     let suggest = |found: &str, expected: &[&str]| {
         crate::compile::validate::suggest(found, expected).map(|s| format!("did you mean `{s}`?"))
     };
-    match code {
-        _ if text.trim().is_empty() => {
+    let (body, _) = crate::diagnostics::strip_bom(text);
+    let (message, help) = match code {
+        _ if body.trim().is_empty() => {
             ("the file is empty".into(), Some("a patch starts with `(version: 1, ...`".into()))
         }
         E::NoSuchStructField { expected, found, outer } => {
@@ -172,18 +219,73 @@ fn explain(code: &ron::Error, text: &str) -> (String, Option<String>) {
             let inside = outer.as_deref().map(section_name).unwrap_or("the patch");
             (format!("missing field `{field}` in {inside}"), None)
         }
+        E::DuplicateStructField { field, outer } => {
+            let inside = outer.as_deref().map(section_name).unwrap_or("the patch");
+            (
+                format!("`{field}` is written twice in {inside}"),
+                Some("each field is written once; remove one of them".into()),
+            )
+        }
         E::ExceededRecursionLimit => (format!("brackets are nested more than {MAX_NESTING} deep"), None),
         E::Message(m) if m.contains("untagged enum ParamValue") => {
             ("a parameter value must be a number or an option name in quotes".into(), None)
         }
-        other => {
-            let message = other.to_string();
-            let mut chars = message.chars();
-            let message = chars.next().map_or(String::new(), |c| c.to_lowercase().chain(chars).collect());
-            (message, None)
+        E::Message(m) if m.starts_with(model::VALUE_ERROR) => {
+            let message = m[model::VALUE_ERROR.len()..].to_string();
+            // The value's whole span, from the source map (RON points near where it stopped reading).
+            return (message, None, map.value_at(span.start).unwrap_or(span));
         }
-    }
+        other => match quoted_name_field(text, map, span.start) {
+            Some(field) => quoted_name(field, text, span.start),
+            None => {
+                let message = other.to_string();
+                let mut chars = message.chars();
+                let message = chars.next().map_or(String::new(), |c| c.to_lowercase().chain(chars).collect());
+                (message, None)
+            }
+        },
+    };
+    (message, help, span)
 }
+
+/// The field (`mode`, `steal` or `output`, which take names without quotes) whose value is the quoted
+/// string at `at`, if that is where RON stopped.
+fn quoted_name_field<'t>(text: &str, map: &SourceMap<'t>, at: usize) -> Option<&'t str> {
+    if !text.get(at..).is_some_and(|rest| rest.starts_with('"')) || map.value_at(at)?.start != at {
+        return None;
+    }
+    map.field_at(at).filter(|field| matches!(*field, "mode" | "steal" | "output"))
+}
+
+/// The message for a quoted string where a name without quotes belongs (`mode: "Mono"`): which names
+/// the field takes, and how to write the one that was meant.
+fn quoted_name(field: &str, text: &str, at: usize) -> (String, Option<String>) {
+    // At most a line's worth of what was written, so a huge string is not echoed whole.
+    let inner: String = text[at + 1..].chars().take_while(|&c| c != '"' && c != '\n').take(64).collect();
+    let choices = if field == "mode" { MODES } else { STEAL_POLICIES };
+    if field == "output" {
+        return (
+            "`output` is written `Mono(\"node.port\")` or `Stereo(\"left.port\", \"right.port\")`".into(),
+            Some(format!("write `output: Mono(\"{inner}\")`")),
+        );
+    }
+    let meant = if choices.contains(&inner.as_str()) {
+        Some(inner.as_str())
+    } else {
+        crate::compile::validate::suggest(&inner, choices)
+    };
+    let what = if field == "mode" { "voice modes are" } else { "steal policies are" };
+    let example = meant.or(choices.first().copied()).unwrap_or(inner.as_str());
+    (
+        format!("{what} written without quotes, e.g. `{field}: {example}`"),
+        Some(format!("choices: {}", choices.join(", "))),
+    )
+}
+
+/// The names `mode` takes ([`model::VoiceMode`]'s variants).
+const MODES: &[&str] = &["Poly", "Mono", "Legato"];
+/// The names `steal` takes ([`model::StealPolicy`]'s variants).
+const STEAL_POLICIES: &[&str] = &["ReleasedThenOldest", "Oldest", "Lowest", "Highest", "Never"];
 
 /// The patch-file section a serde struct name stands for.
 fn section_name(name: &str) -> &str {
@@ -199,5 +301,24 @@ fn section_name(name: &str) -> &str {
         "VoiceMode" => "`mode`",
         "StealPolicy" => "`steal`",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The variants serde knows for `T`, from the error an unknown one gets.
+    fn variants<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<&'static str> {
+        match ron::from_str::<T>("NotAVariant").map_err(|e| e.code) {
+            Err(ron::Error::NoSuchEnumVariant { expected, .. }) => expected.to_vec(),
+            other => panic!("expected an unknown-variant error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_names_a_quoted_mode_is_told_about_are_the_models_own() {
+        assert_eq!(MODES, variants::<model::VoiceMode>());
+        assert_eq!(STEAL_POLICIES, variants::<model::StealPolicy>());
     }
 }

@@ -154,7 +154,9 @@ pub enum OutputDecl {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct VoiceSettings {
-    /// How many notes sound at once, 1..=[`MAX_POLYPHONY`]. Mono and legato modes use one voice.
+    /// How many notes sound at once, 1..=[`MAX_POLYPHONY`]. Mono and legato modes use one voice. Any
+    /// number parses; one that is not a whole number of voices is a parse error saying so.
+    #[serde(deserialize_with = "voice_count")]
     pub polyphony: u32,
     /// Poly, mono or legato.
     pub mode: VoiceMode,
@@ -167,6 +169,23 @@ pub struct VoiceSettings {
     /// The envelope whose end frees the voice. When unset, a voice is freed once every envelope in it has
     /// ended (or, with no envelope at all, a short fade after note-off).
     pub amp_envelope: Option<String>,
+}
+
+/// The start of a parse error raised by this model's own checks of a value (rather than by RON); the rest
+/// is the message for the user, and the parser points at the whole value.
+pub(crate) const VALUE_ERROR: &str = "ferrule value: ";
+
+/// `polyphony`: any number, so that `8.5` or `-1` is told what a voice count is rather than what RON
+/// expected at that character. The range 1..=[`MAX_POLYPHONY`] is checked by validation.
+fn voice_count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let value = f64::deserialize(deserializer)?;
+    if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
+        return Ok(value as u32);
+    }
+    Err(serde::de::Error::custom(format!(
+        "{VALUE_ERROR}polyphony must be a whole number of voices, 1 to {MAX_POLYPHONY} (got {})",
+        crate::diagnostics::number(value)
+    )))
 }
 
 /// Most voices a patch may ask for.

@@ -72,18 +72,20 @@ pub struct SourceMap<'t> {
     entries: Vec<Entry>,
     /// `(parent entry, edge)` → child entry. A repeated map key points at its last value, as RON keeps it.
     children: FxHashMap<(u32, Seg<'t>), u32>,
-    /// Repeated map keys, by the entry of the map holding them.
-    duplicates: Vec<(u32, DuplicateKey)>,
+    /// Repeated map keys, by the entry of the map holding them (a hostile file can hold hundreds of
+    /// thousands; looking up one map's must not scan them all).
+    duplicates: FxHashMap<u32, Vec<DuplicateKey>>,
     /// Byte offset where each line after the first starts, built on the first [`SourceMap::line_of`].
     line_starts: OnceCell<Vec<usize>>,
 }
 
 impl<'t> SourceMap<'t> {
     /// Walks `text` and records every key and value. Never fails or panics; text it cannot follow yields
-    /// fewer spans.
+    /// fewer spans. A leading byte-order mark is skipped (spans stay offsets into `text`).
     pub fn build(text: &'t str) -> SourceMap<'t> {
         let map = SourceMap { text, ..SourceMap::default() };
-        let mut scanner = Scanner { text: text.as_bytes(), pos: 0, map, depth: 0 };
+        let (_, bom) = crate::diagnostics::strip_bom(text);
+        let mut scanner = Scanner { text: text.as_bytes(), pos: bom, map, depth: 0 };
         scanner.value(None, None);
         scanner.map
     }
@@ -117,13 +119,42 @@ impl<'t> SourceMap<'t> {
         self.entry(path).map(|e| e.key.clone().unwrap_or_else(|| e.value.clone()))
     }
 
+    /// Every key written more than once in any map of the patch (grouped by map, in no particular order).
+    pub fn all_duplicate_keys(&self) -> impl Iterator<Item = &DuplicateKey> {
+        self.duplicates.values().flatten()
+    }
+
+    /// The name of the innermost struct field whose value holds byte `offset` (`mode` for an offset
+    /// inside `mode: "Mono"`'s value), if any.
+    pub fn field_at(&self, offset: usize) -> Option<&'t str> {
+        let text: &'t str = self.text;
+        self.entries
+            .iter()
+            .rev()
+            .filter(|e| e.value.start <= offset && offset < e.value.end.max(e.value.start + 1))
+            .find_map(|e| e.key.clone())
+            .map(|key| &text[key])
+            .filter(|name| name.bytes().next().is_some_and(is_ident_start))
+    }
+
+    /// The span of the innermost scalar value (a number, name or string, not a bracketed one) holding byte
+    /// `offset`, if any.
+    pub fn value_at(&self, offset: usize) -> Option<Range<usize>> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.value.start <= offset && offset < e.value.end)
+            .map(|e| e.value.clone())
+            .filter(|v| !matches!(self.text.as_bytes().get(v.start), Some(b'(' | b'[' | b'{')))
+    }
+
     /// Keys written more than once in the map at `path`.
     pub fn duplicate_keys(&self, path: &[PathSeg<'_>]) -> Vec<DuplicateKey> {
         if self.duplicates.is_empty() {
             return Vec::new();
         }
         let Some(map) = self.find(path) else { return Vec::new() };
-        self.duplicates.iter().filter(|(p, _)| *p == map).map(|(_, d)| d.clone()).collect()
+        self.duplicates.get(&map).cloned().unwrap_or_default()
     }
 }
 
@@ -352,7 +383,7 @@ impl<'t> Scanner<'t> {
             self.value(Some(edge), Some(key_here));
             if let Some(Some(first)) = first {
                 let key = String::from_utf8_lossy(key).into_owned();
-                self.map.duplicates.push((parent, DuplicateKey { key, first, repeat: key_span }));
+                self.map.duplicates.entry(parent).or_default().push(DuplicateKey { key, first, repeat: key_span });
             }
             if self.pos == before {
                 self.pos += 1;
