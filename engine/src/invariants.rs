@@ -1,7 +1,7 @@
 //! The schedule's invariants, checked: what the audio thread's unchecked code relies on.
 //!
-//! The engine builds shared and mutable slices of one wire-buffer pool from raw pointers (`run_group` in
-//! `play/engine.rs`), and indexes parameter, route, feedback and state tables without bounds
+//! The engine builds shared and mutable slices of one wire-buffer pool from raw pointers (`play/wires.rs`,
+//! the only place it does), and indexes parameter, route, feedback and state tables without bounds
 //! checks it could report. That is sound only if the compiler produced a schedule in which every index is in
 //! bounds and no op writes a buffer it also reads or writes twice. [`Schedule::check`] proves exactly that, in
 //! time linear in the schedule's size, at the end of every compile (off the audio thread); a schedule that

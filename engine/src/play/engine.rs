@@ -7,6 +7,7 @@ use super::globals::{self, Globals};
 use super::migrate::Carry;
 use super::swap::{self, EngineControl, EngineSide};
 use super::voices::{EndedNote, FADE_SECONDS, MAX_SLOTS, Phase, Voices};
+use super::wires::WirePool;
 use crate::events::{Event, EventKind, Expression};
 use crate::patch::MAX_EXPOSED;
 use crate::schedule::{CHUNK, Input, Op, ParamSlot, Route, RouteSource, Schedule};
@@ -832,8 +833,7 @@ fn run_group(
     let groups = s.groups;
     let mut alive = LaneMask::NONE;
     let fresh_voice = VoiceLanes { start: voice.active, trigger: LaneMask(voice.active.0 & voice.gate.0), ..*voice };
-    let buffers = s.buffers.as_mut_ptr();
-    let buffers_len = s.buffers.len();
+    let mut pool = WirePool::new(&mut s.buffers, len);
     for op in &s.ops {
         match *op {
             Op::Node { node, inputs, outputs, output_count, last_only } => {
@@ -843,11 +843,7 @@ fn run_group(
                 // modulation, clamped (the others were written once for the period).
                 let routed = &s.routed[entry.routed.start as usize..entry.routed.end as usize];
                 evaluate_params(&s.params, routed, &s.routes, &mut s.param_values, |source| match source {
-                    RouteSource::Buffer(b) => {
-                        // SAFETY: buffer ids come from the compiler and index within `buffers`.
-                        debug_assert!((b as usize + 1) * CHUNK <= buffers_len);
-                        unsafe { *buffers.add(b as usize * CHUNK + len - 1) }
-                    }
+                    RouteSource::Buffer(b) => pool.last(b),
                     RouteSource::Feedback(slot) => s.feedback[(slot as usize * groups + group) * CHUNK + CHUNK - 1],
                     RouteSource::Velocity => voice.velocity,
                     RouteSource::Key => voice.pitch.map(|p| (p - 60.0) * (1.0 / 12.0)),
@@ -858,27 +854,19 @@ fn run_group(
                     RouteSource::Global(g) => [globals.value[g as usize]; LANES],
                 });
 
-                // SAFETY: the compiler gives each op distinct output buffers, none of which is one of its
-                // input buffers (outputs are allocated before inputs are released), so the shared and
-                // mutable slices below never overlap. All ids index within `buffers`.
-                let read = |input: Input| -> Option<&[Lanes]> {
-                    match input {
-                        Input::None => None,
-                        Input::Buffer(b) => {
-                            Some(unsafe { std::slice::from_raw_parts(buffers.add(b as usize * CHUNK), len) })
-                        }
-                        Input::Feedback(slot) => Some(&s.feedback[(slot as usize * groups + group) * CHUNK..][..len]),
-                    }
-                };
                 // Only the kind's declared ports: the rest stay unconnected and empty.
-                let mut wires = [None; MAX_INPUTS];
                 let declared = ferrule_nodes::registry::spec(entry.kind).inputs.len().min(MAX_INPUTS);
-                for (wire, &input) in wires.iter_mut().zip(&inputs).take(declared) {
-                    *wire = read(input);
+                let mut reads = [None; MAX_INPUTS];
+                for (read, &input) in reads.iter_mut().zip(&inputs).take(declared) {
+                    if let Input::Buffer(b) = input {
+                        *read = Some(b);
+                    }
                 }
-                let mut outs: [&mut [Lanes]; MAX_OUTPUTS] = Default::default();
-                for (out, &buffer) in outs.iter_mut().zip(&outputs).take(output_count as usize) {
-                    *out = unsafe { std::slice::from_raw_parts_mut(buffers.add(buffer as usize * CHUNK), len) };
+                let (mut wires, outs) = pool.op(reads, &outputs[..(output_count as usize).min(MAX_OUTPUTS)]);
+                for (wire, &input) in wires.iter_mut().zip(&inputs).take(declared) {
+                    if let Input::Feedback(slot) = input {
+                        *wire = Some(&s.feedback[(slot as usize * groups + group) * CHUNK..][..len]);
+                    }
                 }
                 let mut p = Process {
                     len,
@@ -896,8 +884,7 @@ fn run_group(
                 }
             }
             Op::StoreFeedback { from, slot } => {
-                // SAFETY: `from` indexes within `buffers`; feedback is a separate allocation.
-                let src = unsafe { std::slice::from_raw_parts(buffers.add(from as usize * CHUNK), len) };
+                let src = pool.read(from);
                 let dst = &mut s.feedback[(slot as usize * groups + group) * CHUNK..][..CHUNK];
                 dst[..len].copy_from_slice(src);
                 let last = src[len - 1];
@@ -921,8 +908,11 @@ mod tests {
                 macros: [(name: "Space", min: 0.0, max: 1.0, default: 0.5, targets: [{macro_targets}])])"#
         );
         let source = PatchSource { path: "test.ron".into(), text };
-        compile(&source, &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None })
-            .unwrap_or_else(|d| panic!("{d}"))
+        compile(
+            &source,
+            &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None, ..Default::default() },
+        )
+        .unwrap_or_else(|d| panic!("{d}"))
     }
 
     #[test]

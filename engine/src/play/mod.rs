@@ -9,6 +9,7 @@ pub(crate) mod globals;
 mod migrate;
 mod swap;
 mod voices;
+mod wires;
 
 pub use engine::{Engine, RUNAWAY_LEVEL, RUNAWAY_SECONDS, Runaway};
 pub use swap::EngineControl;
