@@ -33,7 +33,7 @@ pub(crate) fn to_dot(patch: &ResolvedPatch) -> String {
         let from = match r.source {
             ModSource::Node(p) => name(p.node),
             other => {
-                let label = source_name(other);
+                let label = other.name();
                 let _ = writeln!(out, "  \"{label}\" [shape=plaintext];");
                 label
             }
@@ -67,22 +67,6 @@ pub(crate) fn to_dot(patch: &ResolvedPatch) -> String {
     }
     out.push_str("}\n");
     out
-}
-
-pub(crate) fn source_name(source: ModSource) -> String {
-    match source {
-        ModSource::Node(_) => String::new(),
-        ModSource::Velocity => "velocity".into(),
-        ModSource::Key => "key".into(),
-        ModSource::PolyPressure => "aftertouch".into(),
-        ModSource::Vibrato => "note_vibrato".into(),
-        ModSource::Expression => "note_expression".into(),
-        ModSource::Brightness => "timbre".into(),
-        ModSource::ChannelPressure => "pressure".into(),
-        ModSource::ModWheel => "modwheel".into(),
-        ModSource::PitchBend => "bend".into(),
-        ModSource::Cc(n) => format!("cc{n}"),
-    }
 }
 
 fn escape(text: &str) -> String {

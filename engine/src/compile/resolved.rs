@@ -108,6 +108,40 @@ pub enum ModSource {
     Cc(u8),
 }
 
+impl ModSource {
+    /// Every source a route names with a word rather than a node or a controller, as written in patches. The
+    /// one table of these names: validation reads it, the graph views print it.
+    pub const BUILTIN: [(&'static str, ModSource); 9] = [
+        ("velocity", ModSource::Velocity),
+        ("key", ModSource::Key),
+        ("aftertouch", ModSource::PolyPressure),
+        ("pressure", ModSource::ChannelPressure),
+        ("modwheel", ModSource::ModWheel),
+        ("bend", ModSource::PitchBend),
+        ("note_vibrato", ModSource::Vibrato),
+        ("note_expression", ModSource::Expression),
+        ("timbre", ModSource::Brightness),
+    ];
+
+    /// The built-in source called `name` ([`ModSource::BUILTIN`]); `None` for anything else, node ids and
+    /// controllers included.
+    pub fn builtin(name: &str) -> Option<ModSource> {
+        Self::BUILTIN.iter().find(|(n, _)| *n == name).map(|&(_, source)| source)
+    }
+
+    /// The name a patch writes for this source (`velocity`, `cc74`); empty for a node output, which is
+    /// named by its node and port.
+    pub fn name(self) -> String {
+        match self {
+            ModSource::Node(_) => String::new(),
+            ModSource::Cc(n) => format!("cc{n}"),
+            builtin => {
+                Self::BUILTIN.iter().find(|(_, s)| *s == builtin).map_or_else(String::new, |(n, _)| n.to_string())
+            }
+        }
+    }
+}
+
 /// A validated modulation route.
 #[derive(Clone, Debug)]
 pub struct ResolvedRoute {

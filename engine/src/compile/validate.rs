@@ -20,20 +20,6 @@ use crate::patch::source_map::PathSeg::{self, Field, Index, Key};
 use crate::patch::{ExposedParam, MAX_EXPOSED, Patch, PatchSource, SourceMap, parse};
 use crate::play::globals::MAX_MACROS;
 
-/// Names a modulation route may use as its source without naming a node.
-pub const SOURCE_NAMES: &[&str] = &[
-    "velocity",
-    "key",
-    "aftertouch",
-    "pressure",
-    "modwheel",
-    "bend",
-    "note_vibrato",
-    "note_expression",
-    "timbre",
-    "cc1 … cc127",
-];
-
 /// Longest glide, in seconds.
 const MAX_GLIDE: f64 = 10.0;
 /// Widest pitch-bend range, in semitones.
@@ -510,18 +496,7 @@ impl<'m> Validator<'m> {
     }
 
     fn source(&mut self, by_id: &HashMap<&str, &NodeInfo>, text: &str, span: Range<usize>) -> Option<ModSource> {
-        let builtin = match text {
-            "velocity" => Some(ModSource::Velocity),
-            "key" => Some(ModSource::Key),
-            "aftertouch" => Some(ModSource::PolyPressure),
-            "note_vibrato" => Some(ModSource::Vibrato),
-            "note_expression" => Some(ModSource::Expression),
-            "timbre" => Some(ModSource::Brightness),
-            "pressure" => Some(ModSource::ChannelPressure),
-            "modwheel" => Some(ModSource::ModWheel),
-            "bend" => Some(ModSource::PitchBend),
-            _ => None,
-        };
+        let builtin = ModSource::builtin(text);
         if builtin.is_some() {
             return builtin;
         }
@@ -537,9 +512,10 @@ impl<'m> Validator<'m> {
         }
         if !text.contains('.') && !by_id.contains_key(text) && !self.broken.iter().any(|b| b == text) {
             let mut names: Vec<&str> = by_id.keys().copied().collect();
-            names.extend(SOURCE_NAMES[..SOURCE_NAMES.len() - 1].iter().copied());
+            names.extend(ModSource::BUILTIN.iter().map(|(name, _)| *name));
+            let builtins: Vec<&str> = ModSource::BUILTIN.iter().map(|(name, _)| *name).collect();
             let help = suggest(text, &names).map_or_else(
-                || format!("sources are node outputs or one of: {}", SOURCE_NAMES.join(", ")),
+                || format!("sources are node outputs or one of: {}, cc1 … cc127", builtins.join(", ")),
                 |s| format!("did you mean `{s}`?"),
             );
             self.error_help(format!("unknown modulation source `{text}`"), span, Some(help));
@@ -922,7 +898,7 @@ fn port_name(infos: &[NodeInfo], port: PortRef, dir: Direction) -> String {
 }
 
 fn is_reserved(id: &str) -> bool {
-    SOURCE_NAMES.contains(&id)
+    ModSource::builtin(id).is_some()
         || id.strip_prefix("cc").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 

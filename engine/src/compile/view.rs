@@ -4,7 +4,6 @@
 
 use ferrule_nodes::registry;
 
-use crate::compile::dot::source_name;
 use crate::compile::resolved::{ModSource, ResolvedPatch};
 
 /// A patch's graph for drawing.
@@ -106,7 +105,7 @@ pub(crate) fn to_graph(patch: &ResolvedPatch) -> PatchGraph {
         .map(|r| GraphRoute {
             source: match r.source {
                 ModSource::Node(p) => RouteSource::Node(p.node),
-                other => RouteSource::Control(source_name(other)),
+                other => RouteSource::Control(other.name()),
             },
             to: r.node,
             param: param_name(r.node, r.param),
