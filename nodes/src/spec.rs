@@ -234,6 +234,59 @@ impl NodeSpec {
     pub fn param(&self, name: &str) -> Option<usize> {
         self.params.iter().position(|p| p.name == name)
     }
+
+    /// The index of the parameter called `name`, for a kind's own index constants
+    /// (`const TIME: usize = SPEC.param_index("time");`), so they follow the declaration instead of being
+    /// kept in step with it by hand. Evaluated at compile time there: a name the declaration lacks fails
+    /// the build.
+    pub const fn param_index(&self, name: &str) -> usize {
+        let mut i = 0;
+        while i < self.params.len() {
+            if same(self.params[i].name, name) {
+                return i;
+            }
+            i += 1;
+        }
+        panic!("no parameter of that name in this declaration")
+    }
+
+    /// The index of the input port called `name`; see [`NodeSpec::param_index`].
+    pub const fn input_index(&self, name: &str) -> usize {
+        port_index(self.inputs, name)
+    }
+
+    /// The index of the output port called `name`; see [`NodeSpec::param_index`].
+    pub const fn output_index(&self, name: &str) -> usize {
+        port_index(self.outputs, name)
+    }
+}
+
+/// The index of the port called `name` in `ports`; a missing name panics (a build error in const context).
+const fn port_index(ports: &[PortSpec], name: &str) -> usize {
+    let mut i = 0;
+    while i < ports.len() {
+        if same(ports[i].name, name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("no port of that name in this declaration")
+}
+
+/// `a == b` for strings, usable in const context.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Most audio inputs a node kind may declare.

@@ -15,10 +15,10 @@ use crate::lanes::LaneMask;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
-const RATE: usize = 0;
-const DEPTH: usize = 1;
-const SPREAD: usize = 2;
-const MIX: usize = 3;
+const RATE: usize = SPEC.param_index("rate");
+const DEPTH: usize = SPEC.param_index("depth");
+const SPREAD: usize = SPEC.param_index("spread");
+const MIX: usize = SPEC.param_index("mix");
 
 /// Taps per channel.
 const TAPS: usize = 3;

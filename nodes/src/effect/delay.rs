@@ -22,13 +22,13 @@ use crate::sizing::Sizing;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
-const TIME: usize = 0;
-const SYNC: usize = 1;
-const FEEDBACK: usize = 2;
-const MODE: usize = 3;
-const LOW_CUT: usize = 4;
-const HIGH_CUT: usize = 5;
-const MIX: usize = 6;
+const TIME: usize = SPEC.param_index("time");
+const SYNC: usize = SPEC.param_index("sync");
+const FEEDBACK: usize = SPEC.param_index("feedback");
+const MODE: usize = SPEC.param_index("mode");
+const LOW_CUT: usize = SPEC.param_index("low_cut");
+const HIGH_CUT: usize = SPEC.param_index("high_cut");
+const MIX: usize = SPEC.param_index("mix");
 
 /// The longest delay, in seconds. The lines are sized for the longest time a patch can reach (its `time`
 /// with modulation and host automation, or this whenever `sync` is on): at most 4 s × 192 kHz × 2 channels ×

@@ -43,13 +43,13 @@ use crate::lanes::LaneMask;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
-const SIZE: usize = 0;
-const DECAY: usize = 1;
-const DAMPING: usize = 2;
-const PREDELAY: usize = 3;
-const WIDTH: usize = 4;
-const MIX: usize = 5;
-const MODULATION: usize = 6;
+const SIZE: usize = SPEC.param_index("size");
+const DECAY: usize = SPEC.param_index("decay");
+const DAMPING: usize = SPEC.param_index("damping");
+const PREDELAY: usize = SPEC.param_index("predelay");
+const WIDTH: usize = SPEC.param_index("width");
+const MIX: usize = SPEC.param_index("mix");
+const MODULATION: usize = SPEC.param_index("modulation");
 
 /// Lines in the network.
 const LINES: usize = 8;

@@ -14,8 +14,8 @@ use crate::lanes::LaneMask;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
-const ATTACK: usize = 0;
-const DECAY: usize = 1;
+const ATTACK: usize = SPEC.param_index("attack");
+const DECAY: usize = SPEC.param_index("decay");
 const VELOCITY: usize = 2;
 const CURVE: usize = 3;
 

@@ -13,7 +13,7 @@ use crate::lanes::LaneMask;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
-const DELAY: usize = 0;
+const DELAY: usize = SPEC.param_index("delay");
 const ATTACK: usize = 1;
 const HOLD: usize = 2;
 const DECAY: usize = 3;

@@ -32,14 +32,14 @@ use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
-const CUTOFF: usize = 0;
-const RESONANCE: usize = 1;
-const DRIVE: usize = 2;
-const KEYTRACK: usize = 3;
-const COMPENSATION: usize = 4;
+const CUTOFF: usize = SPEC.param_index("cutoff");
+const RESONANCE: usize = SPEC.param_index("resonance");
+const DRIVE: usize = SPEC.param_index("drive");
+const KEYTRACK: usize = SPEC.param_index("keytrack");
+const COMPENSATION: usize = SPEC.param_index("compensation");
 
 /// Input indices, in [`SPEC`] order.
-const IN: usize = 0;
+const IN: usize = SPEC.input_index("in");
 const CUTOFF_IN: usize = 1;
 
 /// Output indices, in [`SPEC`] order.

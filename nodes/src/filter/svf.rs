@@ -33,12 +33,12 @@ use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{MAX_OUTPUTS, NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
-const CUTOFF: usize = 0;
-const Q: usize = 1;
-const KEYTRACK: usize = 2;
+const CUTOFF: usize = SPEC.param_index("cutoff");
+const Q: usize = SPEC.param_index("q");
+const KEYTRACK: usize = SPEC.param_index("keytrack");
 
 /// Input indices, in [`SPEC`] order.
-const IN: usize = 0;
+const IN: usize = SPEC.input_index("in");
 const CUTOFF_IN: usize = 1;
 
 /// Filter memory smaller than this is set to 0, so a decaying filter never produces denormals.

@@ -24,12 +24,12 @@ use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
-const RATE: usize = 0;
-const SHAPE: usize = 1;
-const PHASE: usize = 2;
-const SYNC: usize = 3;
-const MODE: usize = 4;
-const FADE: usize = 5;
+const RATE: usize = SPEC.param_index("rate");
+const SHAPE: usize = SPEC.param_index("shape");
+const PHASE: usize = SPEC.param_index("phase");
+const SYNC: usize = SPEC.param_index("sync");
+const MODE: usize = SPEC.param_index("mode");
+const FADE: usize = SPEC.param_index("fade");
 
 /// Shape names, in choice-index order.
 const SHAPES: &[&str] = &["sine", "triangle", "saw", "square", "sample_hold", "smooth_random"];

@@ -8,7 +8,7 @@ use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec};
 
 /// Parameter indices, in [`SPEC`] order.
-const COLOR: usize = 0;
+const COLOR: usize = SPEC.param_index("color");
 const LEVEL: usize = 1;
 
 /// The noise source's declaration.

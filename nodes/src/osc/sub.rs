@@ -11,8 +11,8 @@ use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec};
 
 /// Parameter indices, in [`SPEC`] order.
-const OCTAVE: usize = 0;
-const SHAPE: usize = 1;
+const OCTAVE: usize = SPEC.param_index("octave");
+const SHAPE: usize = SPEC.param_index("shape");
 const PITCH: usize = 2;
 const FINE: usize = 3;
 const LEVEL: usize = 4;

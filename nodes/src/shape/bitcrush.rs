@@ -8,9 +8,9 @@ use crate::dsp::{clamp, frames, input, ramp};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit, exp2};
 
-const BITS: usize = 0;
-const DOWNSAMPLE: usize = 1;
-const MIX: usize = 2;
+const BITS: usize = SPEC.param_index("bits");
+const DOWNSAMPLE: usize = SPEC.param_index("downsample");
+const MIX: usize = SPEC.param_index("mix");
 
 /// The bit crusher's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

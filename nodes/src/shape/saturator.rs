@@ -10,11 +10,11 @@ use crate::dsp::{clamp, frames, input, ramp};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit, exp2};
 
-const MODE: usize = 0;
-const DRIVE: usize = 1;
-const MIX: usize = 2;
-const OUTPUT: usize = 3;
-const ANTIALIAS: usize = 4;
+const MODE: usize = SPEC.param_index("mode");
+const DRIVE: usize = SPEC.param_index("drive");
+const MIX: usize = SPEC.param_index("mix");
+const OUTPUT: usize = SPEC.param_index("output");
+const ANTIALIAS: usize = SPEC.param_index("antialias");
 
 /// The saturator's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

@@ -9,8 +9,8 @@ use crate::dsp::{clamp, frames, input, ramp};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
-const MIX: usize = 0;
-const CURVE: usize = 1;
+const MIX: usize = SPEC.param_index("mix");
+const CURVE: usize = SPEC.param_index("curve");
 
 /// The crossfader's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

@@ -8,9 +8,9 @@ use crate::dsp::{clamp, frames, input, ramp};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
-const OP: usize = 0;
-const SCALE: usize = 1;
-const OFFSET: usize = 2;
+const OP: usize = SPEC.param_index("op");
+const SCALE: usize = SPEC.param_index("scale");
+const OFFSET: usize = SPEC.param_index("offset");
 
 /// Operation names, in choice-index order.
 const OPS: &[&str] = &["add", "multiply", "scale_offset", "abs", "min", "max"];

@@ -8,8 +8,8 @@ use crate::dsp::{clamp, frames, input};
 use crate::lanes::{LANES, LaneMask, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
-const SCALE: usize = 0;
-const ROOT: usize = 1;
+const SCALE: usize = SPEC.param_index("scale");
+const ROOT: usize = SPEC.param_index("root");
 
 /// Scale names, in choice-index order; [`DEGREES`] holds their notes. Any thread.
 pub const SCALES: &[&str] = &[

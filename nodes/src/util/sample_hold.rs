@@ -9,7 +9,7 @@ use crate::dsp::{clamp, frames, input};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
-const THRESHOLD: usize = 0;
+const THRESHOLD: usize = SPEC.param_index("threshold");
 
 /// The sample & hold's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

@@ -8,9 +8,9 @@ use crate::dsp::{clamp, frames, input};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
-const RISE: usize = 0;
-const FALL: usize = 1;
-const CURVE: usize = 2;
+const RISE: usize = SPEC.param_index("rise");
+const FALL: usize = SPEC.param_index("fall");
+const CURVE: usize = SPEC.param_index("curve");
 
 /// Longest rise or fall time, in seconds.
 const MAX_TIME: f32 = 30.0;

@@ -7,7 +7,7 @@ use crate::dsp::{frames, input, ramp};
 use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
-const GAIN: usize = 0;
+const GAIN: usize = SPEC.param_index("gain");
 
 /// The VCA's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

@@ -8,8 +8,8 @@ use crate::lanes::{LANES, LaneMask, Lanes, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 use crate::util::fill_ramp;
 
-const CENTER: usize = 0;
-const AMOUNT: usize = 1;
+const CENTER: usize = SPEC.param_index("center");
+const AMOUNT: usize = SPEC.param_index("amount");
 
 /// The voice source's declaration.
 pub const SPEC: NodeSpec = NodeSpec {
