@@ -16,8 +16,8 @@ use crate::spec::{NodeRole, NodeSpec, ParamSpec, Unit};
 /// Parameter indices, in [`SPEC`] order.
 const ATTACK: usize = SPEC.param_index("attack");
 const DECAY: usize = SPEC.param_index("decay");
-const VELOCITY: usize = 2;
-const CURVE: usize = 3;
+const VELOCITY: usize = SPEC.param_index("velocity");
+const CURVE: usize = SPEC.param_index("curve");
 
 /// The AD's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

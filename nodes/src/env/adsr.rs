@@ -14,12 +14,12 @@ use crate::lanes::LaneMask;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec};
 
 /// Parameter indices, in [`SPEC`] order.
-const ATTACK: usize = 0;
-const DECAY: usize = 1;
-const SUSTAIN: usize = 2;
-const RELEASE: usize = 3;
-const VELOCITY: usize = 4;
-const CURVE: usize = 5;
+const ATTACK: usize = SPEC.param_index("attack");
+const DECAY: usize = SPEC.param_index("decay");
+const SUSTAIN: usize = SPEC.param_index("sustain");
+const RELEASE: usize = SPEC.param_index("release");
+const VELOCITY: usize = SPEC.param_index("velocity");
+const CURVE: usize = SPEC.param_index("curve");
 
 /// The ADSR's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

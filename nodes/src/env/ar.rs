@@ -13,10 +13,10 @@ use crate::lanes::LaneMask;
 use crate::spec::{NodeRole, NodeSpec, ParamSpec};
 
 /// Parameter indices, in [`SPEC`] order.
-const ATTACK: usize = 0;
-const RELEASE: usize = 1;
-const VELOCITY: usize = 2;
-const CURVE: usize = 3;
+const ATTACK: usize = SPEC.param_index("attack");
+const RELEASE: usize = SPEC.param_index("release");
+const VELOCITY: usize = SPEC.param_index("velocity");
+const CURVE: usize = SPEC.param_index("curve");
 
 /// The AR's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

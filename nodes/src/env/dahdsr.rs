@@ -14,13 +14,13 @@ use crate::spec::{NodeRole, NodeSpec, ParamSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
 const DELAY: usize = SPEC.param_index("delay");
-const ATTACK: usize = 1;
-const HOLD: usize = 2;
-const DECAY: usize = 3;
-const SUSTAIN: usize = 4;
-const RELEASE: usize = 5;
-const VELOCITY: usize = 6;
-const CURVE: usize = 7;
+const ATTACK: usize = SPEC.param_index("attack");
+const HOLD: usize = SPEC.param_index("hold");
+const DECAY: usize = SPEC.param_index("decay");
+const SUSTAIN: usize = SPEC.param_index("sustain");
+const RELEASE: usize = SPEC.param_index("release");
+const VELOCITY: usize = SPEC.param_index("velocity");
+const CURVE: usize = SPEC.param_index("curve");
 
 /// The DAHDSR's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

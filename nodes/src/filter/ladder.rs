@@ -40,7 +40,7 @@ const COMPENSATION: usize = SPEC.param_index("compensation");
 
 /// Input indices, in [`SPEC`] order.
 const IN: usize = SPEC.input_index("in");
-const CUTOFF_IN: usize = 1;
+const CUTOFF_IN: usize = SPEC.input_index("cutoff");
 
 /// Output indices, in [`SPEC`] order.
 const OUTPUTS: usize = 4;

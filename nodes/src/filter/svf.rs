@@ -39,7 +39,7 @@ const KEYTRACK: usize = SPEC.param_index("keytrack");
 
 /// Input indices, in [`SPEC`] order.
 const IN: usize = SPEC.input_index("in");
-const CUTOFF_IN: usize = 1;
+const CUTOFF_IN: usize = SPEC.input_index("cutoff");
 
 /// Filter memory smaller than this is set to 0, so a decaying filter never produces denormals.
 const FLUSH: f32 = 1e-20;

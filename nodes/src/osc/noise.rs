@@ -9,7 +9,7 @@ use crate::spec::{NodeRole, NodeSpec, ParamSpec};
 
 /// Parameter indices, in [`SPEC`] order.
 const COLOR: usize = SPEC.param_index("color");
-const LEVEL: usize = 1;
+const LEVEL: usize = SPEC.param_index("level");
 
 /// The noise source's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

@@ -9,16 +9,16 @@ use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit};
 
 /// Parameter indices, in [`SPEC`] order.
-const PITCH: usize = 0;
-const FINE: usize = 1;
-const WIDTH: usize = 2;
-const LEVEL: usize = 3;
-const FREQ: usize = 4;
-const FM_DEPTH: usize = 5;
+const PITCH: usize = SPEC.param_index("pitch");
+const FINE: usize = SPEC.param_index("fine");
+const WIDTH: usize = SPEC.param_index("width");
+const LEVEL: usize = SPEC.param_index("level");
+const FREQ: usize = SPEC.param_index("freq");
+const FM_DEPTH: usize = SPEC.param_index("fm_depth");
 /// Input indices.
-const FM: usize = 0;
-const SYNC: usize = 1;
-const PWM: usize = 2;
+const FM: usize = SPEC.input_index("fm");
+const SYNC: usize = SPEC.input_index("sync");
+const PWM: usize = SPEC.input_index("pwm");
 
 /// Narrowest and widest duty cycle.
 const MIN_WIDTH: f32 = 0.02;

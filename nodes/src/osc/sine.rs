@@ -10,15 +10,15 @@ use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK, splat};
 use crate::spec::{NodeRole, NodeSpec, PortSpec};
 
 /// Parameter indices, in [`SPEC`] order.
-const PITCH: usize = 0;
-const FINE: usize = 1;
-const LEVEL: usize = 2;
-const FREQ: usize = 3;
-const FM_DEPTH: usize = 4;
+const PITCH: usize = SPEC.param_index("pitch");
+const FINE: usize = SPEC.param_index("fine");
+const LEVEL: usize = SPEC.param_index("level");
+const FREQ: usize = SPEC.param_index("freq");
+const FM_DEPTH: usize = SPEC.param_index("fm_depth");
 /// Input indices.
-const FM: usize = 0;
-const SYNC: usize = 1;
-const PM: usize = 2;
+const FM: usize = SPEC.input_index("fm");
+const SYNC: usize = SPEC.input_index("sync");
+const PM: usize = SPEC.input_index("pm");
 
 /// Largest phase modulation honoured, in cycles; beyond it (or for NaN) the offset is clamped.
 const MAX_PM: f32 = 1000.0;

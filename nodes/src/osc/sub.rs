@@ -13,9 +13,9 @@ use crate::spec::{NodeRole, NodeSpec, ParamSpec};
 /// Parameter indices, in [`SPEC`] order.
 const OCTAVE: usize = SPEC.param_index("octave");
 const SHAPE: usize = SPEC.param_index("shape");
-const PITCH: usize = 2;
-const FINE: usize = 3;
-const LEVEL: usize = 4;
+const PITCH: usize = SPEC.param_index("pitch");
+const FINE: usize = SPEC.param_index("fine");
+const LEVEL: usize = SPEC.param_index("level");
 
 /// The sub-oscillator's declaration.
 pub const SPEC: NodeSpec = NodeSpec {

@@ -9,14 +9,14 @@ use crate::lanes::{LANES, LaneMask, Lanes, MAX_CHUNK, splat};
 use crate::spec::{NodeRole, NodeSpec, ParamSpec, PortSpec, Unit, exp2};
 
 /// Parameter indices, in [`SPEC`] order.
-const PITCH: usize = 0;
-const FINE: usize = 1;
-const LEVEL: usize = 2;
-const FREQ: usize = 3;
-const VOICES: usize = 4;
-const DETUNE: usize = 5;
-const SPREAD: usize = 6;
-const MIX: usize = 7;
+const PITCH: usize = SPEC.param_index("pitch");
+const FINE: usize = SPEC.param_index("fine");
+const LEVEL: usize = SPEC.param_index("level");
+const FREQ: usize = SPEC.param_index("freq");
+const VOICES: usize = SPEC.param_index("voices");
+const DETUNE: usize = SPEC.param_index("detune");
+const SPREAD: usize = SPEC.param_index("spread");
+const MIX: usize = SPEC.param_index("mix");
 
 /// Most unison saws per voice.
 const MAX_SAWS: usize = 8;
