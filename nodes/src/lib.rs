@@ -11,6 +11,36 @@
 //! assert_eq!(svf.params[0].name, "cutoff");
 //! assert_eq!(svf.params[0].unit, Unit::Hertz);
 //! ```
+//!
+//! Running a node for one call, as the engine does for each lane group (8 voices) and control period:
+//!
+//! ```
+//! use ferrule_nodes::{LANES, LaneMask, Lanes, Process, Processor, Transport, VoiceLanes, registry};
+//!
+//! let (sine, spec) = registry::find("sine").unwrap();
+//! let mut state = Processor::new(sine, 48_000.0); // off the audio thread: may allocate
+//! // Every parameter at its default, the same in every lane.
+//! let params: Vec<Lanes> = spec.params.iter().map(|p| [p.default; LANES]).collect();
+//! // Lane 0 plays A4 from this call's first frame.
+//! let mut pitch = [60.0; LANES];
+//! pitch[0] = 69.0;
+//! let voice = VoiceLanes { pitch, active: LaneMask::ALL, gate: LaneMask::ALL, start: LaneMask::ALL, ..VoiceLanes::IDLE };
+//! let mut out = [[0.0f32; LANES]; 16];
+//! let mut p = Process {
+//!     len: 16,
+//!     sample_rate: 48_000.0,
+//!     inputs: [None; 8],
+//!     outputs: [&mut out[..], &mut [], &mut [], &mut [], &mut [], &mut []],
+//!     params: &params,
+//!     voice: &voice,
+//!     transport: &Transport::DEFAULT,
+//!     last_only: 0,
+//! };
+//! state.process(&mut p); // audio thread: never allocates
+//! // The sine starts at phase 0 and rises: sin(2π · 440 / 48000 · 15) at the last frame.
+//! let want = (2.0 * std::f32::consts::PI * 440.0 / 48_000.0 * 15.0).sin();
+//! assert!((out[15][0] - want).abs() < 1e-3, "{} against {want}", out[15][0]);
+//! ```
 
 // Lane loops are written `for l in 0..LANES` over several arrays at once: that is the form that autovectorises
 // (see `lanes`), so the iterator style this lint asks for would obscure it.
