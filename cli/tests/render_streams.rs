@@ -70,7 +70,8 @@ fn peak_bytes<R>(f: impl FnOnce() -> R) -> (R, isize) {
 
 fn sine_schedule() -> Schedule {
     let source = PatchSource { path: "sine.ron".into(), text: SINE.into() };
-    compile(&source, &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None }).unwrap()
+    compile(&source, &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None, ..Default::default() })
+        .unwrap()
 }
 
 const A4: [TimedEvent; 1] = [TimedEvent { seconds: 0.0, kind: EventKind::NoteOn { note: 69, velocity: 1.0 } }];

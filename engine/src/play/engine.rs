@@ -921,7 +921,7 @@ mod tests {
                 macros: [(name: "Space", min: 0.0, max: 1.0, default: 0.5, targets: [{macro_targets}])])"#
         );
         let source = PatchSource { path: "test.ron".into(), text };
-        compile(&source, &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None })
+        compile(&source, &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None, ..Default::default() })
             .unwrap_or_else(|d| panic!("{d}"))
     }
 

@@ -44,7 +44,11 @@ mod tests {
     /// Whether the engine's compiler accepts `rate`, for the default patch.
     fn compiles_at(rate: f64) -> bool {
         let source = PatchSource { path: "default".into(), text: crate::core::DEFAULT_PATCH.into() };
-        compile(&source, &CompileSettings { sample_rate: rate as f32, max_block: 512, polyphony: None }).is_ok()
+        compile(
+            &source,
+            &CompileSettings { sample_rate: rate as f32, max_block: 512, polyphony: None, ..Default::default() },
+        )
+        .is_ok()
     }
 
     #[test]
