@@ -844,8 +844,11 @@ fn run_group(
                 let routed = &s.routed[entry.routed.start as usize..entry.routed.end as usize];
                 evaluate_params(&s.params, routed, &s.routes, &mut s.param_values, |source| match source {
                     RouteSource::Buffer(b) => {
-                        // SAFETY: buffer ids come from the compiler and index within `buffers`.
                         debug_assert!((b as usize + 1) * CHUNK <= buffers_len);
+                        // SAFETY: `Schedule::check` (run on every compiled schedule before it is played) proved
+                        // `b < buffers.len() / CHUNK`, and `1 <= len <= CHUNK` (`run_chunk` returns early on 0), so
+                        // the frame read lies inside the pool. No `&mut` into the pool is alive here: the op's
+                        // output slices are made after its parameters are evaluated.
                         unsafe { *buffers.add(b as usize * CHUNK + len - 1) }
                     }
                     RouteSource::Feedback(slot) => s.feedback[(slot as usize * groups + group) * CHUNK + CHUNK - 1],
@@ -858,13 +861,17 @@ fn run_group(
                     RouteSource::Global(g) => [globals.value[g as usize]; LANES],
                 });
 
-                // SAFETY: the compiler gives each op distinct output buffers, none of which is one of its
-                // input buffers (outputs are allocated before inputs are released), so the shared and
-                // mutable slices below never overlap. All ids index within `buffers`.
+                // The compiler gives each op distinct output buffers, none of which is one of its input buffers
+                // (outputs are allocated before inputs are released), and `Schedule::check` proves it for every
+                // schedule before it is played, so the shared and mutable slices below never overlap. They all
+                // die with `p` at the end of this op.
                 let read = |input: Input| -> Option<&[Lanes]> {
                     match input {
                         Input::None => None,
                         Input::Buffer(b) => {
+                            // SAFETY: `Schedule::check` proved `b` in bounds, so `len <= CHUNK` frames from
+                            // `b * CHUNK` lie inside the pool; `b` is none of this op's outputs (checked too),
+                            // so no `&mut` slice made below overlaps this shared one.
                             Some(unsafe { std::slice::from_raw_parts(buffers.add(b as usize * CHUNK), len) })
                         }
                         Input::Feedback(slot) => Some(&s.feedback[(slot as usize * groups + group) * CHUNK..][..len]),
@@ -878,6 +885,9 @@ fn run_group(
                 }
                 let mut outs: [&mut [Lanes]; MAX_OUTPUTS] = Default::default();
                 for (out, &buffer) in outs.iter_mut().zip(&outputs).take(output_count as usize) {
+                    // SAFETY: `Schedule::check` proved each of the op's `output_count` output buffers in bounds
+                    // (`len <= CHUNK` frames fit), distinct from one another and from every input buffer, so
+                    // this `&mut` slice aliases no other slice alive until `p` is dropped.
                     *out = unsafe { std::slice::from_raw_parts_mut(buffers.add(buffer as usize * CHUNK), len) };
                 }
                 let mut p = Process {
@@ -896,7 +906,8 @@ fn run_group(
                 }
             }
             Op::StoreFeedback { from, slot } => {
-                // SAFETY: `from` indexes within `buffers`; feedback is a separate allocation.
+                // SAFETY: `Schedule::check` proved `from` in bounds, so `len <= CHUNK` frames fit; no other slice
+                // of the pool is alive here, and the `&mut` below is into `feedback`, a separate allocation.
                 let src = unsafe { std::slice::from_raw_parts(buffers.add(from as usize * CHUNK), len) };
                 let dst = &mut s.feedback[(slot as usize * groups + group) * CHUNK..][..CHUNK];
                 dst[..len].copy_from_slice(src);
@@ -921,8 +932,11 @@ mod tests {
                 macros: [(name: "Space", min: 0.0, max: 1.0, default: 0.5, targets: [{macro_targets}])])"#
         );
         let source = PatchSource { path: "test.ron".into(), text };
-        compile(&source, &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None, ..Default::default() })
-            .unwrap_or_else(|d| panic!("{d}"))
+        compile(
+            &source,
+            &CompileSettings { sample_rate: 48_000.0, max_block: 256, polyphony: None, ..Default::default() },
+        )
+        .unwrap_or_else(|d| panic!("{d}"))
     }
 
     #[test]
