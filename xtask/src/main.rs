@@ -112,7 +112,12 @@ fn test() -> Result<(), String> {
     let cross: Vec<&str> = DEBUG_ASSERTION_TESTS.iter().flat_map(|t| ["--test", t]).collect();
     cargo("debug assertions", &[&debug[..], &["-p", "ferrule-tests"], &cross].concat())?;
     let loom_dir = root().join("target/loom");
-    let loom_env = [("RUSTFLAGS", "--cfg loom"), ("CARGO_TARGET_DIR", loom_dir.to_str().ok_or("non-UTF-8 path")?)];
+    // No debug info there: nobody debugs the model's build, and it is rebuilt whenever the engine changes.
+    let loom_env = [
+        ("RUSTFLAGS", "--cfg loom"),
+        ("CARGO_TARGET_DIR", loom_dir.to_str().ok_or("non-UTF-8 path")?),
+        ("CARGO_PROFILE_RELEASE_DEBUG", "0"),
+    ];
     cargo_env("loom", &loom_env, &["test", "--release", "-p", "ferrule-engine", "--lib", "swap::model"])?;
     memcheck()
 }
