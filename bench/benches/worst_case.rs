@@ -77,7 +77,8 @@ fn pin(thread: libc::pthread_t, cpu: usize) -> bool {
 
 /// Back to normal scheduling for this thread.
 fn normal_priority() {
-    // SAFETY: as in `realtime_priority`.
+    // SAFETY: `pthread_self` and `pthread_setschedparam` only act on the calling thread, which is alive, and
+    // `param` is a valid, initialised sched_param on the stack for the whole call (priority 0, as SCHED_OTHER needs).
     unsafe {
         let param = libc::sched_param { sched_priority: 0 };
         libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_OTHER, &param);

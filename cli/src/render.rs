@@ -33,7 +33,7 @@ pub struct Args {
     /// Output WAV file (stereo, 32-bit float).
     #[arg(short, long)]
     output: PathBuf,
-    /// Notes: comma-separated NOTE@START+DURATION[*VELOCITY], e.g. "C3@0+2,E3@0.5+1.5*80"; every note ends
+    /// Notes: comma-separated `NOTE@START+DURATION[*VELOCITY]`, e.g. "C3@0+2,E3@0.5+1.5*80"; every note ends
     /// by 3600 s.
     #[arg(long, conflicts_with = "midi")]
     notes: Option<String>,

@@ -35,21 +35,29 @@ fn held(change: isize) {
 unsafe impl GlobalAlloc for PeakBytes {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         held(layout.size() as isize);
+        // SAFETY: our caller upholds `GlobalAlloc::alloc`'s contract (non-zero size) and `layout` goes to `System`
+        // unchanged; `held` touches only thread-locals (no allocation, no re-entry).
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         held(-(layout.size() as isize));
+        // SAFETY: every block this allocator hands out comes from `System`, and our caller passes `ptr` with the
+        // layout it was allocated with.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         held(layout.size() as isize);
+        // SAFETY: our caller upholds `GlobalAlloc::alloc_zeroed`'s contract (non-zero size) and `layout` goes to
+        // `System` unchanged.
         unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         held(new_size as isize - layout.size() as isize);
+        // SAFETY: `ptr` came from `System` (every block here does) with `layout`, and our caller upholds
+        // `GlobalAlloc::realloc`'s contract for `new_size`.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

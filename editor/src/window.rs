@@ -244,7 +244,7 @@ impl EditorWindow {
 /// dropped when the user gives it (a failed send, nothing else), which ends the thread. rfd offers no way
 /// to cancel a portal or zenity dialog from here, so such a thread may outlive the editor, and even the
 /// plugin instance: starting one therefore keeps the plugin's library loaded for the rest of the process
-/// ([`keep_library_loaded`]), so a host that unloads the plugin meanwhile cannot pull the thread's code
+/// (`keep_library_loaded`), so a host that unloads the plugin meanwhile cannot pull the thread's code
 /// from under it.
 pub fn file_dialog() -> Option<crate::FilePicker> {
     let session_bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()

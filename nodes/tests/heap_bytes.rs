@@ -17,18 +17,21 @@ thread_local! {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = BYTES.try_with(|b| b.set(b.get() + layout.size()));
-        // SAFETY: the caller's contract for `alloc` is passed on as is.
+        // SAFETY: our caller upholds `GlobalAlloc::alloc`'s contract (`layout` has a non-zero size) and `layout` goes
+        // to `System` unchanged; counting touches only a thread-local integer, so it cannot allocate or re-enter.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` through `alloc` above with this layout.
+        // SAFETY: every block this allocator hands out comes from `System` (in `alloc` or `realloc`), and our
+        // caller passes `ptr` with the layout it was allocated with, so `System` may free it.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let _ = BYTES.try_with(|b| b.set(b.get() + new_size));
-        // SAFETY: the caller's contract for `realloc` is passed on as is.
+        // SAFETY: `ptr` came from `System` (every block here does) with `layout`, and our caller upholds
+        // `GlobalAlloc::realloc`'s contract for `new_size` (non-zero, no overflow when rounded to the alignment).
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

@@ -52,7 +52,6 @@ fn the_editor_draws_in_the_hosts_window_and_opens_again() {
         eprintln!("skipped: DISPLAY is unset (run under xvfb-run)");
         return;
     }
-    // SAFETY: loading our own plugin, built from this repository.
     let entry = entry();
     let info = HostInfo::new("ferrule-editor-test", "Ferrule", "", "0").unwrap();
     let mut plugin = PluginInstance::<Handlers>::new(|_| Shared, |_| MainThread, &entry, c"org.ferrule.ferrule", &info)

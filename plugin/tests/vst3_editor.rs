@@ -149,8 +149,13 @@ struct Open {
 /// `createView`, `setFrame`, size checks, `attached`; then waits (up to ten seconds, pumping the frame's
 /// run loop; not a timing assertion) until the editor covers the parent with its knobs drawn.
 fn open(plugin: &Plugin, frame: &ComWrapper<Context>, parent: &Parent) -> (Open, Drawn) {
+    // SAFETY: `plugin.controller` is the plugin's live controller; the view name is a NUL-terminated literal.
     let view = unsafe { plugin.controller.createView(c"editor".as_ptr()) };
+    // SAFETY: `createView` returns null or a new reference to the view, which `ComPtr` takes over (`expect` refuses
+    // null).
     let view = unsafe { ComPtr::from_raw(view) }.expect("createView(\"editor\") gives a view");
+    // SAFETY: `view` is a live view pointer the test holds; every pointer argument is a NUL-terminated literal, a local
+    // `ViewRect`, the test's frame object (alive in `frame`) or the X11 window id of `parent`, all valid for each call.
     unsafe {
         assert_eq!(view.isPlatformTypeSupported(kPlatformTypeX11EmbedWindowID), kResultTrue);
         assert_eq!(view.isPlatformTypeSupported(c"HWND".as_ptr()), kResultFalse);
@@ -182,6 +187,7 @@ fn open(plugin: &Plugin, frame: &ComWrapper<Context>, parent: &Parent) -> (Open,
 /// `removed`, `setFrame(null)` and the host's last release; returns the view's reference count after
 /// that release (0: the view is gone).
 fn close(open: Open, frame: &ComWrapper<Context>) -> u32 {
+    // SAFETY: `open.view` is the live view the test holds (released only below); `setFrame` takes null to detach.
     unsafe {
         assert_eq!(open.view.removed(), kResultOk);
         assert_eq!(open.view.setFrame(std::ptr::null_mut()), kResultOk);
@@ -225,6 +231,8 @@ fn the_editor_draws_in_the_hosts_window_its_knob_reaches_the_host_and_it_opens_a
     // Drag the first macro knob up with the mouse: the host hears one gesture on parameter 1.
     match XTest::open() {
         Ok(xtest) => {
+            // SAFETY: `plugin.controller` is a live COM pointer to the plugin's own object, held by the test across
+            // this call on the test's thread.
             let before = unsafe { plugin.controller.getParamNormalized(1) };
             let at = drawn.first_orange.expect("an orange knob pointer");
             parent.drag_up(&xtest, at, 60);
@@ -242,6 +250,8 @@ fn the_editor_draws_in_the_hosts_window_its_knob_reaches_the_host_and_it_opens_a
             let Some(Call::Perform(_, value)) = knob.iter().rev().find(|c| matches!(c, Call::Perform(..))) else {
                 panic!("no performEdit: {knob:?}");
             };
+            // SAFETY: `plugin.controller` is a live COM pointer to the plugin's own object, held by the test across
+            // this call on the test's thread.
             let now = unsafe { plugin.controller.getParamNormalized(1) };
             assert!(*value > before, "dragging up raised the macro: {before} → {value}");
             assert_eq!(*value, now, "the controller holds the value the host was sent");

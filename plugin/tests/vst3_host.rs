@@ -8,7 +8,7 @@
 #![allow(non_upper_case_globals)]
 
 use std::cell::RefCell;
-use std::ffi::{CStr, c_void};
+use std::ffi::c_void;
 use std::path::PathBuf;
 
 use common::{SINE, sine_state};
@@ -45,17 +45,23 @@ impl IBStreamTrait for Stream {
         let bytes = self.bytes.borrow();
         let mut at = self.at.borrow_mut();
         let n = (n.max(0) as usize).min(bytes.len() - *at);
+        // SAFETY: IBStream::read's contract: the caller's `buffer` has room for the `n` bytes it asked for, and `n` was
+        // cut to what is left of our own `bytes`, so both ranges are in bounds; a host buffer never overlaps our Vec.
         unsafe { std::ptr::copy_nonoverlapping(bytes[*at..].as_ptr(), buffer.cast(), n) };
         *at += n;
         if !read.is_null() {
+            // SAFETY: `read` is not null (checked just above) and points at the caller's `int32` out-parameter.
             unsafe { *read = n as int32 };
         }
         kResultOk
     }
     unsafe fn write(&self, buffer: *mut c_void, n: int32, written: *mut int32) -> tresult {
+        // SAFETY: IBStream::write's contract: `buffer` holds the `n` bytes the caller asks to write (a negative `n`
+        // reads nothing); they are copied out before we return.
         let data = unsafe { std::slice::from_raw_parts(buffer.cast::<u8>(), n.max(0) as usize) };
         self.bytes.borrow_mut().extend_from_slice(data);
         if !written.is_null() {
+            // SAFETY: `written` is not null (checked just above) and points at the caller's `int32` out-parameter.
             unsafe { *written = n };
         }
         kResultOk
@@ -65,11 +71,16 @@ impl IBStreamTrait for Stream {
         let base = [0, *self.at.borrow() as i64, len][mode.clamp(0, 2) as usize];
         *self.at.borrow_mut() = (base + pos).clamp(0, len) as usize;
         if !result.is_null() {
+            // SAFETY: `result` is not null (checked just above) and points at the caller's `int64` out-parameter.
             unsafe { *result = *self.at.borrow() as i64 };
         }
         kResultOk
     }
     unsafe fn tell(&self, pos: *mut int64) -> tresult {
+        if pos.is_null() {
+            return kInvalidArgument;
+        }
+        // SAFETY: `pos` is not null (checked just above) and points at the caller's `int64` out-parameter.
         unsafe { *pos = *self.at.borrow() as i64 };
         kResultOk
     }
@@ -93,6 +104,8 @@ impl IEventListTrait for Events {
     unsafe fn getEvent(&self, index: int32, e: *mut Event) -> tresult {
         match self.0.borrow().get(index as usize) {
             Some(event) => {
+                // SAFETY: IEventList::getEvent's contract: `e` points at the caller's writable `Event`; `Event` is
+                // `Copy` plain data.
                 unsafe { *e = *event };
                 kResultOk
             }
@@ -100,6 +113,7 @@ impl IEventListTrait for Events {
         }
     }
     unsafe fn addEvent(&self, e: *mut Event) -> tresult {
+        // SAFETY: IEventList::addEvent's contract: `e` points at a valid `Event`, plain `Copy` data read once.
         self.0.borrow_mut().push(unsafe { *e });
         kResultOk
     }
@@ -125,6 +139,8 @@ impl IParamValueQueueTrait for Queue {
     unsafe fn getPoint(&self, index: int32, offset: *mut int32, value: *mut ParamValue) -> tresult {
         match self.points.borrow().get(index as usize) {
             Some(&(o, v)) => {
+                // SAFETY: IParamValueQueue::getPoint's contract: `offset` and `value` point at the caller's writable
+                // out-parameters.
                 unsafe { (*offset, *value) = (o, v) };
                 kResultOk
             }
@@ -134,6 +150,7 @@ impl IParamValueQueueTrait for Queue {
     unsafe fn addPoint(&self, offset: int32, value: ParamValue, index: *mut int32) -> tresult {
         let mut points = self.points.borrow_mut();
         points.push((offset, value));
+        // SAFETY: IParamValueQueue::addPoint's contract: `index` points at the caller's writable `int32`.
         unsafe { *index = points.len() as int32 - 1 };
         kResultOk
     }
@@ -216,12 +233,16 @@ fn load() -> Module {
 
 /// The factory of the plugin code linked into this test binary, so the allocation trap sees its heap.
 fn linked() -> Module {
+    // SAFETY: `GetPluginFactory` (the plugin linked into this binary) returns a new reference to its factory or null;
+    // `ComPtr` takes over that one reference and `expect` refuses null.
     let factory = unsafe { ComPtr::from_raw(ferrule_plugin::vst3::GetPluginFactory()) }.expect("a factory");
     Module { factory, _library: None }
 }
 
+/// The text of a fixed-size C string field, up to its NUL (or the whole field if it has none).
 fn cstr(chars: &[i8]) -> String {
-    unsafe { CStr::from_ptr(chars.as_ptr()) }.to_string_lossy().into_owned()
+    let bytes: Vec<u8> = chars.iter().map(|&c| c as u8).take_while(|&b| b != 0).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn wstr(chars: &[TChar]) -> String {
@@ -232,8 +253,15 @@ fn wstr(chars: &[TChar]) -> String {
 impl Module {
     /// The class id of the class in `category`, as a DAW's scan finds it.
     fn class(&self, category: &str) -> TUID {
-        for index in 0..unsafe { self.factory.countClasses() } {
+        // SAFETY: `self.factory` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread.
+        let classes = unsafe { self.factory.countClasses() };
+        for index in 0..classes {
+            // SAFETY: `PClassInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero
+            // bytes are a valid value (zero counts, empty strings, null pointers).
             let mut info: PClassInfo = unsafe { std::mem::zeroed() };
+            // SAFETY: `self.factory` is a live COM pointer to the plugin's own object, held by the test across this
+            // call on the test's thread; `info` is a local valid for the call.
             assert_eq!(unsafe { self.factory.getClassInfo(index, &mut info) }, kResultOk);
             if cstr(&info.category) == category {
                 return info.cid;
@@ -244,8 +272,12 @@ impl Module {
 
     fn create<I: Interface>(&self, cid: &TUID) -> ComPtr<I> {
         let mut obj = std::ptr::null_mut();
+        // SAFETY: `self.factory` is a live factory pointer this module owns; `cid` and the IID are 16-byte ids alive
+        // for the call and `obj` is a local out-pointer.
         let result = unsafe { self.factory.createInstance(cid.as_ptr(), I::IID.as_ptr() as FIDString, &mut obj) };
         assert_eq!(result, kResultOk);
+        // SAFETY: `createInstance` returned `kResultOk` (asserted above), so `obj` holds one new reference to an object
+        // implementing `I` (the IID we asked for), which `ComPtr` takes over.
         unsafe { ComPtr::from_raw(obj as *mut I) }.expect("an instance")
     }
 }
@@ -279,10 +311,16 @@ enum Input {
 impl Instance {
     fn new(module: &Module) -> Instance {
         let component: ComPtr<IComponent> = module.create(&module.class("Audio Module Class"));
+        // SAFETY: `component` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; null where VST3 allows it.
         assert_eq!(unsafe { component.initialize(std::ptr::null_mut()) }, kResultOk);
         let mut controller_id: TUID = [0; 16];
+        // SAFETY: `component` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; `controller_id` is a local valid for the call.
         assert_eq!(unsafe { component.getControllerClassId(&mut controller_id) }, kResultOk);
         let controller: ComPtr<IEditController> = module.create(&controller_id);
+        // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; null where VST3 allows it.
         assert_eq!(unsafe { controller.initialize(std::ptr::null_mut()) }, kResultOk);
         let processor = component.cast::<IAudioProcessor>().expect("a processor");
         Instance { component, processor, controller, trap_allocations: false, last_silence: Default::default() }
@@ -291,12 +329,16 @@ impl Instance {
     /// Loads state into the component, then (as hosts do) hands the same bytes to the controller.
     fn load_state(&self, bytes: &[u8]) -> Result<(), tresult> {
         let s = stream(bytes);
+        // SAFETY: `self.component` is a live COM pointer to the plugin's own object, held by the test across this call
+        // on the test's thread; the stream is a host object this test keeps alive through the call.
         match unsafe { self.component.setState(s.as_com_ref::<IBStream>().unwrap().as_ptr()) } {
             r if r == kResultOk => {}
             r => return Err(r),
         }
         let s = stream(bytes);
         assert_eq!(
+            // SAFETY: `self.controller` is a live COM pointer to the plugin's own object, held by the test across this
+            // call on the test's thread; the stream is a host object this test keeps alive through the call.
             unsafe { self.controller.setComponentState(s.as_com_ref::<IBStream>().unwrap().as_ptr()) },
             kResultOk
         );
@@ -305,6 +347,8 @@ impl Instance {
 
     fn save_state(&self) -> Vec<u8> {
         let s = stream(&[]);
+        // SAFETY: `self.component` is a live COM pointer to the plugin's own object, held by the test across this call
+        // on the test's thread; the stream is a host object this test keeps alive through the call.
         assert_eq!(unsafe { self.component.getState(s.as_com_ref::<IBStream>().unwrap().as_ptr()) }, kResultOk);
         s.bytes.borrow().clone()
     }
@@ -315,6 +359,8 @@ impl Instance {
         let max = *blocks.iter().max().unwrap();
         let p = &self.processor;
         let mut stereo = SpeakerArr::kStereo;
+        // SAFETY: `p` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+        // thread; `stereo` is a local valid for the call; null where VST3 allows it.
         assert_eq!(unsafe { p.setBusArrangements(std::ptr::null_mut(), 0, &mut stereo, 1) }, kResultTrue);
         let mut setup = ProcessSetup {
             processMode: ProcessModes_::kRealtime as int32,
@@ -322,8 +368,14 @@ impl Instance {
             maxSamplesPerBlock: max as int32,
             sampleRate: rate,
         };
+        // SAFETY: `p` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+        // thread; `setup` is a local valid for the call.
         assert_eq!(unsafe { p.setupProcessing(&mut setup) }, kResultOk);
+        // SAFETY: `self.component` is a live COM pointer to the plugin's own object, held by the test across this call
+        // on the test's thread.
         assert_eq!(unsafe { self.component.setActive(1) }, kResultOk);
+        // SAFETY: `p` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+        // thread.
         assert_eq!(unsafe { p.setProcessing(1) }, kResultOk);
         let (mut left, mut right) = (vec![0f32; max], vec![0f32; max]);
         let mut result = Vec::with_capacity(frames);
@@ -353,6 +405,8 @@ impl Instance {
                         outputEvents: std::ptr::null_mut(),
                         processContext: std::ptr::null_mut(),
                     };
+                    // SAFETY: `p` is a live pointer to the plugin's processor, set up and active; `data`'s pointers are
+                    // null or point at locals (the change list) alive for the call, with no frames to render.
                     assert_eq!(unsafe { p.process(&mut data) }, kResultOk);
                 }
             }
@@ -368,6 +422,8 @@ impl Instance {
                     continue;
                 }
                 let offset = (time as usize - at) as int32;
+                // SAFETY: `Event` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero
+                // bytes are a valid value (zero counts, empty strings, null pointers).
                 let mut event: Event = unsafe { std::mem::zeroed() };
                 event.sampleOffset = offset;
                 match *input {
@@ -402,6 +458,8 @@ impl Instance {
                 silenceFlags: 0,
                 __field0: AudioBusBuffers__type0 { channelBuffers32: channels.as_mut_ptr() },
             };
+            // SAFETY: `ProcessContext` is a C struct of integers, floats, fixed arrays and raw pointers, for which
+            // all-zero bytes are a valid value (zero counts, empty strings, null pointers).
             let mut context: ProcessContext = unsafe { std::mem::zeroed() };
             context.sampleRate = rate;
             context.tempo = 120.0;
@@ -420,6 +478,9 @@ impl Instance {
                 outputEvents: std::ptr::null_mut(),
                 processContext: &mut context,
             };
+            // SAFETY: `p` is a live pointer to the plugin's processor, set up and active; every pointer in `data` (the
+            // bus over `left`/`right` of `n` frames, the event and change lists, the context) points at a local alive
+            // for the call.
             let (processed, allocations) = count_allocations(|| unsafe { p.process(&mut data) });
             assert_eq!(processed, kResultOk);
             assert!(!self.trap_allocations || allocations == 0, "process allocated {allocations} times in block {b}");
@@ -427,7 +488,11 @@ impl Instance {
             result.extend_from_slice(&left[..n]);
             at += n;
         }
+        // SAFETY: `p` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+        // thread.
         assert_eq!(unsafe { p.setProcessing(0) }, kResultOk);
+        // SAFETY: `self.component` is a live COM pointer to the plugin's own object, held by the test across this call
+        // on the test's thread.
         assert_eq!(unsafe { self.component.setActive(0) }, kResultOk);
         result
     }
@@ -435,6 +500,8 @@ impl Instance {
 
 impl Drop for Instance {
     fn drop(&mut self) {
+        // SAFETY: `controller` and `component` are this instance's live references; `terminate` is called once each, on
+        // the thread that initialised them.
         unsafe {
             self.controller.terminate();
             self.component.terminate();
@@ -445,11 +512,19 @@ impl Drop for Instance {
 #[test]
 fn the_factory_describes_an_instrument_with_a_separate_controller() {
     let module = load();
+    // SAFETY: `PFactoryInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero bytes
+    // are a valid value (zero counts, empty strings, null pointers).
     let mut info: PFactoryInfo = unsafe { std::mem::zeroed() };
+    // SAFETY: `module.factory` is a live COM pointer to the plugin's own object, held by the test across this call on
+    // the test's thread; `info` is a local valid for the call.
     assert_eq!(unsafe { module.factory.getFactoryInfo(&mut info) }, kResultOk);
     assert_eq!(cstr(&info.vendor), "Ferrule");
     let factory2 = module.factory.cast::<IPluginFactory2>().expect("IPluginFactory2");
+    // SAFETY: `PClassInfo2` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero bytes
+    // are a valid value (zero counts, empty strings, null pointers).
     let mut class: PClassInfo2 = unsafe { std::mem::zeroed() };
+    // SAFETY: `factory2` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread; `class` is a local valid for the call.
     assert_eq!(unsafe { factory2.getClassInfo2(0, &mut class) }, kResultOk);
     assert_eq!(cstr(&class.category), "Audio Module Class");
     assert_eq!(cstr(&class.name), "Ferrule");
@@ -457,23 +532,41 @@ fn the_factory_describes_an_instrument_with_a_separate_controller() {
 
     let instance = Instance::new(&module);
     let c = &instance.component;
+    // SAFETY: `c` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+    // thread.
     assert_eq!(unsafe { c.getBusCount(MediaTypes_::kAudio as i32, BusDirections_::kOutput as i32) }, 1);
+    // SAFETY: `c` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+    // thread.
     assert_eq!(unsafe { c.getBusCount(MediaTypes_::kAudio as i32, BusDirections_::kInput as i32) }, 0);
+    // SAFETY: `c` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+    // thread.
     assert_eq!(unsafe { c.getBusCount(MediaTypes_::kEvent as i32, BusDirections_::kInput as i32) }, 1);
+    // SAFETY: `BusInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero bytes are
+    // a valid value (zero counts, empty strings, null pointers).
     let mut bus: BusInfo = unsafe { std::mem::zeroed() };
     assert_eq!(
+        // SAFETY: `c` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+        // thread; `bus` is a local valid for the call.
         unsafe { c.getBusInfo(MediaTypes_::kAudio as i32, BusDirections_::kOutput as i32, 0, &mut bus) },
         kResultOk
     );
     assert_eq!(bus.channelCount, 2);
     // The default patch's band-limited saws lag by their 24-tap kernel's half length.
+    // SAFETY: `instance.processor` is a live COM pointer to the plugin's own object, held by the test across this call
+    // on the test's thread.
     assert_eq!(unsafe { instance.processor.getLatencySamples() }, 12);
 
     let controller = &instance.controller;
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread.
     let count = unsafe { controller.getParameterCount() };
     let mut visible = Vec::new();
     for index in 0..count {
+        // SAFETY: `ParameterInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero
+        // bytes are a valid value (zero counts, empty strings, null pointers).
         let mut param: ParameterInfo = unsafe { std::mem::zeroed() };
+        // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; `param` is a local valid for the call.
         assert_eq!(unsafe { controller.getParameterInfo(index, &mut param) }, kResultOk);
         assert_ne!(param.id, 0, "no parameter id 0 (JUCE hosts write MIDI CCs there)");
         if param.flags & ParameterInfo_::ParameterFlags_::kIsHidden == 0 {
@@ -485,7 +578,11 @@ fn the_factory_describes_an_instrument_with_a_separate_controller() {
     assert_eq!(visible[9], (101, "Cutoff".to_string()), "the default patch's first exposed parameter");
     assert_eq!(visible[24], (116, "Param 16 (unused)".to_string()));
     let mut text: String128 = [0; 128];
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread.
     let master_0db = unsafe { controller.plainParamToNormalized(9, 0.0) };
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread; `text` is a local valid for the call.
     assert_eq!(unsafe { controller.getParamStringByValue(9, master_0db, &mut text) }, kResultOk);
     assert_eq!(wstr(&text), "0.0 dB");
 }
@@ -517,6 +614,7 @@ fn setup_at(processor: &ComPtr<IAudioProcessor>, rate: f64) -> tresult {
         maxSamplesPerBlock: 512,
         sampleRate: rate,
     };
+    // SAFETY: `processor` is the plugin's live processor; `setup` is a local read during the call.
     unsafe { processor.setupProcessing(&mut setup) }
 }
 
@@ -529,7 +627,11 @@ fn a_sample_rate_ferrule_cannot_run_at_is_refused_at_setup_and_the_next_valid_on
     for rate in [1_234_567.8, 768_000.5, 999.0, 0.0, -48_000.0, f64::NAN, f64::INFINITY] {
         assert_eq!(setup_at(&plugin.processor, rate), kResultFalse, "setupProcessing at {rate} Hz");
         // Nothing of it was kept: activation still succeeds, at the setup before it.
+        // SAFETY: `plugin.component` is a live COM pointer to the plugin's own object, held by the test across this
+        // call on the test's thread.
         assert_eq!(unsafe { plugin.component.setActive(1) }, kResultOk, "setActive after {rate} Hz");
+        // SAFETY: `plugin.component` is a live COM pointer to the plugin's own object, held by the test across this
+        // call on the test's thread.
         assert_eq!(unsafe { plugin.component.setActive(0) }, kResultOk);
     }
     // The next valid setup is the one played, in tune.
@@ -561,6 +663,8 @@ fn midi_pitch_bend_reaches_the_engine_through_the_midi_mapping() {
     plugin.load_state(&sine_state(0.0)).unwrap();
     let mapping = plugin.controller.cast::<IMidiMapping>().expect("IMidiMapping");
     let mut id: ParamID = 0;
+    // SAFETY: `mapping` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread; `id` is a local valid for the call.
     let found = unsafe { mapping.getMidiControllerAssignment(0, 0, kPitchBend as CtrlNumber, &mut id) };
     assert_eq!(found, kResultTrue);
     assert_ne!(id, 0);
@@ -575,6 +679,8 @@ fn a_parameter_flush_without_audio_reaches_the_next_block() {
     let module = load();
     let plugin = Instance::new(&module);
     plugin.load_state(&sine_state(0.0)).unwrap();
+    // SAFETY: `plugin.controller` is a live COM pointer to the plugin's own object, held by the test across this call
+    // on the test's thread.
     let master_minus_12 = unsafe { plugin.controller.plainParamToNormalized(9, -12.0) };
     let bend = 1000 + kPitchBend;
     let out = plugin.render(
@@ -601,6 +707,8 @@ fn sine_modulated_by(source: &str) -> Vec<u8> {
 #[test]
 fn poly_pressure_channel_pressure_and_ccs_reach_the_patch_at_their_sample() {
     let module = load();
+    // SAFETY: `Event` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero bytes are a
+    // valid value (zero counts, empty strings, null pointers).
     let mut pressure: Event = unsafe { std::mem::zeroed() };
     pressure.r#type = kPolyPressureEvent as u16;
     pressure.sampleOffset = (12_000 % 256) as int32;
@@ -610,6 +718,8 @@ fn poly_pressure_channel_pressure_and_ccs_reach_the_patch_at_their_sample() {
         let mapping = plugin.controller.cast::<IMidiMapping>().unwrap();
         let mut id = 0;
         assert_eq!(
+            // SAFETY: `mapping` is a live COM pointer to the plugin's own object, held by the test across this call on
+            // the test's thread; `id` is a local valid for the call.
             unsafe { mapping.getMidiControllerAssignment(0, 3, controller as CtrlNumber, &mut id) },
             kResultTrue
         );
@@ -637,6 +747,8 @@ const BLOCK: usize = 256;
 
 /// A note-on for `pitch` at absolute frame `frame` under the host's note id `note_id`.
 fn note_on_with_id(frame: u32, pitch: i16, note_id: i32) -> Input {
+    // SAFETY: `Event` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero bytes are a
+    // valid value (zero counts, empty strings, null pointers).
     let mut event: Event = unsafe { std::mem::zeroed() };
     event.sampleOffset = (frame as usize % BLOCK) as int32;
     event.r#type = kNoteOnEvent as u16;
@@ -646,6 +758,8 @@ fn note_on_with_id(frame: u32, pitch: i16, note_id: i32) -> Input {
 
 /// A note expression of type `type_id` with normalised `value` for the host's note `note_id`, at `frame`.
 fn expression(frame: u32, note_id: i32, type_id: u32, value: f64) -> Input {
+    // SAFETY: `Event` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero bytes are a
+    // valid value (zero counts, empty strings, null pointers).
     let mut event: Event = unsafe { std::mem::zeroed() };
     event.sampleOffset = (frame as usize % BLOCK) as int32;
     event.r#type = kNoteExpressionValueEvent as u16;
@@ -754,6 +868,8 @@ fn an_expression_for_an_unknown_or_ended_note_id_changes_nothing() {
 /// The text the controller shows for note expression `type_id` at `norm`.
 fn expression_text(controller: &ComPtr<INoteExpressionController>, type_id: u32, norm: f64) -> String {
     let mut text: String128 = [0; 128];
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread; `text` is a local valid for the call.
     assert_eq!(unsafe { controller.getNoteExpressionStringByValue(0, 0, type_id, norm, &mut text) }, kResultOk);
     wstr(&text)
 }
@@ -762,6 +878,9 @@ fn expression_text(controller: &ComPtr<INoteExpressionController>, type_id: u32,
 fn expression_value(controller: &ComPtr<INoteExpressionController>, type_id: u32, typed: &str) -> Option<f64> {
     let typed: Vec<TChar> = typed.encode_utf16().chain([0]).map(|c| c as TChar).collect();
     let mut value = -1.0;
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread; `value` is a local valid for the call; `typed` is a NUL-terminated UTF-16 buffer alive for the
+    // call.
     let result = unsafe { controller.getNoteExpressionValueByString(0, 0, type_id, typed.as_ptr(), &mut value) };
     (result == kResultOk).then_some(value)
 }
@@ -771,12 +890,22 @@ fn the_controller_describes_six_note_expressions_and_reads_their_values_back() {
     let module = load();
     let plugin = Instance::new(&module);
     let controller = plugin.controller.cast::<INoteExpressionController>().expect("INoteExpressionController");
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread.
     assert_eq!(unsafe { controller.getNoteExpressionCount(0, 0) }, 6);
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread.
     assert_eq!(unsafe { controller.getNoteExpressionCount(0, 15) }, 6, "every channel");
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread.
     assert_eq!(unsafe { controller.getNoteExpressionCount(1, 0) }, 0, "there is one event bus");
     let mut listed = Vec::new();
     for index in 0..6 {
+        // SAFETY: `NoteExpressionTypeInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which
+        // all-zero bytes are a valid value (zero counts, empty strings, null pointers).
         let mut info: NoteExpressionTypeInfo = unsafe { std::mem::zeroed() };
+        // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; `info` is a local valid for the call.
         assert_eq!(unsafe { controller.getNoteExpressionInfo(0, 0, index, &mut info) }, kResultOk);
         let range = (info.valueDesc.minimum, info.valueDesc.maximum);
         assert_eq!(range, (0.0, 1.0), "{}: normalised over the SDK's whole range", wstr(&info.title));
@@ -793,7 +922,11 @@ fn the_controller_describes_six_note_expressions_and_reads_their_values_back() {
     let want: Vec<_> =
         want.iter().map(|&(id, title, unit, default)| (id, title.to_string(), unit.to_string(), default)).collect();
     assert_eq!(listed, want);
+    // SAFETY: `NoteExpressionTypeInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which
+    // all-zero bytes are a valid value (zero counts, empty strings, null pointers).
     let mut info: NoteExpressionTypeInfo = unsafe { std::mem::zeroed() };
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread; `info` is a local valid for the call.
     assert_eq!(unsafe { controller.getNoteExpressionInfo(0, 0, 6, &mut info) }, kInvalidArgument);
 
     for (type_id, norm, shown) in [
@@ -830,9 +963,15 @@ fn a_saved_state_reloads_into_a_new_instance_bit_identically() {
     let b = second.render(48_000.0, &[128], 20_000, &notes);
     assert!(peak(&a) > 0.1);
     assert!(a == b, "the reloaded instance renders the same samples");
+    // SAFETY: `second.controller` is a live COM pointer to the plugin's own object, held by the test across this call
+    // on the test's thread.
     let shown = unsafe { second.controller.getParamNormalized(1) };
     assert_eq!(shown, 0.25, "the controller shows the loaded macro position");
+    // SAFETY: `ParameterInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero
+    // bytes are a valid value (zero counts, empty strings, null pointers).
     let mut param: ParameterInfo = unsafe { std::mem::zeroed() };
+    // SAFETY: `second.controller` is a live COM pointer to the plugin's own object, held by the test across this call
+    // on the test's thread; `param` is a local valid for the call.
     assert_eq!(unsafe { second.controller.getParameterInfo(0, &mut param) }, kResultOk);
     assert_eq!(wstr(&param.title), "Level", "the controller names macros after the loaded patch");
 }
@@ -843,16 +982,25 @@ fn the_controller_lists_the_patchs_exposed_parameters_in_their_unit_and_they_mov
     let plugin = Instance::new(&module);
     plugin.load_state(&sine_state(0.0)).unwrap();
     let controller = &plugin.controller;
+    // SAFETY: `ParameterInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero
+    // bytes are a valid value (zero counts, empty strings, null pointers).
     let mut param: ParameterInfo = unsafe { std::mem::zeroed() };
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread; `param` is a local valid for the call.
     assert_eq!(unsafe { controller.getParameterInfo(9, &mut param) }, kResultOk);
     assert_eq!((param.id, wstr(&param.title)), (101, "Gain".to_string()), "named after the loaded patch");
     assert_eq!(param.defaultNormalizedValue, 0.5, "the file's gain 0.5 of 0..1");
     assert_ne!(param.flags & ParameterInfo_::ParameterFlags_::kCanAutomate, 0);
     let mut text: String128 = [0; 128];
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread; `text` is a local valid for the call.
     assert_eq!(unsafe { controller.getParamStringByValue(101, 0.25, &mut text) }, kResultOk);
     assert_eq!(wstr(&text), "0.25");
     let typed: Vec<TChar> = "0.8".encode_utf16().chain([0]).map(|c| c as TChar).collect();
     let mut value = 0.0;
+    // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on the
+    // test's thread; `value` is a local valid for the call; `typed` is a NUL-terminated UTF-16 buffer alive for the
+    // call.
     assert_eq!(unsafe { controller.getParamValueByString(101, typed.as_ptr() as *mut TChar, &mut value) }, kResultOk);
     assert!((value - 0.8).abs() < 1e-6, "{value}");
 
@@ -867,6 +1015,8 @@ fn after_a_state_load_the_controller_asks_the_host_to_rescan_names_and_values() 
     let plugin = Instance::new(&module);
     let handler = ComWrapper::new(Handler(RefCell::new(Vec::new())));
     let handler_ptr = handler.as_com_ref::<IComponentHandler>().unwrap().as_ptr();
+    // SAFETY: `plugin.controller` is a live COM pointer to the plugin's own object, held by the test across this call
+    // on the test's thread; `handler_ptr` points at the test's handler, alive (in `handler`) as long as the plugin.
     assert_eq!(unsafe { plugin.controller.setComponentHandler(handler_ptr) }, kResultOk);
     plugin.load_state(&sine_state(0.75)).unwrap();
     let wanted = (RestartFlags_::kParamValuesChanged | RestartFlags_::kParamTitlesChanged) as int32;
@@ -874,19 +1024,27 @@ fn after_a_state_load_the_controller_asks_the_host_to_rescan_names_and_values() 
     assert!(asked.iter().any(|&f| f & wanted == wanted), "restart requests: {asked:?}");
     let latency = RestartFlags_::kLatencyChanged as int32;
     assert!(asked.iter().any(|&f| f & latency != 0), "default patch (12 samples) to a sine (0): {asked:?}");
+    // SAFETY: `plugin.processor` is a live COM pointer to the plugin's own object, held by the test across this call on
+    // the test's thread.
     assert_eq!(unsafe { plugin.processor.getLatencySamples() }, 0);
     handler.0.borrow_mut().clear();
     plugin.load_state(&sine_state(0.75)).unwrap();
     let asked = handler.0.borrow().clone();
     assert!(asked.iter().all(|&f| f & latency == 0), "sine to sine: the latency did not change: {asked:?}");
+    // SAFETY: `plugin.controller` is a live COM pointer to the plugin's own object, held by the test across this call
+    // on the test's thread.
     assert_eq!(unsafe { plugin.controller.getParamNormalized(1) }, 0.75);
     // A refused state asks for nothing.
     handler.0.borrow_mut().clear();
     assert!(plugin.load_state(b"garbage").is_err());
     let garbage = stream(b"garbage");
+    // SAFETY: `plugin.controller` is a live COM pointer to the plugin's own object, held by the test across this call
+    // on the test's thread; the stream is a host object this test keeps alive through the call.
     let refused = unsafe { plugin.controller.setComponentState(garbage.as_com_ref::<IBStream>().unwrap().as_ptr()) };
     assert_eq!(refused, kResultFalse, "the controller refuses it too");
     assert!(handler.0.borrow().is_empty());
+    // SAFETY: `plugin.controller` is a live COM pointer to the plugin's own object, held by the test across this call
+    // on the test's thread.
     assert_eq!(unsafe { plugin.controller.getParamNormalized(1) }, 0.75, "the controller keeps its values");
 }
 
@@ -964,6 +1122,8 @@ fn hostile_events_and_values_leave_the_output_finite() {
     let module = load();
     let plugin = Instance::new(&module);
     let raw = |offset: i32, kind: u32, pitch: i16, value: f32| {
+        // SAFETY: `Event` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero bytes
+        // are a valid value (zero counts, empty strings, null pointers).
         let mut event: Event = unsafe { std::mem::zeroed() };
         event.sampleOffset = offset;
         event.r#type = kind as u16;

@@ -113,6 +113,8 @@ fn a_saved_patch_file_renames_the_parameters_through_the_run_loop_timer() {
     let flags = restarts(&calls);
     assert_eq!(flags.len(), 1, "{flags:?}");
     assert_ne!(flags[0] & kLatencyChanged, 0, "the saw's latency is announced: {:#x}", flags[0]);
+    // SAFETY: `plugin.processor` is a live COM pointer to the plugin's own object, held by the test across this call on
+    // the test's thread.
     assert_eq!(unsafe { plugin.processor.getLatencySamples() }, 12, "and the host reads it");
 
     // A broken save changes no name: no restart.
@@ -150,6 +152,8 @@ fn editor_gestures_reach_the_host_and_keyboard_notes_sound() {
         [Call::Begin(2), Call::Perform(2, 0.25), Call::Perform(2, 0.75), Call::End(2)],
         "macro 2 (id 2) moved in one gesture"
     );
+    // SAFETY: `plugin.controller` is a live COM pointer to the plugin's own object, held by the test across this call
+    // on the test's thread.
     assert_eq!(unsafe { plugin.controller.getParamNormalized(2) }, 0.75, "the controller shows the new value");
     // The note went to the audio thread through the ring: the next blocks play it, allocation-free.
     let (mut left, mut right) = (vec![0f32; 256], vec![0f32; 256]);
@@ -226,6 +230,8 @@ fn without_a_run_loop_the_controller_polls_when_the_host_reads_values() {
     let mut calls = Vec::new();
     let end = Instant::now() + Duration::from_secs(10);
     while calls.len() < 3 && Instant::now() < end {
+        // SAFETY: `plugin.controller` is a live COM pointer to the plugin's own object, held by the test across this
+        // call on the test's thread.
         unsafe { plugin.controller.getParamNormalized(1) };
         calls.extend(plugin.handler.take());
         std::thread::sleep(Duration::from_millis(20));

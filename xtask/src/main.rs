@@ -24,13 +24,23 @@ fn main() -> ExitCode {
 
 /// Runs `cargo ARGS` from the workspace root, printing the step and how long it took.
 fn cargo(step: &str, args: &[&str]) -> Result<(), String> {
-    println!("==> {step}: cargo {}", args.join(" "));
+    cargo_env(step, &[], args)
+}
+
+/// Runs `cargo ARGS` from the workspace root with the environment variables `env` set, printing the step and
+/// how long it took.
+fn cargo_env(step: &str, env: &[(&str, &str)], args: &[&str]) -> Result<(), String> {
+    let mut command = Command::new(env!("CARGO"));
+    command.args(args).envs(env.iter().copied());
+    let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}=\"{v}\" ")).collect();
+    run(step, &format!("{}cargo {}", shown.concat(), args.join(" ")), command)
+}
+
+/// Runs `command` (shown as `shown`) from the workspace root, printing the step and how long it took.
+fn run(step: &str, shown: &str, mut command: Command) -> Result<(), String> {
+    println!("==> {step}: {shown}");
     let start = Instant::now();
-    let status = Command::new(env!("CARGO"))
-        .args(args)
-        .current_dir(root())
-        .status()
-        .map_err(|e| format!("{step}: cannot run cargo: {e}"))?;
+    let status = command.current_dir(root()).status().map_err(|e| format!("{step}: cannot run {shown}: {e}"))?;
     println!(
         "==> {step}: {} in {:.1} s",
         if status.success() { "ok" } else { "FAILED" },
@@ -70,28 +80,62 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
-/// Format check, lints, the plugin bundles (their tests load them from disk as a host would), then every
-/// test (built with the release profile: the DSP tests run much faster). The pedalboard test makes its
-/// Python venv under `target/` on its first run (from PyPI) and reuses it after.
+/// The cross-crate tests that drive the audio path hardest, run again with debug assertions on (with the
+/// engine's and the nodes' own tests) by `cargo xtask test`.
+const DEBUG_ASSERTION_TESTS: &[&str] =
+    &["swap", "shape_change", "reload_clicks", "audio_thread_alloc", "properties", "determinism", "migration"];
+
+/// Format check, lints, the API docs with warnings as errors, the plugin bundles (their tests load them from
+/// disk as a host would), then every test (built with the release profile: the DSP tests run much faster).
+/// The pedalboard test makes its Python venv under `target/` on its first run (from PyPI) and reuses it
+/// after. Then the audio path's tests again with debug assertions and overflow checks on (profile
+/// `ci-debug`), the `loom` model of the schedule handoff (its own target folder, `target/loom`, as
+/// `--cfg loom` rebuilds everything), and `engine/examples/memcheck.rs` under valgrind memcheck.
 fn test() -> Result<(), String> {
     system_packages()?;
     cargo("format", &["fmt", "--all", "--", "--check"])?;
     cargo("lint", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    cargo_env("docs", &[("RUSTDOCFLAGS", "-D warnings")], &["doc", "--workspace", "--no-deps"])?;
     bundle()?;
     // The editor's real-window test needs an X server: without a display, run the tests under Xvfb.
     let headless = std::env::var_os("DISPLAY").is_none();
     let xvfb = Command::new("xvfb-run").arg("--help").output().is_ok();
     if headless && xvfb {
-        println!("==> no DISPLAY: running the tests under xvfb-run");
-        let cargo_bin = env!("CARGO");
-        let status = Command::new("xvfb-run")
-            .args(["-a", cargo_bin, "test", "--workspace", "--release"])
-            .current_dir(root())
-            .status()
-            .map_err(|e| format!("cannot run xvfb-run: {e}"))?;
-        return if status.success() { Ok(()) } else { Err("test failed".into()) };
+        let mut command = Command::new("xvfb-run");
+        command.args(["-a", env!("CARGO"), "test", "--workspace", "--release"]);
+        run("test", "(no DISPLAY) xvfb-run -a cargo test --workspace --release", command)?;
+    } else {
+        cargo("test", &["test", "--workspace", "--release"])?;
     }
-    cargo("test", &["test", "--workspace", "--release"])
+    let debug = ["test", "--profile", "ci-debug"];
+    cargo("debug assertions", &[&debug[..], &["-p", "ferrule-engine", "-p", "ferrule-nodes"]].concat())?;
+    let cross: Vec<&str> = DEBUG_ASSERTION_TESTS.iter().flat_map(|t| ["--test", t]).collect();
+    cargo("debug assertions", &[&debug[..], &["-p", "ferrule-tests"], &cross].concat())?;
+    let loom_dir = root().join("target/loom");
+    // No debug info there: nobody debugs the model's build, and it is rebuilt whenever the engine changes.
+    let loom_env = [
+        ("RUSTFLAGS", "--cfg loom"),
+        ("CARGO_TARGET_DIR", loom_dir.to_str().ok_or("non-UTF-8 path")?),
+        ("CARGO_PROFILE_RELEASE_DEBUG", "0"),
+    ];
+    cargo_env("loom", &loom_env, &["test", "--release", "-p", "ferrule-engine", "--lib", "swap::model"])?;
+    memcheck()
+}
+
+/// Builds `engine/examples/memcheck.rs` (notes, shape-changing swaps with crossfades, everything dropped)
+/// and runs it under valgrind memcheck: any invalid read or write, use of uninitialised memory or definite
+/// leak fails the step.
+fn memcheck() -> Result<(), String> {
+    cargo("memcheck", &["build", "--release", "-p", "ferrule-engine", "--example", "memcheck"])?;
+    let mut command = Command::new("valgrind");
+    let args = [
+        "--error-exitcode=1",
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite",
+        "target/release/examples/memcheck",
+    ];
+    command.args(args);
+    run("memcheck", &format!("valgrind {}", args.join(" ")), command)
 }
 
 /// The bundles `cargo xtask bundle` writes.

@@ -42,7 +42,9 @@ fn set_flush_to_zero() -> u64 {
 #[cfg(target_arch = "x86_64")]
 fn restore(saved: u64) {
     let csr = saved as u32;
-    // SAFETY: as above; restores the value read by `set_flush_to_zero`.
+    // SAFETY: ldmxcsr writes only this thread's SSE control register, reading 4 bytes from `&csr`, a live local
+    // (`readonly`, no stack use). `saved` is only ever the value `stmxcsr` read in `set_flush_to_zero` (the guard's
+    // field is private), so no reserved bit is set and ldmxcsr cannot fault; it changes no memory Rust can see.
     unsafe { std::arch::asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack, readonly)) };
 }
 

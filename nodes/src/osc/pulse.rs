@@ -102,7 +102,7 @@ crate::clone_in_place!(Pulse { core, width, shaped, level });
 impl NodeKind for Pulse {
     const SPEC: NodeSpec = SPEC;
 
-    /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
+    /// The band-limiting ring's delay in samples (`dsp::blep::LATENCY`).
     fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
         crate::dsp::blep::LATENCY as u32
     }

@@ -59,7 +59,7 @@ crate::clone_in_place!(Saw { core, level });
 impl NodeKind for Saw {
     const SPEC: NodeSpec = SPEC;
 
-    /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
+    /// The band-limiting ring's delay in samples (`dsp::blep::LATENCY`).
     fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
         crate::dsp::blep::LATENCY as u32
     }

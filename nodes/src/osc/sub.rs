@@ -48,7 +48,7 @@ crate::clone_in_place!(Sub { core, level });
 impl NodeKind for Sub {
     const SPEC: NodeSpec = SPEC;
 
-    /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
+    /// The band-limiting ring's delay in samples (`dsp::blep::LATENCY`).
     fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
         crate::dsp::blep::LATENCY as u32
     }

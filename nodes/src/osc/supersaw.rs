@@ -165,7 +165,7 @@ fn layout([voices, detune, spread, mix]: [Lanes; 4]) -> Layout {
 impl NodeKind for Supersaw {
     const SPEC: NodeSpec = SPEC;
 
-    /// The band-limiting ring's delay ([`crate::dsp::blep::LATENCY`]).
+    /// The band-limiting ring's delay in samples (`dsp::blep::LATENCY`).
     fn latency(_params: &[f32], _connected: &[bool]) -> u32 {
         crate::dsp::blep::LATENCY as u32
     }

@@ -1,5 +1,5 @@
 //! The CLAP adapter (clack): translates CLAP calls and events to the plugin core and back. No logic of
-//! its own beyond translation. The editor window lives in [`window`].
+//! its own beyond translation. The editor window lives in `window` (`clap/window.rs`).
 
 mod wake;
 mod window;

@@ -21,7 +21,10 @@ pub type Wake = Arc<dyn Fn() + Send + Sync>;
 /// be dropped, and every thread that may call it joined, before the instance is destroyed
 /// (`ClapMainThread::drop` closes the editor window and stops the reload thread first).
 pub unsafe fn host_wake(host: HostSharedHandle<'_>) -> Wake {
-    // SAFETY: see the function's contract; `request_callback` is thread-safe in CLAP.
+    // SAFETY: the handle is given a `'static` lifetime it does not really have; that is sound because this
+    // function's contract makes the caller drop every copy of the wake (and join every thread that may call it)
+    // before the plugin instance, and so the host handle, is destroyed. The wake calls only `request_callback`,
+    // which CLAP allows from any thread.
     let host: HostSharedHandle<'static> = unsafe { host.with_arbitrary_lifetime() };
     Arc::new(move || host.request_callback())
 }

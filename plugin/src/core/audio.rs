@@ -124,7 +124,7 @@ impl AudioCore {
         }
     }
 
-    /// A raw three-byte MIDI 1.0 message at frame `time` (MPE included; see [`crate::midi`]).
+    /// A raw three-byte MIDI 1.0 message at frame `time` (MPE included; see `midi.rs`).
     pub fn midi(&mut self, time: u32, data: [u8; 3]) {
         use crate::midi::{Action, MAX_ACTIONS};
         let mut actions = [Action::Event(EventKind::AllNotesOff); MAX_ACTIONS];

@@ -50,7 +50,7 @@ pub fn format(expression: Expression, value: f32) -> String {
 }
 
 /// Parses text typed into the host into the engine's unit for `expression`, clamped to its range: what
-/// [`format`] writes, and plain numbers (`-6` dB, `1.5` semitones, `-50` for 50 % left). `None` for text
+/// [`format()`] writes, and plain numbers (`-6` dB, `1.5` semitones, `-50` for 50 % left). `None` for text
 /// that is not a number (or not finite).
 pub fn parse(expression: Expression, text: &str) -> Option<f32> {
     let text = text.trim();

@@ -69,27 +69,33 @@ impl Component {
             Ok(audio) => audio,
             Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(TryLockError::WouldBlock) => {
-                // SAFETY: as above.
+                // SAFETY: `data` is the host's valid `ProcessData` for this call (our caller's promise), so its
+                // output pointers are valid for `numSamples` frames or null, as `silence` requires.
                 unsafe { silence(data) };
                 return kResultOk;
             }
         };
         let Some(AudioState { core, editor, note_ids }) = audio.as_mut() else {
-            // SAFETY: as above.
+            // SAFETY: `data` is the host's valid `ProcessData` for this call (our caller's promise), so its
+            // output pointers are valid for `numSamples` frames or null, as `silence` requires.
             unsafe { silence(data) };
             return kResultOk;
         };
-        // SAFETY: the host's pointers are valid or null for this call.
+        // SAFETY: `data` is the host's valid `ProcessData`, so `inputParameterChanges` is null or a live
+        // `IParameterChanges` for this call; `changes` (borrowing `data`) does not outlive the call.
         let changes = unsafe { ComRef::from_raw(data.inputParameterChanges) };
+        // SAFETY: likewise `inputEvents` is null or a live `IEventList` for this call, borrowed no longer.
         let events = unsafe { ComRef::from_raw(data.inputEvents) };
-        // SAFETY: as above.
+        // SAFETY: `data` is valid for this call, so its output pointers are valid for `numSamples` frames or
+        // null, and a VST3 host gives each channel its own buffer (`stereo_output` also refuses equal pointers).
         let output = unsafe { stereo_output(data) };
         let has_output = output.is_some();
         // No frames: a parameter flush (or a host ignoring the stereo arrangement). Its events and values
         // still reach the engine, through an empty render.
         let (left, right) = output.unwrap_or((&mut [], &mut []));
         core.begin();
-        // SAFETY: as above.
+        // SAFETY: `processContext` of the host's valid `ProcessData` is null or a `ProcessContext` the host keeps
+        // alive and unchanged for this call; it is only read.
         if let Some(context) = unsafe { data.processContext.as_ref() } {
             let tempo = (context.state & kTempoValid != 0).then_some(context.tempo);
             let playing = context.state & (kPlaying | kProjectTimeMusicValid) == kPlaying | kProjectTimeMusicValid;
@@ -100,7 +106,7 @@ impl Component {
         if let Some(ring) = editor.as_mut() {
             play_editor_events(ring, core, |_| {});
         }
-        // SAFETY: as above.
+        // SAFETY: `events` and `changes` came from this call's valid `ProcessData` just above, as `feed` requires.
         unsafe { feed(core, note_ids, events, changes) };
         core.render(left, right);
         self.instance.meters.publish(core, left, right);
@@ -118,7 +124,8 @@ impl Component {
 /// # Safety
 /// `data`'s output pointers are valid for `numSamples` frames, or null.
 unsafe fn silence(data: &ProcessData) {
-    // SAFETY: the caller's promise.
+    // SAFETY: by this function's contract `data`'s output pointers are valid for `numSamples` frames or null,
+    // which is what `stereo_output` needs; it returns two distinct channels (it refuses equal pointers).
     if let Some((left, right)) = unsafe { stereo_output(data) } {
         left.fill(0.0);
         right.fill(0.0);
@@ -196,11 +203,12 @@ unsafe fn feed(
         // SAFETY: valid list for this block.
         let count = unsafe { changes.getParameterCount() }.clamp(0, MAX_QUEUES as i32);
         for queue in 0..count {
-            // SAFETY: as above.
+            // SAFETY: `changes` is the host's valid list for this block (our caller's promise); `getParameterData`
+            // returns null or a queue the list owns for the block, and `queue` is below its count.
             let Some(data) = (unsafe { ComRef::from_raw(changes.getParameterData(queue)) }) else { continue };
             // SAFETY: valid queue for this block.
             let (id, count) = unsafe { (data.getParameterId(), data.getPointCount()) };
-            // SAFETY: as above.
+            // SAFETY: `changes` is the host's valid list for this block, as `point` requires.
             if let Some((offset, value)) = unsafe { point(changes, queue, 0) } {
                 cursors[queues] = Cursor { queue, id, next: 0, count, offset, value };
                 queues += 1;
@@ -225,11 +233,11 @@ unsafe fn feed(
         let earliest = cursors[..queues].iter_mut().filter(|c| c.next < c.count).min_by_key(|c| c.offset);
         match (earliest, pending) {
             (Some(cursor), Some(e)) if cursor.offset <= e.sampleOffset => {
-                // SAFETY: as above.
+                // SAFETY: `changes` is the host's valid list for this block (our caller's promise).
                 unsafe { apply_point(core, changes, cursor) }
             }
             (Some(cursor), None) => {
-                // SAFETY: as above.
+                // SAFETY: `changes` is the host's valid list for this block (our caller's promise).
                 unsafe { apply_point(core, changes, cursor) }
             }
             (_, Some(e)) => {
@@ -257,7 +265,7 @@ unsafe fn apply_point(core: &mut AudioCore, changes: Option<ComRef<'_, IParamete
     if cursor.next >= cursor.count {
         return;
     }
-    // SAFETY: as above.
+    // SAFETY: `changes` is the host's valid list for this block (our caller's promise), as `point` requires.
     match changes.and_then(|changes| unsafe { point(changes, cursor.queue, cursor.next) }) {
         Some((offset, value)) => {
             // Points are in time order; a host that breaks that has them applied as they come.

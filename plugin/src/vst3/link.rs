@@ -231,7 +231,9 @@ impl ControllerLink {
             unsafe { handler2.setDirty(1) };
         }
         for event in gestures {
-            // SAFETY: as above.
+            // SAFETY: `handler` is a counted reference (`ComPtr`) to the host's `IComponentHandler`, so it stays
+            // alive through these calls; we are on the main thread (the host's timer), where VST3 allows
+            // `beginEdit`/`performEdit`/`endEdit`; and no lock of ours is held, so the host may call back in.
             let _: tresult = unsafe {
                 match event {
                     GuiEvent::Gesture { id, begin: true } => handler.beginEdit(id),

@@ -28,7 +28,8 @@ impl Class for Attributes {
 /// # Safety
 /// `text` is null or a NUL-terminated string valid for this call.
 unsafe fn name(text: *const std::ffi::c_char) -> Option<CString> {
-    // SAFETY: the caller's promise.
+    // SAFETY: `text` is not null inside the closure, so by this function's contract it is a NUL-terminated string
+    // valid for this call; it is copied into an owned `CString` before we return.
     (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) }.to_owned())
 }
 
@@ -129,7 +130,8 @@ pub fn send_instance_key(other: ComRef<'_, IConnectionPoint>, key: u64) -> tresu
 /// # Safety
 /// `message` is null or a valid message for this call.
 pub unsafe fn instance_key(message: *mut IMessage) -> Option<u64> {
-    // SAFETY: the caller's promise.
+    // SAFETY: by this function's contract `message` is null (giving `None`) or a live `IMessage` for this call;
+    // the `ComRef` borrows it without touching its reference count and does not outlive the call.
     let message = unsafe { ComRef::from_raw(message) }?;
     // SAFETY: a valid message; its id is a C string or null.
     let id = unsafe { name(message.getMessageID()) }?;

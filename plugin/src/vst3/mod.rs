@@ -4,12 +4,12 @@
 //! INoteExpressionController). Both only translate between VST3 and the plugin core; the cdylib exports
 //! `GetPluginFactory`, `ModuleEntry` and `ModuleExit` next to CLAP's `clap_entry`.
 //!
-//! The component plays and hot-reloads; the controller names parameters, opens the editor ([`view`])
-//! and runs the main-thread timer ([`link`]); both share one [`instance::Instance`].
+//! The component plays and hot-reloads; the controller names parameters, opens the editor (`view`)
+//! and runs the main-thread timer (`link`); both share one `instance::Instance`.
 //!
 //! VST3 calls every method through a shared pointer (`&self`), from the host's main thread or (for
 //! `process`) its audio thread: state lives behind atomics and mutexes. Every entry point that does more
-//! than return a constant or read an atomic runs inside [`guarded`], so a panic becomes an error code
+//! than return a constant or read an atomic runs inside `guarded`, so a panic becomes an error code
 //! instead of unwinding into the host (which would abort it).
 
 // The SDK's constants keep their C++ names (`kResultOk`, `kNoteOnEvent`), also where they are matched on.

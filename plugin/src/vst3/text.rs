@@ -55,8 +55,10 @@ mod tests {
         assert_eq!(c, [b'F' as c_char, b'e' as c_char, b'r' as c_char, 0]);
         let mut w = [1 as TChar; 8];
         copy_wstring("dB", &mut w);
+        // SAFETY: `w` holds 8 readable units (and `copy_wstring` terminated it), as `read_wstring` requires.
         assert_eq!(unsafe { read_wstring(w.as_ptr(), 8) }.as_deref(), Some("dB"));
         copy_wstring("a long name", &mut w);
+        // SAFETY: `w` still holds 8 readable units, `max` here.
         assert_eq!(unsafe { read_wstring(w.as_ptr(), 8) }.as_deref(), Some("a long "));
     }
 }

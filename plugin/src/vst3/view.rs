@@ -59,7 +59,8 @@ impl Drop for View {
 /// # Safety
 /// `kind` is null or a NUL-terminated string valid for this call.
 unsafe fn is_x11(kind: FIDString) -> bool {
-    // SAFETY: the caller's promise.
+    // SAFETY: `kind` is not null here (checked first), so by this function's contract it is a NUL-terminated
+    // string valid for this call; the borrowed `CStr` is only compared, never kept.
     !kind.is_null() && unsafe { CStr::from_ptr(kind) } == c"X11EmbedWindowID"
 }
 

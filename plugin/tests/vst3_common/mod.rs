@@ -48,6 +48,8 @@ impl IRunLoopTrait for Context {
     }
     unsafe fn registerTimer(&self, handler: *mut ITimerHandler, milliseconds: TimerInterval) -> tresult {
         // The run loop keeps its own reference until the timer is unregistered.
+        // SAFETY: IRunLoop::registerTimer's contract: `handler` is null or a live timer handler for the call; we keep
+        // our own reference (`to_com_ptr`) before returning.
         match unsafe { ComRef::from_raw(handler) }.map(|h| h.to_com_ptr()) {
             Some(handler) => {
                 self.timers.borrow_mut().push((handler, milliseconds));
@@ -78,6 +80,8 @@ impl Context {
     pub fn fire(&self) {
         let timers: Vec<ComPtr<ITimerHandler>> = self.timers.borrow().iter().map(|(h, _)| h.clone()).collect();
         for timer in timers {
+            // SAFETY: `timer` is a counted reference to the plugin's timer handler, cloned out of the list so the
+            // handler may register or unregister timers while it runs.
             unsafe { timer.onTimer() };
         }
     }
@@ -175,6 +179,8 @@ impl IConnectionPointTrait for Proxy {
         kResultOk
     }
     unsafe fn notify(&self, message: *mut IMessage) -> tresult {
+        // SAFETY: `self.0` is a live connection point of the plugin; `message` is the plugin's message, valid for this
+        // call, passed through unchanged.
         unsafe { self.0.notify(message) }
     }
 }
@@ -211,20 +217,30 @@ impl Module {
 
     /// The factory of the plugin code linked into this test binary (so the test can reach it directly).
     pub fn linked() -> Module {
+        // SAFETY: `GetPluginFactory` (the plugin linked into this binary) returns a new reference to its factory or
+        // null; `ComPtr` takes over that one reference and `expect` refuses null.
         let factory = unsafe { ComPtr::from_raw(ferrule_plugin::vst3::GetPluginFactory()) }.expect("a factory");
         Module { factory, _library: None }
     }
 
     fn create<I: Interface>(&self, cid: &TUID) -> ComPtr<I> {
         let mut obj = std::ptr::null_mut();
+        // SAFETY: `self.factory` is a live factory pointer this module owns; `cid` and the IID are 16-byte ids alive
+        // for the call and `obj` is a local out-pointer.
         let result = unsafe { self.factory.createInstance(cid.as_ptr(), I::IID.as_ptr() as FIDString, &mut obj) };
         assert_eq!(result, kResultOk);
+        // SAFETY: `createInstance` returned `kResultOk` (asserted above), so `obj` holds one new reference to an object
+        // implementing `I` (the IID we asked for), which `ComPtr` takes over.
         unsafe { ComPtr::from_raw(obj as *mut I) }.expect("an instance")
     }
 
     /// The component's class id.
     fn component_class(&self) -> TUID {
+        // SAFETY: `PClassInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero
+        // bytes are a valid value (zero counts, empty strings, null pointers).
         let mut info: PClassInfo = unsafe { std::mem::zeroed() };
+        // SAFETY: `self.factory` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; `info` is a local valid for the call.
         assert_eq!(unsafe { self.factory.getClassInfo(0, &mut info) }, kResultOk);
         info.cid
     }
@@ -244,10 +260,16 @@ impl Plugin {
     /// Sets up an instance as a DAW does; `context` is the host context handed to both halves.
     pub fn new(module: &Module, context: *mut FUnknown) -> Plugin {
         let component: ComPtr<IComponent> = module.create(&module.component_class());
+        // SAFETY: `component` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; `context` is null or the test's host context, alive for the whole test.
         assert_eq!(unsafe { component.initialize(context) }, kResultOk);
         let mut controller_id: TUID = [0; 16];
+        // SAFETY: `component` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; `controller_id` is a local valid for the call.
         assert_eq!(unsafe { component.getControllerClassId(&mut controller_id) }, kResultOk);
         let controller: ComPtr<IEditController> = module.create(&controller_id);
+        // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; `context` is null or the test's host context, alive for the whole test.
         assert_eq!(unsafe { controller.initialize(context) }, kResultOk);
         let component_point = component.cast::<IConnectionPoint>().expect("the component is a connection point");
         let controller_point = controller.cast::<IConnectionPoint>().expect("the controller is a connection point");
@@ -256,10 +278,16 @@ impl Plugin {
         let to_controller = ComWrapper::new(Proxy(controller_point.clone()));
         let to_component = to_component.as_com_ref::<IConnectionPoint>().unwrap().as_ptr();
         let to_controller = to_controller.as_com_ref::<IConnectionPoint>().unwrap().as_ptr();
+        // SAFETY: `controller_point` is a live COM pointer to the plugin's own object, held by the test across this
+        // call on the test's thread; the proxy it is given is kept alive by the `Plugin` it builds.
         assert_eq!(unsafe { controller_point.connect(to_component) }, kResultOk);
+        // SAFETY: `component_point` is a live COM pointer to the plugin's own object, held by the test across this call
+        // on the test's thread; the proxy it is given is kept alive by the `Plugin` it builds.
         assert_eq!(unsafe { component_point.connect(to_controller) }, kResultOk);
         let handler = ComWrapper::new(Handler(RefCell::new(Vec::new())));
         let handler_ptr = handler.as_com_ref::<IComponentHandler>().unwrap().as_ptr();
+        // SAFETY: `controller` is a live COM pointer to the plugin's own object, held by the test across this call on
+        // the test's thread; `handler_ptr` points at the test's handler, alive (in `handler`) as long as the plugin.
         assert_eq!(unsafe { controller.setComponentHandler(handler_ptr) }, kResultOk);
         let processor = component.cast::<IAudioProcessor>().expect("a processor");
         Plugin { component, processor, controller, handler, component_point, controller_point }
@@ -269,6 +297,8 @@ impl Plugin {
     pub fn activate(&self) {
         let mut stereo = SpeakerArr::kStereo;
         let p = &self.processor;
+        // SAFETY: `p` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+        // thread; `stereo` is a local valid for the call; null where VST3 allows it.
         assert_eq!(unsafe { p.setBusArrangements(std::ptr::null_mut(), 0, &mut stereo, 1) }, kResultTrue);
         let mut setup = ProcessSetup {
             processMode: ProcessModes_::kRealtime as int32,
@@ -276,8 +306,14 @@ impl Plugin {
             maxSamplesPerBlock: 512,
             sampleRate: 48_000.0,
         };
+        // SAFETY: `p` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+        // thread; `setup` is a local valid for the call.
         assert_eq!(unsafe { p.setupProcessing(&mut setup) }, kResultOk);
+        // SAFETY: `self.component` is a live COM pointer to the plugin's own object, held by the test across this call
+        // on the test's thread.
         assert_eq!(unsafe { self.component.setActive(1) }, kResultOk);
+        // SAFETY: `p` is a live COM pointer to the plugin's own object, held by the test across this call on the test's
+        // thread.
         assert_eq!(unsafe { p.setProcessing(1) }, kResultOk);
     }
 
@@ -293,21 +329,32 @@ impl Plugin {
     pub fn render_into(&self, left: &mut [f32], right: &mut [f32]) {
         let frames = left.len().min(right.len());
         let mut channels = [left.as_mut_ptr(), right.as_mut_ptr()];
+        // SAFETY: `AudioBusBuffers` is a C struct of integers, floats, fixed arrays and raw pointers, for which
+        // all-zero bytes are a valid value (zero counts, empty strings, null pointers).
         let mut output: AudioBusBuffers = unsafe { std::mem::zeroed() };
         output.numChannels = 2;
         output.__field0.channelBuffers32 = channels.as_mut_ptr();
+        // SAFETY: `ProcessData` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero
+        // bytes are a valid value (zero counts, empty strings, null pointers).
         let mut data: ProcessData = unsafe { std::mem::zeroed() };
         data.processMode = ProcessModes_::kRealtime as int32;
         data.symbolicSampleSize = SymbolicSampleSizes_::kSample32 as int32;
         data.numSamples = frames as int32;
         data.numOutputs = 1;
         data.outputs = &mut output;
+        // SAFETY: `self.processor` is the plugin's live processor, set up and active; `data.outputs` points at
+        // `output`, whose two channel pointers are `left` and `right`, distinct and `frames` long, all alive for the
+        // call.
         assert_eq!(unsafe { self.processor.process(&mut data) }, kResultOk);
     }
 
     /// The title the controller gives parameter `index`.
     pub fn title(&self, index: i32) -> String {
+        // SAFETY: `ParameterInfo` is a C struct of integers, floats, fixed arrays and raw pointers, for which all-zero
+        // bytes are a valid value (zero counts, empty strings, null pointers).
         let mut info: ParameterInfo = unsafe { std::mem::zeroed() };
+        // SAFETY: `self.controller` is a live COM pointer to the plugin's own object, held by the test across this call
+        // on the test's thread; `info` is a local valid for the call.
         assert_eq!(unsafe { self.controller.getParameterInfo(index, &mut info) }, kResultOk);
         let len = info.title.iter().position(|&c| c == 0).unwrap_or(info.title.len());
         String::from_utf16_lossy(&info.title[..len])
@@ -316,6 +363,8 @@ impl Plugin {
 
 impl Drop for Plugin {
     fn drop(&mut self) {
+        // SAFETY: every pointer here is one of this `Plugin`'s live references, torn down in the order a host uses
+        // (stop, deactivate, disconnect, terminate) on the thread that made them.
         unsafe {
             self.processor.setProcessing(0);
             self.component.setActive(0);
