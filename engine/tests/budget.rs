@@ -29,19 +29,22 @@ fn add(bytes: isize) {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         add(layout.size() as isize);
-        // SAFETY: the caller's contract for `alloc` is passed on as is.
+        // SAFETY: `layout` has a non-zero size (GlobalAlloc's contract for our caller), which is all
+        // `System.alloc` requires; the pointer goes back to the caller unchanged.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         add(-(layout.size() as isize));
-        // SAFETY: `ptr` came from `System` with this layout.
+        // SAFETY: every allocation of this allocator comes from `System` (alloc and realloc above), so `ptr`
+        // was allocated by `System` with this `layout`, as `System.dealloc` requires.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         add(new_size as isize - layout.size() as isize);
-        // SAFETY: the caller's contract for `realloc` is passed on as is.
+        // SAFETY: `ptr` was allocated by `System` with `layout` (every allocation here is `System`'s), and
+        // `new_size` is non-zero and fits `isize` once rounded to the alignment (the caller's contract).
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
