@@ -69,6 +69,8 @@ pub enum Invariant {
     AudioAllocation,
     /// A compile held more than [`COMPILE_MEMORY_LIMIT`].
     CompileMemory,
+    /// A whole file written for another language version was refused without saying so.
+    VersionNotReported,
 }
 
 /// One broken invariant, with what was seen.
@@ -110,6 +112,10 @@ pub const KNOWN_ISSUES: &[KnownIssue] = &[
         explains: |f, p| f.invariant == Invariant::AcceptedInvalid && about(p, "a parameter key twice"),
     },
     KnownIssue {
+        what: "the version is checked late (`version: 999` with a field version 1 does not know → \"unknown field\")",
+        explains: |f, _| f.invariant == Invariant::VersionNotReported && !f.detail.contains("integer is out of bounds"),
+    },
+    KnownIssue {
         what: "a UTF-8 byte-order mark is refused (\"expected opening `(`\")",
         explains: |f, p| f.invariant == Invariant::RefusedValid && p.text.starts_with('\u{feff}'),
     },
@@ -143,10 +149,16 @@ pub const KNOWN_ISSUES: &[KnownIssue] = &[
 
 /// Defects this corpus found that nobody is fixing yet, each with an ignored test in
 /// `tests/tests/patch_language.rs`; remove an entry when its fix lands, and un-ignore its test.
-pub const FOUND_ISSUES: &[KnownIssue] = &[KnownIssue {
-    what: "a loop's message names every node on it (a loop of 4,000 nodes gives a 40 KB line)",
-    explains: |f, _| f.invariant == Invariant::LongLine && f.detail.contains("error: signal loop "),
-}];
+pub const FOUND_ISSUES: &[KnownIssue] = &[
+    KnownIssue {
+        what: "a loop's message names every node on it (a loop of 4,000 nodes gives a 40 KB line)",
+        explains: |f, _| f.invariant == Invariant::LongLine && f.detail.contains("error: signal loop "),
+    },
+    KnownIssue {
+        what: "a version that is no 32-bit unsigned number (-1, 4294967297) gives \"integer is out of bounds\"",
+        explains: |f, _| f.invariant == Invariant::VersionNotReported && f.detail.contains("integer is out of bounds"),
+    },
+];
 
 /// The known issue that explains `finding`, if any.
 pub fn known_issue(finding: &Finding, patch: &Generated) -> Option<&'static str> {
@@ -170,6 +182,15 @@ pub fn check(patch: &Generated) -> Vec<Finding> {
             Ok(Ok(schedule)) => compiled.push((settings, schedule)),
             Ok(Err(d)) => {
                 check_diagnostics(&d, &mut out);
+                if let Some(version) = foreign_version(patch)
+                    && !d.items.iter().any(|i| i.message.contains("version"))
+                {
+                    let first = d.items.first().map_or(String::new(), |i| i.message.clone());
+                    out.push(finding(
+                        Invariant::VersionNotReported,
+                        format!("version {version} refused with: {}", clip(&first)),
+                    ));
+                }
                 if patch.expect == Expect::Compile {
                     let first = d.items.first().map_or(String::new(), |i| i.message.clone());
                     out.push(finding(Invariant::RefusedValid, format!("at {at}: {}", clip(&first))));
@@ -199,6 +220,22 @@ pub fn check(patch: &Generated) -> Vec<Finding> {
         play(schedule, settings.max_block, frames, &mut out);
     }
     out
+}
+
+/// The version a whole (uncut) generated file says it is written in, when that is a whole number other
+/// than the one this build reads: the first thing its refusal must say.
+fn foreign_version(patch: &Generated) -> Option<i128> {
+    if patch.about.iter().any(|a| a.starts_with("cut after")) {
+        return None;
+    }
+    let at = patch.text.find("version:")?;
+    let value = patch.text[at + "version:".len()..].trim_start();
+    let sign = usize::from(value.starts_with('-'));
+    let digits = value[sign..].chars().take_while(|c| c.is_ascii_digit()).count();
+    let rest = &value[sign + digits..];
+    let version: i128 = value[..sign + digits].parse().ok()?;
+    (version != i128::from(ferrule_engine::patch::model::PATCH_VERSION) && !rest.starts_with(['.', 'e', 'E']))
+        .then_some(version)
 }
 
 /// The findings of [`check`] that no [`KNOWN_ISSUES`] or [`FOUND_ISSUES`] entry explains.
