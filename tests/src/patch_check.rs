@@ -45,7 +45,7 @@ pub const SETTINGS: [CompileSettings; 2] = [
 /// Which invariant a finding breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Invariant {
-    /// `compile`, `warnings` or `graph_dot` panicked.
+    /// `compile`, `warnings`, `graph_dot` or rendering a diagnostic panicked.
     Panic,
     /// A refusal without any diagnostic.
     NoDiagnostic,
@@ -151,6 +151,14 @@ pub const KNOWN_ISSUES: &[KnownIssue] = &[
 /// `tests/tests/patch_language.rs`; remove an entry when its fix lands, and un-ignore its test.
 pub const FOUND_ISSUES: &[KnownIssue] = &[
     KnownIssue {
+        what: "Diagnostics::render panics (\"Formatting argument out of range\") for a column past 65,535",
+        explains: |f, _| {
+            f.invariant == Invariant::Panic
+                && f.detail.starts_with("Diagnostics::render")
+                && f.detail.contains("Formatting argument out of range")
+        },
+    },
+    KnownIssue {
         what: "a loop's message names every node on it (a loop of 4,000 nodes gives a 40 KB line)",
         explains: |f, _| f.invariant == Invariant::LongLine && f.detail.contains("error: signal loop "),
     },
@@ -171,6 +179,15 @@ pub fn check(patch: &Generated) -> Vec<Finding> {
     let source = PatchSource { path: "generated.ron".into(), text: patch.text.clone() };
     let mut out = Vec::new();
     let mut compiled = Vec::new();
+    // The same refusal comes from both compiles, `warnings` and `graph_dot`: each distinct one is checked
+    // once (rendering thousands of diagnostics takes seconds, see `FOUND_ISSUES`).
+    let mut checked: Vec<Vec<ferrule_engine::Diagnostic>> = Vec::new();
+    let mut check_once = |d: &Diagnostics, out: &mut Vec<Finding>| {
+        if !checked.contains(&d.items) {
+            check_diagnostics(d, out);
+            checked.push(d.items.clone());
+        }
+    };
     for settings in SETTINGS {
         let (result, peak) = peak_bytes(|| catch_unwind(AssertUnwindSafe(|| compile(&source, &settings))));
         let at = format!("{} Hz, {}-frame blocks", settings.sample_rate, settings.max_block);
@@ -181,7 +198,7 @@ pub fn check(patch: &Generated) -> Vec<Finding> {
             Err(panic) => out.push(finding(Invariant::Panic, format!("compile at {at}: {}", panic_text(&panic)))),
             Ok(Ok(schedule)) => compiled.push((settings, schedule)),
             Ok(Err(d)) => {
-                check_diagnostics(&d, &mut out);
+                check_once(&d, &mut out);
                 if let Some(version) = foreign_version(patch)
                     && !d.items.iter().any(|i| i.message.contains("version"))
                 {
@@ -206,17 +223,17 @@ pub fn check(patch: &Generated) -> Vec<Finding> {
     match catch_unwind(AssertUnwindSafe(|| warnings(&source))) {
         Err(panic) => out.push(finding(Invariant::Panic, format!("warnings: {}", panic_text(&panic)))),
         Ok(Ok(w)) => check_diagnostics_placed(&w, &mut out),
-        Ok(Err(d)) => check_diagnostics(&d, &mut out),
+        Ok(Err(d)) => check_once(&d, &mut out),
     }
     match catch_unwind(AssertUnwindSafe(|| graph_dot(&source))) {
         Err(panic) => out.push(finding(Invariant::Panic, format!("graph_dot: {}", panic_text(&panic)))),
-        Ok(Err(d)) => check_diagnostics(&d, &mut out),
+        Ok(Err(d)) => check_once(&d, &mut out),
         Ok(Ok(_)) => {}
     }
-    // Big patches play fewer frames, so a case stays quick.
+    // Big patches play fewer frames, so a case stays quick; the others a block of the largest size.
     let heavy = patch.text.len() > 20_000;
     for (settings, schedule) in compiled {
-        let frames = if heavy { 64 } else { 2048 };
+        let frames = if heavy { 64 } else { settings.max_block.max(2048) };
         play(schedule, settings.max_block, frames, &mut out);
     }
     out
@@ -319,7 +336,13 @@ fn check_diagnostics_placed(d: &Diagnostics, out: &mut Vec<Finding>) {
             }
         }
     }
-    let rendered = d.render(false);
+    let rendered = match catch_unwind(AssertUnwindSafe(|| d.render(false))) {
+        Ok(rendered) => rendered,
+        Err(panic) => {
+            out.push(finding(Invariant::Panic, format!("Diagnostics::render: {}", panic_text(&panic))));
+            return;
+        }
+    };
     for line in rendered.lines() {
         if let Some(c) = line.chars().find(|c| c.is_control()) {
             out.push(finding(Invariant::ControlCharacter, format!("{c:?} in {}", clip(line))));
@@ -420,12 +443,12 @@ fn contradiction(message: &str) -> Option<String> {
         .map(|(v, (a, b))| format!("{v} is reported outside {a} to {b}"))
 }
 
-/// Plays `schedule` for about `frames` frames in blocks of `block` (at most 4096, so 1 or 2 blocks at the
-/// large size): notes, a chord past the polyphony, bend, controllers, pressure, expressions, every macro
+/// Plays `schedule` for at least two blocks and about `frames` frames, in blocks of `block` frames (at most
+/// 4096 and at most `frames`, so big patches play short blocks): notes, a chord past the polyphony, bend, controllers, pressure, expressions, every macro
 /// and exposed parameter at both ends, notes released and retriggered.
 fn play(schedule: Schedule, block: usize, frames: usize, out: &mut Vec<Finding>) {
     let (mut engine, _control) = Engine::new(schedule);
-    let block = block.clamp(1, 4096);
+    let block = block.clamp(1, 4096).min(frames.max(1));
     let blocks = frames.div_ceil(block).max(2);
     let last = (block - 1) as u32;
     let at = |time: u32, kind: EventKind| Event { time: time.min(last), kind };

@@ -502,6 +502,10 @@ fn sizes(c: &mut Choices, d: &mut Draft) {
     }
     let names = ["chain", "modulation fan-in", "wire fan-in", "fan-out", "loop", "loop through feedback"];
     d.about(format!("{total} nodes, {}", names[shape]));
+    if total >= BUDGETED {
+        // Within the language's limits, but the compile-time resource budget (issue 14) may refuse it.
+        d.expect(Expect::Either);
+    }
     let first_out = |n: &NodeText| n.spec.map_or("out", |s| s.outputs[0].name);
     let first_in = |n: &NodeText| n.spec.map_or("in", |s| s.inputs.first().map_or("in", |p| p.name));
     let wire = |from: &NodeText, to: &NodeText| {
@@ -569,11 +573,16 @@ fn sizes(c: &mut Choices, d: &mut Draft) {
     d.output = Some(format!("Mono(\"{}\")", d.nodes[total - 1].id));
 }
 
+/// From this many nodes or routes, a patch within the language's limits may still be refused by the
+/// compile-time resource budget (memory and cost per sample) being added for issue 14; below it, a valid
+/// patch must compile.
+pub const BUDGETED: usize = 1000;
+
 /// Spellings of a modulation depth: ordinary, at the accepted magnitude, far past any use, and not numbers.
 fn depth_spellings() -> Vec<Spelling> {
-    let mut out: Vec<Spelling> = ["1.0", "0", "-1", "0.5", "3", "-12.0"].map(|t| spelling(t, Expect::Compile)).to_vec();
+    let mut out: Vec<Spelling> = ["1.0", "0", "-1", "0.5", "3"].map(|t| spelling(t, Expect::Compile)).to_vec();
     // The upper limit of a depth is being tightened (issue 14): large but finite depths may go either way.
-    out.extend(["4000.0", "1e6", "-1e6", "1000000.1"].map(|t| spelling(t, Expect::Either)));
+    out.extend(["-12.0", "4000.0", "1e6", "-1e6", "1000000.1"].map(|t| spelling(t, Expect::Either)));
     out.extend(
         ["1e38", "1e308", "-1e308", "NaN", "inf", "-inf", "1e400"].map(|t| spelling(t, refuse("an unusable depth"))),
     );
@@ -614,6 +623,10 @@ fn modulations(c: &mut Choices, d: &mut Draft) {
     let sources = source_names();
     let depths = depth_spellings();
     let mut about = Vec::new();
+    if count >= BUDGETED {
+        // Within the language's limits, but the compile-time resource budget (issue 14) may refuse it.
+        d.expect(Expect::Either);
+    }
     for r in 0..count {
         let (effect, node, p) = *c.pick(&targets);
         let to = d.node(effect, node).id.clone();
@@ -797,7 +810,8 @@ fn macros_and_exposed(c: &mut Choices, d: &mut Draft) {
     let ranges: [(&str, &str, &str, Expect); 9] = [
         ("0.0", "1.0", "0.0", Expect::Compile),
         ("-2.0", "2.0", "0.5", Expect::Compile),
-        ("-1e308", "1e308", "0", Expect::Compile),
+        // Moves its targets by up to 1e308 times their depth: a depth limit may refuse it.
+        ("-1e308", "1e308", "0", Expect::Either),
         ("1.0", "0.0", "0.0", refuse("min above max")),
         ("0.0", "0.0", "0.0", refuse("min equal to max")),
         ("0.0", "1.0", "2.0", refuse("default outside")),

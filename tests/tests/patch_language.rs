@@ -130,6 +130,19 @@ fn a_future_version_is_reported_first() {
 }
 
 #[test]
+#[ignore = "found by this corpus, not yet fixed: rendering a diagnostic past column 65,535 panics"]
+fn a_diagnostic_far_along_a_line_renders() {
+    // One line, the error 70,000 characters in: `{:pad$}` takes at most 65,535, so `render` (and with it
+    // `ferrule check` and the editor's error list) panics with "Formatting argument out of range".
+    let text = format!("(version: 1,{}nodes: {{}}, output: Mono(\"nowhere\"))", " ".repeat(70_000));
+    assert_clean(&[Generated {
+        text,
+        expect: Expect::Refuse("no such node".into()),
+        about: vec!["a long line".into()],
+    }]);
+}
+
+#[test]
 #[ignore = "found by this corpus, not yet fixed: `version: -1` or `4294967297` gives \"integer is out of bounds\""]
 fn a_version_out_of_any_range_is_reported_as_a_version() {
     let patches: Vec<Generated> = ["-1", "4294967297"]
