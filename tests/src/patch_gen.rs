@@ -409,11 +409,12 @@ pub fn generate(bytes: &[u8]) -> Generated {
     let first = c.below(FEATURES);
     let mut d = Draft::base(&mut c);
     feature(first, &mut c, &mut d);
-    // A second feature one time in four; not a new size or shape, which rewrites the nodes the first
+    // A second feature one time in four: another one (the same twice could add up past a limit each part
+    // respects, or undo the first), and not a new size or shape, which rewrites the nodes the first
     // feature's parts refer to.
     if c.below(4) == 3 {
         let second = c.below(FEATURES);
-        if second != 1 {
+        if second != 1 && second != first {
             feature(second, &mut c, &mut d);
         }
     }
