@@ -772,8 +772,13 @@ fn voice(c: &mut Choices, d: &mut Draft) {
                 d.nodes.push(NodeText::new("env", spec));
             }
         }
-        if value == "\"osc\"" && d.nodes[0].spec.is_some_and(|s| s.role != NodeRole::Envelope) {
-            expect = refuse("amp_envelope names a node that is no envelope");
+        // The source node, whatever an earlier feature renamed it to.
+        let value = if value == "\"osc\"" { quote(&d.nodes[0].id) } else { value };
+        if *name == "amp_envelope"
+            && value == quote(&d.nodes[0].id)
+            && d.nodes[0].spec.is_some_and(|s| s.role != NodeRole::Envelope)
+        {
+            expect = expect.and(refuse("amp_envelope names a node that is no envelope"));
         }
         if d.voice.iter().any(|f| f.starts_with(&format!("{name}:"))) {
             expect = refuse(format!("`{name}` twice in `voice`"));
@@ -913,7 +918,9 @@ fn duplicates(c: &mut Choices, d: &mut Draft) {
         }
         1 | 2 => {
             let fx = *c.pick(&effects);
-            d.effects.push(NodeText::new(if which == 1 { "fx" } else { "osc" }, fx));
+            // The source node's id, whatever an earlier feature renamed it to.
+            let id = if which == 1 { "fx".to_string() } else { d.nodes[0].id.clone() };
+            d.effects.push(NodeText::new(&id, fx));
             if which == 1 {
                 d.effects.push(NodeText::new("fx", fx));
             }
