@@ -994,7 +994,11 @@ fn ids(c: &mut Choices, d: &mut Draft) {
     // `\u{41}` stays a RON escape: written without escaping its backslash.
     let written = if id.starts_with('\\') { format!("\"{id}\"") } else { quote(&id) };
     let old = quote("osc");
-    d.nodes[0].id = id.clone();
+    // Every node and effect with the source's id (a duplicate written earlier keeps repeating it).
+    let before = d.nodes[0].id.clone();
+    for n in d.nodes.iter_mut().chain(d.effects.iter_mut()).filter(|n| n.id == before) {
+        n.id = id.clone();
+    }
     let (port, whole) = (format!("{}.", &written[..written.len() - 1]), written.clone());
     let rename = |text: &String| text.replace("\"osc.", &port).replace("\"osc\"", &whole);
     for list in [&mut d.connections, &mut d.feedback, &mut d.modulations, &mut d.macros, &mut d.params, &mut d.voice] {
