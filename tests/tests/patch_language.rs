@@ -77,6 +77,20 @@ fn the_generator_writes_what_it_says() {
     assert!(check(&lie).iter().any(|f| f.invariant == Invariant::AcceptedInvalid));
 }
 
+/// The compile-memory invariant measures what it says: the most bytes held at once, not the sum.
+#[test]
+fn peak_bytes_is_the_most_held_at_once() {
+    use ferrule_tests::alloc_trap::peak_bytes;
+    let (kept, peak) = peak_bytes(|| vec![1u8; 64 << 20]);
+    assert!((64 << 20..65 << 20).contains(&peak), "{peak} bytes for a 64 MiB vector");
+    drop(kept);
+    let ((), peak) = peak_bytes(|| {
+        drop(std::hint::black_box(vec![1u8; 8 << 20]));
+        drop(std::hint::black_box(vec![1u8; 4 << 20]));
+    });
+    assert!((8 << 20..9 << 20).contains(&peak), "{peak} bytes for 8 MiB then 4 MiB, one at a time");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
 
