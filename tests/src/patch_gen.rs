@@ -933,7 +933,13 @@ fn duplicates(c: &mut Choices, d: &mut Draft) {
             d.nodes[1].params.push((quote(p.name), format!("{}", if same { p.min } else { p.max })));
         }
         4 => d.voice.extend(["polyphony: 2".to_string(), "polyphony: 3".to_string()]),
-        5 => d.extra.push("version: 1".into()),
+        5 => {
+            // Only a second `version` is a duplicate (an earlier feature may have removed the first).
+            if d.version.is_none() {
+                return;
+            }
+            d.extra.push("version: 1".into());
+        }
         6 => {
             for _ in 0..2 {
                 d.macros.push("(name: \"Same\", targets: [])".into());
@@ -1031,6 +1037,10 @@ fn sections(c: &mut Choices, d: &mut Draft) {
         ("an effect in the voice", refuse("an effect among the voice's nodes")),
     ];
     let (what, expect) = c.pick(&cases).clone();
+    // A duplicate `version` written earlier would make any version change a different case.
+    if d.extra.iter().any(|e| e.starts_with("version:")) {
+        return;
+    }
     match what {
         w if w.starts_with("version: 999 ") => {
             d.version = Some("999".into());
