@@ -3,6 +3,9 @@
 //! Each test binary that uses it installs it once with [`install_alloc_trap!`]. Unlike `assert_no_alloc`,
 //! which aborts the process, it counts, so a test can also prove that the trap does catch an allocation.
 //! The flag and counter are `const`-initialised thread-locals, which themselves never allocate.
+//!
+//! The same allocator also measures memory: [`peak_bytes`] reports the most bytes the current thread held
+//! at once during a closure (what a compile costs, beyond what it returns).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -10,6 +13,12 @@ use std::cell::Cell;
 thread_local! {
     static TRAPPED: Cell<bool> = const { Cell::new(false) };
     static CAUGHT: Cell<usize> = const { Cell::new(0) };
+    static MEASURING: Cell<bool> = const { Cell::new(false) };
+    /// Bytes allocated minus bytes freed by this thread since [`peak_bytes`] began (negative when it frees
+    /// memory allocated before).
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    /// The largest [`LIVE`] seen since [`peak_bytes`] began.
+    static PEAK: Cell<isize> = const { Cell::new(0) };
 }
 
 /// The system allocator, counting what the current thread does inside [`count_allocations`].
@@ -24,26 +33,52 @@ fn note() {
     });
 }
 
+/// Adds `delta` bytes to the live count of a [`peak_bytes`] measurement, if one is running.
+fn track(delta: isize) {
+    let _ = MEASURING.try_with(|m| {
+        if m.get() {
+            let _ = LIVE.try_with(|live| {
+                let now = live.get().saturating_add(delta);
+                live.set(now);
+                let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+            });
+        }
+    });
+}
+
 // SAFETY: forwards every call to the system allocator unchanged; only counts on the side.
 unsafe impl GlobalAlloc for TrapAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note();
-        unsafe { System.alloc(layout) }
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            track(layout.size() as isize);
+        }
+        ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         note();
+        track(-(layout.size() as isize));
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         note();
-        unsafe { System.alloc_zeroed(layout) }
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            track(layout.size() as isize);
+        }
+        ptr
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         note();
-        unsafe { System.realloc(ptr, layout, new_size) }
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            track(new_size as isize - layout.size() as isize);
+        }
+        new
     }
 }
 
@@ -64,4 +99,17 @@ pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, usize) {
     let result = f();
     TRAPPED.with(|t| t.set(false));
     (result, CAUGHT.with(|c| c.get()))
+}
+
+/// Runs `f` and returns its result with the most bytes the current thread had allocated and not yet freed
+/// at any moment meanwhile (counted from zero when `f` starts; memory freed that was allocated before does
+/// not count against it). Includes what `f` returns. Only meaningful in a binary that used
+/// [`install_alloc_trap!`]; other threads' allocations are not counted. Not reentrant.
+pub fn peak_bytes<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    LIVE.with(|l| l.set(0));
+    PEAK.with(|p| p.set(0));
+    MEASURING.with(|m| m.set(true));
+    let result = f();
+    MEASURING.with(|m| m.set(false));
+    (result, PEAK.with(|p| p.get()).max(0) as usize)
 }

@@ -45,6 +45,13 @@ fn patch_compile_corpus() {
 }
 
 #[test]
+fn patch_language_corpus() {
+    replay("patch_language", |bytes| {
+        ferrule_tests::patch_check::assert_invariants(&ferrule_tests::patch_gen::generate(bytes))
+    });
+}
+
+#[test]
 fn state_decode_corpus() {
     replay("state_decode", |bytes| {
         if let Ok(state) = ferrule_plugin::core::state::decode(bytes) {
