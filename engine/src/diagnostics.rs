@@ -21,18 +21,18 @@ impl Diagnostic {
     /// A diagnostic pointing at `span`. Control characters the message quotes from the patch (an id
     /// holding a NUL) are escaped ([`printable`]).
     pub fn new(message: impl Into<String>, span: Range<usize>) -> Diagnostic {
-        Diagnostic { message: printable(&message.into()).into_owned(), span: Some(span), help: None }
+        Diagnostic { message: clip_quoted(&printable(&message.into())), span: Some(span), help: None }
     }
 
     /// The same diagnostic with a hint (escaped like the message).
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(printable(&help.into()).into_owned());
+        self.help = Some(clip_quoted(&printable(&help.into())));
         self
     }
 
     /// The same diagnostic with a hint when there is one.
     pub fn with_optional_help(mut self, help: Option<String>) -> Diagnostic {
-        self.help = help.map(|h| printable(&h).into_owned());
+        self.help = help.map(|h| clip_quoted(&printable(&h)));
         self
     }
 }
@@ -113,6 +113,30 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The most characters of one `quoted` name a message repeats; the middle of a longer one is cut.
+const QUOTED_SHOWN: usize = 60;
+
+/// `text` with every backtick-quoted name longer than [`QUOTED_SHOWN`] characters cut in the middle
+/// (`` `aaaa…zzzz` ``), so a 100 KB id makes a readable message. The snippet still shows where it is.
+pub fn clip_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4096));
+    for (i, part) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        let count = part.chars().count();
+        if i % 2 == 1 && count > QUOTED_SHOWN {
+            let keep = QUOTED_SHOWN / 2;
+            out.extend(part.chars().take(keep));
+            out.push('…');
+            out.extend(part.chars().skip(count - keep));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// Control characters and the invisible format characters that change how text around them reads
@@ -259,7 +283,7 @@ impl Diagnostics {
                 printable(&self.path),
                 at.line,
                 at.col,
-                printable(&d.message)
+                clip_quoted(&printable(&d.message))
             ));
             if let Some(span) = &d.span {
                 let line_text = body.lines().nth(at.line - 1).unwrap_or("");
@@ -272,7 +296,7 @@ impl Diagnostics {
                 out.push_str(&format!("{blue}{:gutter$} |{reset} {red}{carets}{reset}\n", ""));
             }
             if let Some(help) = &d.help {
-                out.push_str(&format!("  = help: {}\n", printable(help)));
+                out.push_str(&format!("  = help: {}\n", clip_quoted(&printable(help))));
             }
         }
         out

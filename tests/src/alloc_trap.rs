@@ -1,6 +1,6 @@
 //! An allocator that counts allocations and deallocations made by one thread inside a trapped scope.
 //!
-//! Each test binary that uses it installs it once with [`install_alloc_trap!`]. Unlike `assert_no_alloc`,
+//! Each test binary that uses it installs it once with [`install_alloc_trap!`](crate::install_alloc_trap). Unlike `assert_no_alloc`,
 //! which aborts the process, it counts, so a test can also prove that the trap does catch an allocation.
 //! The flag and counter are `const`-initialised thread-locals, which themselves never allocate.
 //!
@@ -50,6 +50,8 @@ fn track(delta: isize) {
 unsafe impl GlobalAlloc for TrapAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note();
+        // SAFETY: our caller upholds `GlobalAlloc::alloc`'s contract (`layout` has a non-zero size), which is
+        // all `System.alloc` requires.
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() {
             track(layout.size() as isize);
@@ -60,11 +62,14 @@ unsafe impl GlobalAlloc for TrapAllocator {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         note();
         track(-(layout.size() as isize));
+        // SAFETY: every block this allocator hands out comes from `System` (alloc, alloc_zeroed, realloc here),
+        // so `ptr` was allocated by `System` with this `layout`, as `System.dealloc` requires.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         note();
+        // SAFETY: as for `alloc`: `layout` has a non-zero size (our caller's contract).
         let ptr = unsafe { System.alloc_zeroed(layout) };
         if !ptr.is_null() {
             track(layout.size() as isize);
@@ -74,6 +79,8 @@ unsafe impl GlobalAlloc for TrapAllocator {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         note();
+        // SAFETY: `ptr` came from `System` with `layout` (every block here does), and our caller guarantees
+        // `new_size` is non-zero and does not overflow `isize` once rounded to `layout`'s alignment.
         let new = unsafe { System.realloc(ptr, layout, new_size) };
         if !new.is_null() {
             track(new_size as isize - layout.size() as isize);
@@ -92,7 +99,7 @@ macro_rules! install_alloc_trap {
 }
 
 /// Runs `f` and returns its result with the number of allocations, reallocations and deallocations the
-/// current thread made meanwhile. Only meaningful in a binary that used [`install_alloc_trap!`].
+/// current thread made meanwhile. Only meaningful in a binary that used [`install_alloc_trap!`](crate::install_alloc_trap).
 pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, usize) {
     CAUGHT.with(|c| c.set(0));
     TRAPPED.with(|t| t.set(true));
@@ -104,7 +111,7 @@ pub fn count_allocations<R>(f: impl FnOnce() -> R) -> (R, usize) {
 /// Runs `f` and returns its result with the most bytes the current thread had allocated and not yet freed
 /// at any moment meanwhile (counted from zero when `f` starts; memory freed that was allocated before does
 /// not count against it). Includes what `f` returns. Only meaningful in a binary that used
-/// [`install_alloc_trap!`]; other threads' allocations are not counted. Not reentrant.
+/// [`install_alloc_trap!`](crate::install_alloc_trap); other threads' allocations are not counted. Not reentrant.
 pub fn peak_bytes<R>(f: impl FnOnce() -> R) -> (R, usize) {
     LIVE.with(|l| l.set(0));
     PEAK.with(|p| p.set(0));

@@ -16,6 +16,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use ferrule_engine::compile::Budget;
 use ferrule_engine::{
     CompileSettings, Diagnostics, Engine, Event, EventKind, Expression, PatchSource, Schedule, compile, graph_dot,
     warnings,
@@ -24,10 +25,9 @@ use ferrule_engine::{
 use crate::alloc_trap::{count_allocations, peak_bytes};
 use crate::patch_gen::{Expect, Generated};
 
-/// The most bytes one compile may hold at once (its schedule included): 512 MiB. Provisional: the
-/// compile-time resource budget being added for issue 14 (256 MB of schedule memory by default) should
-/// let this come down to that budget plus a small constant.
-pub const COMPILE_MEMORY_LIMIT: usize = 512 << 20;
+/// The most bytes one compile may hold at once (its schedule included): the default resource budget
+/// (256 MiB of schedule) plus 64 MiB for parsing and checking a file of at most 4 MiB.
+pub const COMPILE_MEMORY_LIMIT: usize = ferrule_engine::compile::budget::DEFAULT_MEMORY + (64 << 20);
 
 /// Longest line of a rendered diagnostic, in characters (message, snippet and hint lines alike).
 pub const MAX_LINE_CHARS: usize = 400;
@@ -38,8 +38,8 @@ pub const MAX_NUMBER_DIGITS: usize = 24;
 /// The compile settings every patch is compiled at: the smallest block at a common rate, and the largest
 /// block at the highest common rate.
 pub const SETTINGS: [CompileSettings; 2] = [
-    CompileSettings { sample_rate: 44_100.0, max_block: 1, polyphony: None },
-    CompileSettings { sample_rate: 192_000.0, max_block: 4096, polyphony: None },
+    CompileSettings { sample_rate: 44_100.0, max_block: 1, polyphony: None, budget: Budget::DEFAULT },
+    CompileSettings { sample_rate: 192_000.0, max_block: 4096, polyphony: None, budget: Budget::DEFAULT },
 ];
 
 /// Which invariant a finding breaks.
@@ -94,79 +94,16 @@ pub struct KnownIssue {
     pub explains: fn(&Finding, &Generated) -> bool,
 }
 
-/// Whether `patch`'s text has a line that a diagnostic's snippet (with its gutter, up to 20 characters)
-/// makes longer than [`MAX_LINE_CHARS`].
-fn has_long_line(patch: &Generated) -> bool {
-    patch.text.lines().any(|l| l.chars().count() + 20 > MAX_LINE_CHARS)
-}
-
-fn about(patch: &Generated, what: &str) -> bool {
-    patch.about.iter().any(|a| a.contains(what))
-}
-
-/// Defects in flight (issue 14), each fixed by another branch; remove an entry when its fix lands, and
-/// un-ignore its test in `tests/tests/patch_language.rs`.
-pub const KNOWN_ISSUES: &[KnownIssue] = &[
-    KnownIssue {
-        what: "duplicate parameter keys are silently accepted (`{\"q\": 1.0, \"q\": 25.0}` plays Q 25)",
-        explains: |f, p| f.invariant == Invariant::AcceptedInvalid && about(p, "a parameter key twice"),
-    },
-    KnownIssue {
-        what: "the version is checked late (`version: 999` with a field version 1 does not know → \"unknown field\")",
-        explains: |f, _| f.invariant == Invariant::VersionNotReported && !f.detail.contains("integer is out of bounds"),
-    },
-    KnownIssue {
-        what: "a UTF-8 byte-order mark is refused (\"expected opening `(`\")",
-        explains: |f, p| f.invariant == Invariant::RefusedValid && p.text.starts_with('\u{feff}'),
-    },
-    KnownIssue {
-        what: "range messages contradict themselves at documented bounds (0.001 s out of range (0.001 to 4 s))",
-        explains: |f, _| {
-            matches!(f.invariant, Invariant::Contradiction | Invariant::RefusedValid)
-                && f.detail.contains("is out of range")
-        },
-    },
-    KnownIssue {
-        what: "numbers printed with hundreds of digits (1e308 printed with 309)",
-        explains: |f, _| {
-            f.invariant == Invariant::LongNumber
-                || (f.invariant == Invariant::LongLine
-                    && longest_digit_run(&f.detail).is_some_and(|n| n > MAX_NUMBER_DIGITS))
-        },
-    },
-    KnownIssue {
-        what: "control characters in the file echoed raw in diagnostics",
-        explains: |f, p| {
-            f.invariant == Invariant::ControlCharacter
-                && p.text.replace("\r\n", "\n").chars().any(|c| c.is_control() && c != '\n')
-        },
-    },
-    KnownIssue {
-        what: "long lines echoed whole in the snippet",
-        explains: |f, p| f.invariant == Invariant::LongLine && has_long_line(p),
-    },
-];
+/// Defects someone is fixing now, each with an ignored test in `tests/tests/patch_language.rs`; remove an
+/// entry when its fix lands, and un-ignore its test. Empty: every issue-14 defect the corpus confirmed is
+/// fixed.
+pub const KNOWN_ISSUES: &[KnownIssue] = &[];
 
 /// Defects this corpus found that nobody is fixing yet, each with an ignored test in
-/// `tests/tests/patch_language.rs`; remove an entry when its fix lands, and un-ignore its test.
-pub const FOUND_ISSUES: &[KnownIssue] = &[
-    KnownIssue {
-        what: "Diagnostics::render panics (\"Formatting argument out of range\") for a column past 65,535",
-        explains: |f, _| {
-            f.invariant == Invariant::Panic
-                && f.detail.starts_with("Diagnostics::render")
-                && f.detail.contains("Formatting argument out of range")
-        },
-    },
-    KnownIssue {
-        what: "a loop's message names every node on it (a loop of 4,000 nodes gives a 40 KB line)",
-        explains: |f, _| f.invariant == Invariant::LongLine && f.detail.contains("error: signal loop "),
-    },
-    KnownIssue {
-        what: "a version that is no 32-bit unsigned number (-1, 4294967297) gives \"integer is out of bounds\"",
-        explains: |f, _| f.invariant == Invariant::VersionNotReported && f.detail.contains("integer is out of bounds"),
-    },
-];
+/// `tests/tests/patch_language.rs`; remove an entry when its fix lands, and un-ignore its test. Empty: the
+/// four it found (a panic past column 65,535, an unbounded flood of errors, a loop named node by node, a
+/// version out of any range) are fixed.
+pub const FOUND_ISSUES: &[KnownIssue] = &[];
 
 /// The known issue that explains `finding`, if any.
 pub fn known_issue(finding: &Finding, patch: &Generated) -> Option<&'static str> {

@@ -10,7 +10,8 @@
 //! than 256); once the bytes run out every decision takes its first option, which is always the plain,
 //! valid one, so the empty input is a small valid patch and a short input changes one thing about it.
 
-use ferrule_engine::compile::validate::{MAX_CONNECTIONS, MAX_MODULATIONS, MAX_NODES, SOURCE_NAMES};
+use ferrule_engine::compile::resolved::ModSource;
+use ferrule_engine::compile::validate::{MAX_CONNECTIONS, MAX_MODULATIONS, MAX_NODES};
 use ferrule_engine::patch::MAX_EXPOSED;
 use ferrule_engine::patch::model::MAX_POLYPHONY;
 use ferrule_nodes::{NodeRole, NodeSpec, ParamSpec, Unit, registry};
@@ -595,7 +596,7 @@ fn depth_spellings() -> Vec<Spelling> {
 /// and just past them), and node outputs; each with whether a voice's route may use it.
 fn source_names() -> Vec<(String, Expect)> {
     let mut out: Vec<(String, Expect)> =
-        SOURCE_NAMES.iter().filter(|s| !s.contains(' ')).map(|s| (s.to_string(), Expect::Compile)).collect();
+        ModSource::BUILTIN.iter().map(|(s, _)| (s.to_string(), Expect::Compile)).collect();
     out.extend(
         [("cc1", true), ("cc127", true), ("cc0", false), ("cc128", false), ("cc001", true), ("cc256", false)]
             .map(|(s, ok)| (s.to_string(), if ok { Expect::Compile } else { refuse(format!("no controller {s}")) })),
@@ -753,7 +754,8 @@ fn voice(c: &mut Choices, d: &mut Draft) {
         (
             "amp_envelope",
             vec![
-                ("\"env\"".into(), Expect::Compile),
+                // Named but never heard: refused at its name (a voice would never end by it).
+                ("\"env\"".into(), Expect::Either),
                 ("None".into(), Expect::Compile),
                 ("Some(\"env\")".into(), Expect::Either),
                 ("\"osc\"".into(), Expect::Compile),
@@ -767,9 +769,11 @@ fn voice(c: &mut Choices, d: &mut Draft) {
         let (name, values) = c.pick(&fields);
         let (value, mut expect) = c.pick(values).clone();
         if *name == "amp_envelope" && value.contains("env") && !d.nodes.iter().any(|n| n.id == "env") {
-            // An envelope for it to name (the first envelope kind), unheard.
+            // An envelope for it to name (the first envelope kind), unheard: an amp envelope nothing hears
+            // would keep every voice alive for its whole length, so it is refused at its name.
             if let Some(spec) = registry::all().iter().find(|s| s.role == NodeRole::Envelope) {
                 d.nodes.push(NodeText::new("env", spec));
+                expect = expect.and(refuse("an amp_envelope that is never heard"));
             }
         }
         // The source node, whatever an earlier feature renamed it to.

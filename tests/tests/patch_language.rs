@@ -124,7 +124,6 @@ fn assert_clean(patches: &[Generated]) {
 }
 
 #[test]
-#[ignore = "issue 14, fix in flight: duplicate parameter keys are silently accepted (the last wins)"]
 fn duplicate_parameter_keys_are_refused() {
     let refuse = Expect::Refuse("a parameter key twice".into());
     assert_clean(&[patch(
@@ -136,7 +135,6 @@ fn duplicate_parameter_keys_are_refused() {
 }
 
 #[test]
-#[ignore = "issue 14, fix in flight: the version is checked after the fields (`version: 999` → \"unknown field\")"]
 fn a_future_version_is_reported_first() {
     let mut p = patch("", "    future_section: [1, 2, 3],\n", Expect::Refuse("version 999".into()), "a future file");
     p.text = p.text.replace("version: 1", "version: 999");
@@ -144,7 +142,6 @@ fn a_future_version_is_reported_first() {
 }
 
 #[test]
-#[ignore = "found by this corpus, not yet fixed: rendering a diagnostic past column 65,535 panics"]
 fn a_diagnostic_far_along_a_line_renders() {
     // One line, the error 70,000 characters in: `{:pad$}` takes at most 65,535, so `render` (and with it
     // `ferrule check` and the editor's error list) panics with "Formatting argument out of range".
@@ -157,7 +154,6 @@ fn a_diagnostic_far_along_a_line_renders() {
 }
 
 #[test]
-#[ignore = "found by this corpus, not yet fixed: rendering is quadratic and unbounded (64,000 errors: 28 MB, 10–18 s)"]
 fn a_flood_of_errors_renders_in_bounded_text() {
     // 4,000 nodes with 16 unknown parameters each, 0.9 MB: 64,000 diagnostics. `render` finds each one's
     // line from the start of the file, so it takes 18 s here (`ferrule check`: 15 s), and prints 28 MB; a
@@ -170,13 +166,12 @@ fn a_flood_of_errors_renders_in_bounded_text() {
     let text = format!("(\n    version: 1,\n    nodes: {{\n{nodes}    }},\n    output: Mono(\"n0\"),\n)\n");
     let source = ferrule_engine::PatchSource { path: "flood.ron".into(), text };
     let Err(refused) = ferrule_engine::compile(&source, &Default::default()) else { panic!("compiled") };
-    assert_eq!(refused.items.len(), 64_000);
+    assert!(refused.items.len() <= 1_001, "{} diagnostics kept", refused.items.len());
     let rendered = refused.render(false);
     assert!(rendered.len() < 1 << 20, "{} MB of diagnostics", rendered.len() >> 20);
 }
 
 #[test]
-#[ignore = "found by this corpus, not yet fixed: `version: -1` or `4294967297` gives \"integer is out of bounds\""]
 fn a_version_out_of_any_range_is_reported_as_a_version() {
     let patches: Vec<Generated> = ["-1", "4294967297"]
         .iter()
@@ -190,7 +185,6 @@ fn a_version_out_of_any_range_is_reported_as_a_version() {
 }
 
 #[test]
-#[ignore = "issue 14, fix in flight: a UTF-8 byte-order mark is refused with \"expected opening `(`\""]
 fn a_byte_order_mark_is_accepted() {
     let mut p = patch("", "", Expect::Compile, "a BOM");
     p.text.insert(0, '\u{feff}');
@@ -198,8 +192,6 @@ fn a_byte_order_mark_is_accepted() {
 }
 
 #[test]
-#[ignore = "issue 14, fix in flight: documented bounds are refused with self-contradicting messages \
-            (`delay.time` = 0.001 s is out of range (0.001 to 4 s))"]
 fn every_documented_bound_is_accepted() {
     let mut patches = Vec::new();
     for (kind, spec) in registry::all().iter().enumerate() {
@@ -217,7 +209,6 @@ fn every_documented_bound_is_accepted() {
 }
 
 #[test]
-#[ignore = "issue 14, fix in flight: numbers in messages are printed with up to 327 digits"]
 fn numbers_in_messages_are_short() {
     let refuse = || Expect::Refuse("a value out of range".into());
     assert_clean(&[
@@ -227,7 +218,6 @@ fn numbers_in_messages_are_short() {
 }
 
 #[test]
-#[ignore = "issue 14, fix in flight: control characters in ids and names are echoed raw"]
 fn control_characters_are_not_echoed_raw() {
     let refuse = || Expect::Refuse("a control character in an id".into());
     assert_clean(&[
@@ -243,7 +233,6 @@ fn control_characters_are_not_echoed_raw() {
 }
 
 #[test]
-#[ignore = "issue 14, fix in flight: a long line is echoed whole in the snippet"]
 fn long_lines_are_clipped_in_snippets() {
     let id = format!("ö{}", "a".repeat(100_000));
     let p = patch(
@@ -256,7 +245,6 @@ fn long_lines_are_clipped_in_snippets() {
 }
 
 #[test]
-#[ignore = "issue 14, fix in flight: each delay effect holds about 8 MB at 192 kHz whatever its time"]
 fn compile_memory_is_bounded_for_many_short_delays() {
     // 70 delays of 10 ms: a few MB of delay line in all, but 70 × 8 MB at 192 kHz today.
     let effects: String =
@@ -266,7 +254,6 @@ fn compile_memory_is_bounded_for_many_short_delays() {
 }
 
 #[test]
-#[ignore = "found by this corpus, not yet fixed: a loop's message names every node on it, on one line"]
 fn a_long_loop_is_reported_in_a_readable_line() {
     // 99 nodes wired in a loop: the message is over 800 characters long (40 KB for 4,000 nodes).
     let nodes: String = (1..100).map(|i| format!("        \"n{i}\": (kind: \"vca\"),\n")).collect();

@@ -42,6 +42,9 @@ fn ordering_graph(patch: &ResolvedPatch) -> DiGraph<(), ()> {
     graph
 }
 
+/// The most node names a loop's message lists; a longer loop shows its first and last few and a count.
+const LOOP_NAMES_SHOWN: usize = 10;
+
 /// One diagnostic per loop: the nodes on it, in order, pointing at the first one's id.
 fn cycle_diagnostics(patch: &ResolvedPatch, graph: &DiGraph<(), ()>) -> Vec<Diagnostic> {
     let mut loops: Vec<Vec<usize>> = tarjan_scc(graph)
@@ -54,7 +57,14 @@ fn cycle_diagnostics(patch: &ResolvedPatch, graph: &DiGraph<(), ()>) -> Vec<Diag
         .into_iter()
         .map(|path| {
             let names: Vec<String> = path.iter().chain(path.first()).map(|&n| format!("`{}`", patch.nodes[n].id)).collect();
-            Diagnostic::new(format!("signal loop {}", names.join(" → ")), patch.nodes[path[0]].span.clone())
+            // A long loop names its first nodes and its last, so the line stays readable.
+            let shown = if names.len() <= LOOP_NAMES_SHOWN {
+                names.join(" → ")
+            } else {
+                let (head, tail) = (&names[..LOOP_NAMES_SHOWN - 2], &names[names.len() - 2..]);
+                format!("{} → … {} more … → {}", head.join(" → "), names.len() - LOOP_NAMES_SHOWN, tail.join(" → "))
+            };
+            Diagnostic::new(format!("signal loop {shown}"), patch.nodes[path[0]].span.clone())
                 .with_help("list one of the loop's connections under `feedback` (or mark its route `feedback: true`) to delay it by one control period")
         })
         .collect()
