@@ -80,9 +80,16 @@ pub(crate) struct Estimate {
     sample_rate: f32,
 }
 
-/// The sizes of the tables a schedule holds besides node state, as counts.
+/// How a schedule will be laid out: its voice groups and rate, and the sizes of the tables it holds
+/// besides node state, as counts.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Tables {
+pub(crate) struct Layout {
+    /// Lane groups of voice state.
+    pub groups: usize,
+    /// Voices that play at once.
+    pub polyphony: usize,
+    /// Sample rate in Hz.
+    pub sample_rate: f32,
     /// Wire buffers.
     pub buffers: usize,
     /// Feedback slots.
@@ -96,20 +103,17 @@ pub(crate) struct Tables {
 }
 
 impl Estimate {
-    /// The estimate for `patch` with `voice_nodes` (live voice nodes) held for `groups` lane groups and
-    /// played by `polyphony` voices at once, and `effects` on the bus, each node's buffers sized for
-    /// `reach[node]` (see [`reach`]).
-    #[allow(clippy::too_many_arguments)]
+    /// The estimate for `patch` with `voice_nodes` (live voice nodes) held for `layout.groups` lane groups
+    /// and played by `layout.polyphony` voices at once, and `effects` on the bus, each node's buffers sized
+    /// for `reach[node]` (see [`reach`]).
     pub(crate) fn new(
         patch: &ResolvedPatch,
         voice_nodes: &[usize],
         effects: &[usize],
-        groups: usize,
-        polyphony: usize,
-        sample_rate: f32,
-        tables: Tables,
+        layout: Layout,
         reach: &[Vec<f32>],
     ) -> Estimate {
+        let Layout { groups, polyphony, sample_rate, .. } = layout;
         let node_bytes = |n: usize| {
             let sizing = Sizing { sample_rate, max: &reach[n] };
             std::mem::size_of::<Processor>().saturating_add(Processor::heap_bytes(patch.nodes[n].kind, &sizing))
@@ -128,12 +132,12 @@ impl Estimate {
         }
         let lanes = std::mem::size_of::<Lanes>();
         let tables = [
-            tables.buffers.max(1) * CHUNK * lanes,
-            tables.feedback * groups * CHUNK * lanes,
+            layout.buffers.max(1) * CHUNK * lanes,
+            layout.feedback * groups * CHUNK * lanes,
             2 * CHUNK * lanes,
-            tables.params * (lanes + std::mem::size_of::<ParamSlot>() + 4),
-            tables.routes * std::mem::size_of::<Route>(),
-            tables.ops * std::mem::size_of::<Op>(),
+            layout.params * (lanes + std::mem::size_of::<ParamSlot>() + 4),
+            layout.routes * std::mem::size_of::<Route>(),
+            layout.ops * std::mem::size_of::<Op>(),
         ]
         .iter()
         .fold(0usize, |a, &b| a.saturating_add(b));

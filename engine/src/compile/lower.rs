@@ -6,7 +6,7 @@ use ferrule_nodes::memory::resident_vec;
 use ferrule_nodes::{LANES, Lanes, MAX_INPUTS, MAX_OUTPUTS, Processor, Sizing, registry};
 
 use crate::compile::CompileSettings;
-use crate::compile::budget::{self, Estimate, Tables};
+use crate::compile::budget::{self, Estimate, Layout};
 use crate::compile::buffers::{Step, colour};
 use crate::compile::graph::{Incoming, voice_envelopes};
 use crate::compile::resolved::{ModSource, PortRef, ResolvedPatch};
@@ -39,7 +39,10 @@ pub(crate) fn lower(
     // The budget, before anything large is allocated: every node's buffers sized for what its parameters
     // can reach.
     let reach: Vec<Vec<f32>> = (0..patch.nodes.len()).map(|n| budget::reach(patch, &lowering.incoming, n)).collect();
-    let tables = Tables {
+    let layout = Layout {
+        groups,
+        polyphony: voice.polyphony,
+        sample_rate,
         buffers: lowering.buffer_count,
         feedback: lowering.feedback_slot.len(),
         params: params.len(),
@@ -47,7 +50,7 @@ pub(crate) fn lower(
         ops: ops.len(),
     };
     let (kept, effect_nodes) = (&lowering.kept, &lowering.effect_nodes);
-    let estimate = Estimate::new(patch, kept, effect_nodes, groups, voice.polyphony, sample_rate, tables, &reach);
+    let estimate = Estimate::new(patch, kept, effect_nodes, layout, &reach);
     let over = estimate.check(patch, &settings.budget);
     if !over.is_empty() {
         return Err(over);
