@@ -118,7 +118,7 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 /// The most characters of one `quoted` name a message repeats; the middle of a longer one is cut.
 const QUOTED_SHOWN: usize = 60;
 
-/// `text` with every backtick-quoted name longer than [`QUOTED_SHOWN`] characters cut in the middle
+/// `text` with every backtick-quoted name longer than 60 characters cut in the middle
 /// (`` `aaaa…zzzz` ``), so a 100 KB id makes a readable message. The snippet still shows where it is.
 pub fn clip_quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(4096));

@@ -1,7 +1,7 @@
 //! The invariants every patch text must keep, whatever it says: checked on each patch
 //! [`crate::patch_gen`] writes, by the property test, the corpus replay and the cargo-fuzz target.
 //!
-//! For every text: [`compile`] at 44.1 kHz with 1-frame blocks and at 192 kHz with 4096-frame blocks,
+//! For every text: [`compile()`] at 44.1 kHz with 1-frame blocks and at 192 kHz with 4096-frame blocks,
 //! [`warnings`] and [`graph_dot`] never panic. A refusal has at least one diagnostic, each placed at a
 //! line and column inside the file, rendered without raw control characters, without lines longer than
 //! [`MAX_LINE_CHARS`] or numbers written with absurdly many digits, and without contradicting itself (a
