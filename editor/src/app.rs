@@ -12,10 +12,8 @@ use crate::graph::{GraphLayout, RouteKind, layout};
 use crate::intent::{EditorParam, Intent};
 use crate::keyboard::Keyboard;
 use crate::knob::knob;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{MASTER_RANGE_DB, Snapshot};
 
-/// Master volume range in dB (the host parameter's range).
-const MASTER_RANGE_DB: (f64, f64) = (-60.0, 6.0);
 /// Colour of errors.
 const ERROR: Color32 = Color32::from_rgb(230, 80, 70);
 /// Colour of the oscilloscope's trace.

@@ -22,6 +22,6 @@ pub mod snapshot;
 pub use app::{EditorState, FilePicker};
 pub use graph::{GraphLayout, PlacedNode, PlacedRoute, PlacedWire, layout};
 pub use intent::{EditorParam, Intent};
-pub use snapshot::{ExposedView, MacroView, ReloadView, Snapshot};
+pub use snapshot::{ExposedView, MASTER_RANGE_DB, MacroView, ReloadView, Snapshot};
 #[cfg(feature = "window")]
 pub mod window;

@@ -45,6 +45,10 @@ pub struct ReloadView {
     pub summary: String,
 }
 
+/// The master volume's range in dB, lowest (silence) to highest: the host parameter's range (the plugin's
+/// `params`) and the editor knob's, declared once here because the plugin depends on the editor.
+pub const MASTER_RANGE_DB: (f64, f64) = (-60.0, 6.0);
+
 /// Everything the editor shows. The adapter publishes a fresh one whenever something changes and on a
 /// timer for the meters.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,7 +71,7 @@ pub struct Snapshot {
     pub user_patches: Vec<PathBuf>,
     /// The eight macros.
     pub macros: Vec<MacroView>,
-    /// Master volume in dB.
+    /// Master volume in dB, within [`MASTER_RANGE_DB`].
     pub master_db: f64,
     /// The patch's exposed parameters, slot `n` being the `n`-th (only the slots the patch uses).
     pub exposed: Vec<ExposedView>,

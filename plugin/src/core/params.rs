@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 pub const MACRO_COUNT: usize = 8;
 /// The master volume's parameter id.
 pub const MASTER_ID: u32 = 9;
-/// Master volume range in dB.
-pub const MASTER_MIN_DB: f64 = -60.0;
-/// Master volume range in dB.
-pub const MASTER_MAX_DB: f64 = 6.0;
+/// The master volume's lowest value in dB (silence); the range is [`ferrule_editor::MASTER_RANGE_DB`].
+pub const MASTER_MIN_DB: f64 = ferrule_editor::MASTER_RANGE_DB.0;
+/// The master volume's highest value in dB.
+pub const MASTER_MAX_DB: f64 = ferrule_editor::MASTER_RANGE_DB.1;
 /// How many exposed-parameter slots the instrument always lists; slot `n` is the patch's `n`-th entry
 /// under `params` (unused slots do nothing).
 pub const EXPOSED_COUNT: usize = ferrule_engine::patch::MAX_EXPOSED;

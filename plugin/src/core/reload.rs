@@ -140,18 +140,25 @@ mod tests {
         peak
     }
 
-    #[test]
-    fn a_saved_patch_file_is_heard_and_a_broken_save_keeps_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("live.ron");
-        std::fs::write(&path, patch(0.25, "Tone")).unwrap();
+    /// A core playing `path` (written as `patch(0.25, "Tone")`) and watching it, active at 48 kHz, with A4
+    /// held and heard at 0.25.
+    fn playing(path: &std::path::Path) -> (PluginCore, crate::core::AudioCore) {
+        std::fs::write(path, patch(0.25, "Tone")).unwrap();
         let mut core = PluginCore::new(Arc::new(SharedParams::default()));
-        core.load_patch_file(&path).unwrap();
+        core.load_patch_file(path).unwrap();
         let mut audio = core.activate(48_000.0, 512).unwrap();
         audio.begin();
         audio.note_on(0, 69, 1.0, NoteTag::UNKNOWN);
         audio.render(&mut [0.0; 512], &mut [0.0; 512]);
         assert!((peak(&mut audio) - 0.25).abs() < 0.01);
+        (core, audio)
+    }
+
+    #[test]
+    fn a_saved_patch_file_is_heard_and_a_broken_save_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.ron");
+        let (mut core, mut audio) = playing(&path);
 
         std::fs::write(&path, patch(0.5, "Colour")).unwrap();
         assert!(matches!(poll(&mut core), ReloadEvent::Reloaded(_)));
@@ -177,14 +184,7 @@ mod tests {
     fn a_save_over_the_resource_budget_keeps_the_old_patch_playing_and_says_what_is_too_big() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("live.ron");
-        std::fs::write(&path, patch(0.25, "Tone")).unwrap();
-        let mut core = PluginCore::new(Arc::new(SharedParams::default()));
-        core.load_patch_file(&path).unwrap();
-        let mut audio = core.activate(48_000.0, 512).unwrap();
-        audio.begin();
-        audio.note_on(0, 69, 1.0, NoteTag::UNKNOWN);
-        audio.render(&mut [0.0; 512], &mut [0.0; 512]);
-        assert!((peak(&mut audio) - 0.25).abs() < 0.01);
+        let (mut core, mut audio) = playing(&path);
 
         // A save with 4,000 echoes: a gigabyte of delay lines if it were built.
         let echoes: String = (0..4000).map(|i| format!("\"e{i}\": (kind: \"delay\"), ")).collect();
