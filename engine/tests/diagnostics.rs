@@ -275,6 +275,15 @@ fn the_version_is_checked_before_anything_else() {
         first("(version: 1.5, nodes: {})").0,
         "p.ron:1:11: error: `1.5` is not a patch version; this build reads version 1"
     );
+    // A version no number holds, written before a right one (the corpus found it said "integer is out of
+    // bounds").
+    assert!(
+        first("(version: -1, version: 1, nodes: {})")
+            .0
+            .ends_with("error: `-1` is not a patch version; this build reads version 1"),
+        "{:?}",
+        first("(version: -1, version: 1, nodes: {})")
+    );
 }
 
 #[test]

@@ -227,6 +227,16 @@ fn explain(
             )
         }
         E::ExceededRecursionLimit => (format!("brackets are nested more than {MAX_NESTING} deep"), None),
+        // A `version` no number type holds, written before another `version` (a lone one is reported before
+        // parsing, by `version_mismatch`).
+        E::IntegerOutOfBounds if map.field_at(span.start) == Some("version") => (
+            format!(
+                "`{}` is not a patch version; this build reads version {}",
+                text.get(map.value_at(span.start).unwrap_or(span.clone())).unwrap_or("").trim(),
+                model::PATCH_VERSION
+            ),
+            Some(format!("write `version: {}`", model::PATCH_VERSION)),
+        ),
         E::Message(m) if m.contains("untagged enum ParamValue") => {
             ("a parameter value must be a number or an option name in quotes".into(), None)
         }
